@@ -1,0 +1,1 @@
+"""rnnviz: look inside recurrent neural networks while they learn."""

@@ -1,0 +1,182 @@
+"""Univariate series: the d2l sine + noise, the bundled classics, uploaded CSVs, scaling, windows."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from rnnviz.config import SeriesConfig
+from rnnviz.data.paths import DATA
+from rnnviz.errors import DataError
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MIN_ROWS = 20
+
+# name -> (file, value column, label for the value axis)
+BUNDLED = {
+    "airline": ("airline-passengers.csv", "Passengers", "passengers (thousands)"),
+    "temperatures": ("daily-min-temperatures.csv", "Temp", "daily minimum (°C)"),
+    "sunspots": ("monthly-sunspots.csv", "Sunspots", "sunspot number"),
+}
+TITLES = {
+    "sine": "sin(0.01 t) + noise (d2l)",
+    "airline": "Airline passengers, 1949-1960",
+    "temperatures": "Melbourne daily minimum temperature, 1981-1990",
+    "sunspots": "Zurich monthly sunspots, 1749-1983",
+    "upload": "Uploaded series",
+}
+
+
+@dataclass(frozen=True)
+class Series:
+    """A named univariate series: values as float32 and a label per point."""
+
+    name: str
+    values: np.ndarray  # (T,)
+    labels: tuple[str, ...]  # (T,) time labels shown on hover
+    unit: str
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """Standardises with the training part's mean and std (the test part never leaks in)."""
+
+    mean: float
+    std: float
+
+    @staticmethod
+    def fit(x: np.ndarray) -> Scaler:
+        """Returns a scaler fitted on x."""
+        std = float(np.std(x))
+        return Scaler(float(np.mean(x)), std if std > 1e-12 else 1.0)
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """Returns (x - mean) / std."""
+        return ((x - self.mean) / self.std).astype(np.float32)
+
+    def inverse(self, x: np.ndarray) -> np.ndarray:
+        """Returns values back in the series' own units."""
+        return x * self.std + self.mean
+
+
+def sine_series(T: int = 1000, noise: float = 0.2, seed: int = 0) -> Series:
+    """Returns d2l's x_t = sin(0.01 t) + N(0, noise^2), t = 1..T, with its own seeded generator."""
+    g = torch.Generator().manual_seed(seed)
+    t = torch.arange(1, T + 1, dtype=torch.float32)
+    x = torch.sin(0.01 * t) + torch.randn(T, generator=g) * noise
+    return Series("sine", x.numpy(), tuple(str(int(v)) for v in t), "x")
+
+
+def parse_series_csv(
+    data: bytes | str, value_col: str | None = None, date_col: str | None = None, name: str = "upload"
+) -> Series:
+    """Returns the series in one numeric column of a CSV; raises DataError with a fix for bad input."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise DataError(
+            f"The file is {len(raw) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB. "
+            "Upload a shorter series (a few thousand rows is plenty for these models)."
+        )
+    if not raw.strip():
+        raise DataError("The file is empty. Upload a CSV with a header row and one value per row.")
+    if b"\x00" in raw[:4096]:
+        raise DataError("This looks like a binary file, not a CSV. Export the data as CSV text first.")
+    text = _decode(raw)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=None, engine="python")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
+        raise DataError(f"The file could not be read as a CSV ({err}). Check the separators.") from err
+    if frame.shape[1] == 0 or len(frame) == 0:
+        raise DataError("The CSV has a header but no data rows.")
+    value_col = value_col or _pick_numeric(frame)
+    if value_col not in frame.columns:
+        raise DataError(f"There is no column '{value_col}'; the columns are: {', '.join(map(str, frame.columns))}.")
+    values = _numeric_values(frame[value_col], value_col)
+    if len(values) < MIN_ROWS:
+        raise DataError(f"The series has {len(values)} rows; at least {MIN_ROWS} are needed to train and test.")
+    if date_col is not None and date_col in frame.columns:
+        labels = tuple(str(v) for v in frame[date_col])
+    else:
+        labels = tuple(str(i) for i in range(len(values)))
+    return Series(name, values, labels, str(value_col))
+
+
+def _decode(raw: bytes) -> str:
+    """Returns the text of a CSV in UTF-8 (with or without BOM), else Latin-1 with a check."""
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            text = raw.decode(encoding)
+            if encoding == "utf-16" and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                continue
+            return text
+        except UnicodeDecodeError:
+            continue
+    text = raw.decode("latin-1")
+    if sum(ch.isprintable() or ch in "\r\n\t" for ch in text) < 0.95 * len(text):
+        raise DataError("The file's encoding is not text we can read. Save it as UTF-8 CSV and upload again.")
+    return text
+
+
+def _pick_numeric(frame: pd.DataFrame) -> str:
+    """Returns the last column that is mostly numbers, or raises a DataError listing the columns."""
+    for col in reversed(list(frame.columns)):
+        parsed = pd.to_numeric(frame[col], errors="coerce")
+        if parsed.notna().mean() > 0.9:
+            return str(col)
+    raise DataError(
+        "The CSV has no numeric column; pick one of: " + ", ".join(map(str, frame.columns))
+        + " and make sure its values are numbers."
+    )
+
+
+def _numeric_values(column: pd.Series, name: str) -> np.ndarray:
+    """Returns the column as float32, with a DataError naming bad or missing rows."""
+    parsed = pd.to_numeric(column, errors="coerce")
+    bad = parsed.isna() & column.notna()
+    if bad.any():
+        rows = ", ".join(str(i + 2) for i in np.flatnonzero(bad.to_numpy())[:5])
+        raise DataError(
+            f"Column '{name}' has text where numbers should be (file lines {rows}). Fix or remove those rows."
+        )
+    if parsed.isna().any():
+        missing = int(parsed.isna().sum())
+        raise DataError(
+            f"Column '{name}' has {missing} missing value(s). Fill them (e.g. with the previous value) or remove them."
+        )
+    values = parsed.to_numpy(dtype=np.float64)
+    if not np.isfinite(values).all() or np.abs(values).max() > 1e15:
+        raise DataError(f"Column '{name}' has infinite or absurdly large values. Check the units.")
+    return values.astype(np.float32)
+
+
+def load_series(cfg: SeriesConfig) -> Series:
+    """Returns the series a config names: the synthetic sine or one of the bundled CSVs."""
+    if cfg.name == "sine":
+        return sine_series(cfg.T, cfg.noise, cfg.data_seed)
+    if cfg.name not in BUNDLED:
+        raise DataError(f"Unknown series '{cfg.name}'; choose one of: sine, {', '.join(BUNDLED)}.")
+    file, column, unit = BUNDLED[cfg.name]
+    raw = (DATA / "timeseries" / file).read_bytes()
+    frame = pd.read_csv(io.BytesIO(raw))  # CRLF and the missing final newline are handled by pandas
+    return Series(cfg.name, frame[column].to_numpy(np.float32), tuple(frame.iloc[:, 0].astype(str)), unit)
+
+
+def split_point(n: int, cfg: SeriesConfig) -> int:
+    """Returns how many leading points are used for training."""
+    n_train = cfg.n_train if (cfg.n_train is not None and cfg.name == "sine") else int(round(n * cfg.train_frac))
+    return int(min(max(n_train, cfg.tau + 2), n - 2))
+
+
+def windows(x: np.ndarray, tau: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Returns d2l's (features, labels): row t holds x[t:t+tau] and its label x[t+tau]."""
+    x_t = torch.as_tensor(x, dtype=torch.float32)
+    n = len(x_t) - tau
+    features = torch.stack([x_t[i : i + n] for i in range(tau)], dim=1)  # (n, tau)
+    return features, x_t[tau:].unsqueeze(1)  # (n, tau), (n, 1)

@@ -1,0 +1,153 @@
+"""Text: The Time Machine, tokens, vocabulary, n-gram counts and d2l's minibatch partitioning."""
+
+from __future__ import annotations
+
+import collections
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from rnnviz.config import TextConfig
+from rnnviz.data.paths import DATA
+from rnnviz.errors import DataError
+
+UNK = "<unk>"
+GUTENBERG_END = "*** END OF THE PROJECT GUTENBERG"
+CORPUS_FILES = {"timemachine": "timemachine_d2l.txt", "timemachine_gutenberg": "timemachine.txt"}
+
+
+def strip_gutenberg(text: str) -> str:
+    """Returns the text without a Project Gutenberg licence trailer, if it has one."""
+    cut = text.find(GUTENBERG_END)
+    return text if cut < 0 else text[:cut]
+
+
+def load_corpus_text(name: str = "timemachine") -> str:
+    """Returns the raw novel (the d2l copy, or the Gutenberg copy with its trailer cut)."""
+    if name not in CORPUS_FILES:
+        raise DataError(f"Unknown corpus '{name}'; choose one of: {', '.join(CORPUS_FILES)}.")
+    return strip_gutenberg((DATA / CORPUS_FILES[name]).read_text(encoding="utf-8"))
+
+
+def clean_text(text: str) -> str:
+    """Returns d2l's preprocessing: every run of non-letters becomes one space, lower case."""
+    return re.sub("[^A-Za-z]+", " ", text).lower().strip()
+
+
+def tokenize(text: str, token: str = "char") -> list[str]:
+    """Returns character or word tokens of already cleaned text."""
+    if token == "char":
+        return list(text)
+    if token == "word":
+        return text.split()
+    raise DataError(f"Unknown token type '{token}'; use 'char' or 'word'.")
+
+
+@dataclass(frozen=True)
+class Vocab:
+    """Token <-> index, most frequent first; index 0 is <unk>."""
+
+    idx_to_token: tuple[str, ...]
+    counts: tuple[int, ...]  # same order as idx_to_token (0 for <unk>)
+    token_to_idx: dict[str, int] = field(compare=False, hash=False, repr=False)
+
+    @staticmethod
+    def build(tokens: Sequence[str], min_freq: int = 1, reserved: Sequence[str] = ()) -> Vocab:
+        """Returns a vocabulary of tokens seen at least min_freq times, sorted by frequency."""
+        counter = collections.Counter(tokens)
+        kept = sorted(((t, c) for t, c in counter.items() if c >= min_freq), key=lambda tc: (-tc[1], tc[0]))
+        specials = [UNK, *reserved]
+        idx_to_token = tuple(specials + [t for t, _ in kept if t not in specials])
+        count_of = dict(kept)
+        return Vocab(idx_to_token, tuple(count_of.get(t, 0) for t in idx_to_token),
+                     {t: i for i, t in enumerate(idx_to_token)})
+
+    def __len__(self) -> int:
+        return len(self.idx_to_token)
+
+    def encode(self, tokens: Sequence[str]) -> list[int]:
+        """Returns indices; unknown tokens map to 0."""
+        return [self.token_to_idx.get(t, 0) for t in tokens]
+
+    def decode(self, indices: Sequence[int]) -> list[str]:
+        """Returns the tokens of indices."""
+        return [self.idx_to_token[int(i)] for i in indices]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A tokenized text: its tokens, vocabulary and the tokens as indices."""
+
+    tokens: tuple[str, ...]
+    vocab: Vocab
+    indices: torch.Tensor  # (N,) int64
+    token: str
+
+
+def build_corpus(text: str, token: str = "char", max_tokens: int | None = None, min_freq: int = 1) -> Corpus:
+    """Returns the cleaned, tokenized corpus; raises DataError if nothing usable is left."""
+    tokens = tokenize(clean_text(text), token)
+    if max_tokens is not None:
+        tokens = tokens[:max_tokens]
+    if len(tokens) < 3:
+        raise DataError("The text has fewer than 3 letters once punctuation and digits are removed. Paste more text.")
+    vocab = Vocab.build(tokens, min_freq)
+    return Corpus(tuple(tokens), vocab, torch.tensor(vocab.encode(tokens), dtype=torch.long), token)
+
+
+def load_corpus(cfg: TextConfig) -> Corpus:
+    """Returns the corpus a TextConfig names."""
+    return build_corpus(load_corpus_text(cfg.corpus), cfg.token, cfg.max_tokens)
+
+
+def ngram_counts(tokens: Sequence[str], n: int) -> list[tuple[tuple[str, ...], int]]:
+    """Returns n-grams with their counts, most frequent first (ties by the n-gram itself)."""
+    grams = zip(*(tokens[i:] for i in range(n)))
+    return sorted(collections.Counter(grams).items(), key=lambda gc: (-gc[1], gc[0]))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one subsequence of the corpus lands: which minibatch, which row, its first position."""
+
+    batch: int
+    row: int
+    start: int
+
+
+def partition_layout(
+    n_tokens: int, batch_size: int, num_steps: int, sampling: str, offset: int, generator: torch.Generator | None = None
+) -> list[Placement]:
+    """Returns d2l's partition of a corpus of n_tokens into (batch, row, start) subsequences."""
+    if batch_size < 1 or num_steps < 1:
+        raise DataError("Batch size and number of steps must be at least 1.")
+    if sampling == "random":
+        starts = list(range(offset, offset + ((n_tokens - offset - 1) // num_steps) * num_steps, num_steps))
+        order = torch.randperm(len(starts), generator=generator).tolist()
+        starts = [starts[i] for i in order]
+        n_batches = len(starts) // batch_size
+        return [Placement(b, r, starts[b * batch_size + r]) for b in range(n_batches) for r in range(batch_size)]
+    if sampling == "sequential":
+        row_len = (n_tokens - offset - 1) // batch_size  # each row is one contiguous strip of the corpus
+        n_batches = row_len // num_steps
+        return [Placement(b, r, offset + r * row_len + b * num_steps) for b in range(n_batches) for r in range(batch_size)]
+    raise DataError(f"Unknown sampling '{sampling}'; use 'sequential' or 'random'.")
+
+
+def lm_batches(
+    corpus: torch.Tensor, batch_size: int, num_steps: int, sampling: str, generator: torch.Generator
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yields one epoch of (X, Y) minibatches, Y being X shifted by one token; both (B, T)."""
+    offset = int(torch.randint(0, num_steps, (1,), generator=generator))
+    layout = partition_layout(len(corpus), batch_size, num_steps, sampling, offset, generator)
+    if not layout:
+        raise DataError(
+            f"The text is too short for batch size {batch_size} x {num_steps} steps. Use more text or smaller values."
+        )
+    span = torch.arange(num_steps)
+    for b in range(layout[-1].batch + 1):
+        starts = torch.tensor([p.start for p in layout[b * batch_size : (b + 1) * batch_size]])
+        idx = starts[:, None] + span[None, :]  # (B, T)
+        yield corpus[idx], corpus[idx + 1]

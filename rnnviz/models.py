@@ -1,0 +1,162 @@
+"""Task models on torch's fused nn.RNN / nn.GRU / nn.LSTM, plus d2l's autoregressive MLP.
+
+Every recurrent task model exposes ``rnn`` (the fused module whose weights the explicit
+cells replay), ``inputs(x)`` (what the recurrence reads at each step) and ``head(h)``
+(what the top layer's states become), so inspection and training share one model.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from rnnviz.config import CELLS, ModelConfig
+from rnnviz.errors import ConfigError
+
+State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
+
+
+def make_rnn(cfg: ModelConfig, input_size: int, bidirectional: bool = False) -> nn.RNNBase:
+    """Returns the fused recurrent module for a config (batch_first, as everywhere in rnnviz)."""
+    if cfg.cell not in CELLS:
+        raise ConfigError(f"Unknown cell '{cfg.cell}'; choose one of: {', '.join(CELLS)}.")
+    if not 1 <= cfg.hidden_size <= 4096 or not 1 <= cfg.num_layers <= 8:
+        raise ConfigError("Hidden size must be 1..4096 and layers 1..8.")
+    kwargs = dict(input_size=input_size, hidden_size=cfg.hidden_size, num_layers=cfg.num_layers,
+                  bias=cfg.bias, batch_first=True, bidirectional=bidirectional)
+    if cfg.cell == "gru":
+        return nn.GRU(**kwargs)
+    if cfg.cell == "lstm":
+        return nn.LSTM(**kwargs)
+    return nn.RNN(nonlinearity=cfg.cell.removeprefix("rnn_"), **kwargs)
+
+
+class RecurrentModel(nn.Module):
+    """Base for task models: inputs -> fused recurrence -> head."""
+
+    rnn: nn.RNNBase
+    cfg: ModelConfig
+
+    def inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """Returns the per-step input vectors (B, T, D) for raw inputs x."""
+        raise NotImplementedError
+
+    def head(self, h: torch.Tensor) -> torch.Tensor:
+        """Returns outputs for top-layer states h (B, T, H)."""
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+        """Returns (head outputs at every step, final state)."""
+        out, state = self.rnn(self.inputs(x), state)  # (B, T, H)
+        return self.head(out), state
+
+
+class LanguageModel(RecurrentModel):
+    """d2l's character/word LM: one-hot tokens -> recurrence -> logits over the vocabulary."""
+
+    def __init__(self, vocab_size: int, cfg: ModelConfig):
+        super().__init__()
+        self.cfg, self.vocab_size = cfg, vocab_size
+        self.rnn = make_rnn(cfg, vocab_size)
+        self.out = nn.Linear(cfg.hidden_size, vocab_size)
+
+    def inputs(self, x: torch.Tensor) -> torch.Tensor:
+        return F.one_hot(x, self.vocab_size).float()  # (B, T, V)
+
+    def head(self, h: torch.Tensor) -> torch.Tensor:
+        return self.out(h)  # (B, T, V)
+
+
+class Forecaster(RecurrentModel):
+    """Reads x_1..x_t one value per step and predicts x_{t+1} at every step."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.rnn = make_rnn(cfg, 1)
+        self.out = nn.Linear(cfg.hidden_size, 1)
+
+    def inputs(self, x: torch.Tensor) -> torch.Tensor:
+        return x.unsqueeze(-1) if x.dim() == 2 else x  # (B, T, 1)
+
+    def head(self, h: torch.Tensor) -> torch.Tensor:
+        return self.out(h).squeeze(-1)  # (B, T)
+
+
+class SequenceClassifier(RecurrentModel):
+    """Word embeddings -> recurrence -> logits for (negative, positive) at every step."""
+
+    def __init__(self, vocab_size: int, cfg: ModelConfig, pad_index: int = 1):
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(vocab_size, cfg.embed_dim, padding_idx=pad_index)
+        self.rnn = make_rnn(cfg, cfg.embed_dim)
+        self.out = nn.Linear(cfg.hidden_size, 2)
+
+    def inputs(self, x: torch.Tensor) -> torch.Tensor:
+        return self.embed(x)  # (B, T, E)
+
+    def head(self, h: torch.Tensor) -> torch.Tensor:
+        return self.out(h)  # (B, T, 2)
+
+    def classify(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Returns logits (B, 2) read at each sentence's last real word (padding is never read)."""
+        logits, _ = self(x)  # (B, T, 2)
+        return logits[torch.arange(len(x)), lengths - 1]
+
+
+class ARMLP(nn.Module):
+    """d2l's autoregressive baseline: the last tau values -> 10 ReLU units -> the next value."""
+
+    def __init__(self, tau: int = 4, hidden: int = 10):
+        super().__init__()
+        self.tau = tau
+        self.net = nn.Sequential(nn.Linear(tau, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.net(features)  # (N, 1)
+
+
+def init_weights(model: nn.Module, seed: int) -> nn.Module:
+    """Returns the model re-initialised from its own generator (torch's default scheme).
+
+    torch's global RNG is shared by every Streamlit session on a server, so two students
+    starting runs at once would interleave draws; a private generator keeps runs reproducible.
+    """
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.RNNBase):
+                bound = 1.0 / math.sqrt(module.hidden_size)
+                for p in module.parameters(recurse=False):
+                    p.uniform_(-bound, bound, generator=g)
+            elif isinstance(module, nn.Linear):
+                bound = 1.0 / math.sqrt(module.in_features)
+                module.weight.uniform_(-bound, bound, generator=g)
+                if module.bias is not None:
+                    module.bias.uniform_(-bound, bound, generator=g)
+            elif isinstance(module, nn.Embedding):
+                module.weight.normal_(0.0, 1.0, generator=g)
+                if module.padding_idx is not None:
+                    module.weight[module.padding_idx].zero_()
+    return model
+
+
+def param_count_formula(cell: str, input_size: int, hidden: int, layers: int = 1, bias: bool = True,
+                        bidirectional: bool = False) -> int:
+    """Returns the recurrent core's parameter count: gates x H x (H + D) (+ 2 gates x H biases) per layer and direction."""
+    gates = {"gru": 3, "lstm": 4}.get(cell, 1)
+    dirs = 2 if bidirectional else 1
+    total = 0
+    for layer in range(layers):
+        d = input_size if layer == 0 else hidden * dirs
+        total += dirs * (gates * hidden * (hidden + d) + (2 * gates * hidden if bias else 0))
+    return total
+
+
+def count_params(module: nn.Module) -> int:
+    """Returns torch's own count of trainable parameters."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)

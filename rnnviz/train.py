@@ -1,0 +1,128 @@
+"""One training loop for every task: clipping, divergence detection, per-step metrics, stop at any step."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from rnnviz.config import TrainConfig
+from rnnviz.errors import ConfigError
+
+DIVERGE_FACTOR = 100.0  # a loss this many times the first one counts as diverged, even if finite
+
+
+@dataclass(frozen=True)
+class StepMetrics:
+    """What one optimizer step did."""
+
+    step: int  # 1-based count of steps taken in this run
+    loss: float
+    grad_norm: float  # global norm before clipping
+    applied_norm: float  # global norm of the update actually applied
+    clipped: bool
+    lr: float
+    steps_per_s: float
+    perplexity: float | None = None
+    accuracy: float | None = None
+
+
+class Diverged(Exception):
+    """Training produced a non-finite or exploding loss or gradient; the last good weights are restored."""
+
+
+def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """Returns SGD or Adam for the config; raises ConfigError for a learning rate out of range."""
+    if not (cfg.lr > 0 and math.isfinite(cfg.lr)):
+        raise ConfigError("The learning rate must be a positive number.")
+    if cfg.clip is not None and not cfg.clip > 0:
+        raise ConfigError("The clipping threshold must be positive (or off).")
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=cfg.lr)
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    raise ConfigError(f"Unknown optimizer '{cfg.optimizer}'; use sgd or adam.")
+
+
+class TrainRun:
+    """A model, its optimizer, its private generator and its history: step it, stop anywhere, resume."""
+
+    def __init__(self, model: nn.Module, task, cfg: TrainConfig):
+        self.model, self.task, self.cfg = model, task, cfg
+        self.optimizer = make_optimizer(model, cfg)
+        self.generator = torch.Generator().manual_seed(cfg.seed + 1)  # batches; weights used cfg.seed
+        self.history: list[StepMetrics] = []
+        self.diverged: str | None = None
+        self._batches = task.batches(self.generator)
+        self._params = [p for p in model.parameters() if p.requires_grad]
+        self._good = [p.detach().clone() for p in self._params]  # weights before the latest step
+        self._rate = 0.0
+
+    @property
+    def steps_done(self) -> int:
+        """Returns how many optimizer steps this run has taken."""
+        return len(self.history)
+
+    def step(self) -> StepMetrics:
+        """Runs one minibatch step and returns its metrics; raises Diverged (weights restored) on blow-up."""
+        if self.diverged:
+            raise Diverged(self.diverged)
+        start = time.perf_counter()
+        self.model.train()
+        score = self.task.score(self.model, next(self._batches))
+        loss = score.loss.item()
+        if not math.isfinite(loss) or (self.history and loss > DIVERGE_FACTOR * max(self.history[0].loss, 1e-3)):
+            return self._fail(f"the loss became {loss:.3g} at step {self.steps_done + 1}", restore=True)
+        self.optimizer.zero_grad(set_to_none=True)
+        score.loss.backward()
+        max_norm = self.cfg.clip if self.cfg.clip is not None else math.inf
+        norm = float(torch.nn.utils.clip_grad_norm_(self._params, max_norm))
+        if not math.isfinite(norm):
+            return self._fail(f"the gradient norm became {norm} at step {self.steps_done + 1}", restore=False)
+        applied = norm * min(1.0, max_norm / (norm + 1e-6))  # the factor clip_grad_norm_ applied
+        for good, p in zip(self._good, self._params):
+            good.copy_(p.detach())
+        self.optimizer.step()
+        elapsed = time.perf_counter() - start
+        self._rate = 1.0 / elapsed if not self._rate else 0.9 * self._rate + 0.1 / elapsed
+        metrics = StepMetrics(self.steps_done + 1, loss, norm, applied, applied < norm, self.cfg.lr,
+                              self._rate, score.perplexity, score.accuracy)
+        self.history.append(metrics)
+        return metrics
+
+    def _fail(self, what: str, restore: bool) -> StepMetrics:
+        if restore:
+            with torch.no_grad():
+                for good, p in zip(self._good, self._params):
+                    p.copy_(good)
+        self.diverged = (
+            f"Training diverged: {what}. The model was reset to its last good weights "
+            f"(step {max(self.steps_done - 1, 0) if restore else self.steps_done}). "
+            "Try a lower learning rate or turn on gradient clipping."
+        )
+        raise Diverged(self.diverged)
+
+    def steps(self, n: int) -> Iterator[StepMetrics]:
+        """Yields up to n steps; stops early (without raising) if training diverges."""
+        for _ in range(n):
+            try:
+                yield self.step()
+            except Diverged:
+                return
+
+    def run(self, n: int, seconds: float | None = None,
+            callback: Callable[[StepMetrics], None] | None = None) -> list[StepMetrics]:
+        """Runs up to n steps (and at most `seconds` of wall time); returns the metrics of those steps."""
+        deadline = time.perf_counter() + seconds if seconds is not None else math.inf
+        done = []
+        for metrics in self.steps(n):
+            done.append(metrics)
+            if callback is not None:
+                callback(metrics)
+            if time.perf_counter() >= deadline:
+                break
+        return done

@@ -1,0 +1,77 @@
+"""Cached loaders shared by every session: data and ready-trained default models (read-only)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+import torch
+
+from rnnviz.config import ModelConfig, RunConfig, SentimentConfig, SeriesConfig, TextConfig, TrainConfig
+from rnnviz.data import Corpus, SentimentData, Series, build_sentiment, load_corpus, load_series
+from rnnviz.tasks import make_model, make_task
+from rnnviz.train import TrainRun
+
+# Defaults a page can show before the learner trains anything: small enough to train in seconds.
+DEFAULT_RUNS: dict[str, RunConfig] = {
+    "lm": RunConfig(task="lm", model=ModelConfig(cell="gru", hidden_size=128),
+                    train=TrainConfig(optimizer="adam", lr=0.01, clip=1.0, steps=400)),
+    "forecast": RunConfig(task="forecast", model=ModelConfig(cell="gru", hidden_size=32),
+                          train=TrainConfig(optimizer="adam", lr=0.01, clip=1.0, steps=300)),
+    "sentiment": RunConfig(task="sentiment", model=ModelConfig(cell="gru", hidden_size=64),
+                           train=TrainConfig(optimizer="adam", lr=0.01, clip=1.0, steps=300)),
+}
+
+
+@st.cache_resource(show_spinner="Reading The Time Machine…")
+def corpus(cfg: TextConfig) -> Corpus:
+    """Returns the tokenized corpus (shared; never mutate it)."""
+    return load_corpus(cfg)
+
+
+@st.cache_resource(show_spinner=False)
+def series(cfg: SeriesConfig) -> Series:
+    """Returns a bundled or synthetic series (shared; never mutate it)."""
+    return load_series(cfg)
+
+
+@st.cache_resource(show_spinner="Reading the review sentences…")
+def sentiment(cfg: SentimentConfig) -> SentimentData:
+    """Returns the split, encoded review sentences (shared; never mutate them)."""
+    return build_sentiment(cfg)
+
+
+def data_for(cfg: RunConfig) -> Corpus | Series | SentimentData:
+    """Returns the data a run config trains on."""
+    if cfg.task == "lm":
+        return corpus(cfg.text)
+    if cfg.task == "forecast":
+        return series(cfg.series)
+    return sentiment(cfg.sentiment)
+
+
+@st.cache_resource(show_spinner="Training a default model for this lesson (once per server)…", max_entries=64)
+def trained_run(cfg: RunConfig) -> TrainRun:
+    """Returns a run trained for cfg.train.steps: computed once per config and shared read-only by every session."""
+    task = make_task(cfg, data_for(cfg))
+    run = TrainRun(make_model(task, cfg.model, cfg.train.seed), task, cfg.train)
+    run.run(cfg.train.steps)
+    run.model.eval()
+    run.model.requires_grad_(False)  # shared by all sessions: nobody may train it further
+    return run
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def untrained_model(cfg: RunConfig) -> torch.nn.Module:
+    """Returns the model of cfg at initialisation (shared read-only), for before/after comparisons."""
+    task = make_task(cfg, data_for(cfg))
+    model = make_model(task, cfg.model, cfg.train.seed).eval()
+    return model.requires_grad_(False)
+
+
+def default_run(task: str, cell: str | None = None) -> TrainRun:
+    """Returns the cached default run of a task, optionally with another cell type."""
+    cfg = DEFAULT_RUNS[task]
+    if cell is not None:
+        cfg = replace(cfg, model=replace(cfg.model, cell=cell))
+    return trained_run(cfg)

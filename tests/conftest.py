@@ -1,0 +1,24 @@
+"""Shared test helpers: the project root and an AppTest factory with a timeout that fits torch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread_and_seed():
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    yield
+
+
+def app_test(relative: str, timeout: float = 120.0):
+    """Returns an AppTest for a file given relative to the project root (AppTest resolves against the test file)."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(ROOT / relative), default_timeout=timeout)
