@@ -18,7 +18,8 @@ def generate(model: LanguageModel, vocab: Vocab, prefix: str, n: int, temperatur
     with torch.no_grad():
         logits, state = model(torch.tensor([ids]))  # warm-up over the whole prefix at once
         for _ in range(n):
-            last = logits[0, -1]
+            last = logits[0, -1].clone()
+            last[0] = -torch.inf  # never emit <unk>: it is not a token of the text
             if temperature <= 0:
                 nxt = int(last.argmax())
             else:

@@ -134,7 +134,7 @@ def hidden_grads(model: RecurrentModel, x: torch.Tensor, loss_fn: Callable[[torc
     flat = [h for layer in hs for h in layer]
     grads = torch.autograd.grad(loss, flat, allow_unused=True)
     norms = torch.stack([g.norm() if g is not None else flat[0].new_zeros(()) for g in grads])
-    return HiddenGrads(norms.reshape(len(hs), -1).detach(), float(loss))
+    return HiddenGrads(norms.reshape(len(hs), -1).detach(), loss.item())
 
 
 def input_sensitivity(model: RecurrentModel, x: torch.Tensor, state=None) -> torch.Tensor:
