@@ -128,7 +128,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, 1 thread, median of {args.repeats} interleaved repeats")
-    print(f"{"benchmark":<47}{'cell':<10}{'rnnviz ms':>11}{'torch ms':>10}{'ratio':>8}  goal")
+    print(f"{'benchmark':<47}{'cell':<10}{'rnnviz ms':>11}{'torch ms':>10}{'ratio':>8}  goal")
     for cell in args.cells.split(","):
         rows = [
             ("train step (char LM, B32 T35 H256, Adam+clip)", bench_training_step(cell, args.repeats), 1.05),

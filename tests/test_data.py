@@ -39,7 +39,9 @@ def test_imdb_quirks_are_handled():
     assert frame["sentence"].str.contains('"').any()  # unbalanced quotes kept, not joined across lines
 
 
-@pytest.mark.parametrize("name,rows,first", [("airline", 144, 112.0), ("temperatures", 3650, 20.7), ("sunspots", 2820, 58.0)])
+@pytest.mark.parametrize("name,rows,first", [
+    ("airline", 144, 112.0), ("temperatures", 3650, 20.7), ("sunspots", 2820, 58.0),
+])
 def test_bundled_series(name, rows, first):
     series = load_series(SeriesConfig(name=name))
     assert len(series) == rows and series.values[0] == pytest.approx(first)

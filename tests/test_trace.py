@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from rnnviz.cells import cell_name
 from rnnviz.config import CELLS, ModelConfig
 from rnnviz.models import Forecaster, init_weights, make_rnn
 from rnnviz.trace import hidden_grads, input_sensitivity, trace_model
@@ -13,9 +14,8 @@ from rnnviz.trace import hidden_grads, input_sensitivity, trace_model
 
 def _single_layer(rnn: torch.nn.RNNBase, k: int) -> torch.nn.RNNBase:
     """Returns a 1-layer fused module holding layer k's weights (the test's own copy, for independence)."""
-    cell = ModelConfig(cell={"GRU": "gru", "LSTM": "lstm"}.get(type(rnn).__name__, f"rnn_{getattr(rnn, 'nonlinearity', '')}"),
-                       hidden_size=rnn.hidden_size, num_layers=1, bias=rnn.bias)
-    one = make_rnn(cell, getattr(rnn, f"weight_ih_l{k}").shape[1])
+    cfg = ModelConfig(cell=cell_name(rnn), hidden_size=rnn.hidden_size, num_layers=1, bias=rnn.bias)
+    one = make_rnn(cfg, getattr(rnn, f"weight_ih_l{k}").shape[1])
     with torch.no_grad():
         for name in ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if rnn.bias else ()):
             getattr(one, f"{name}_l0").copy_(getattr(rnn, f"{name}_l{k}"))
