@@ -31,6 +31,14 @@ class StepMetrics:
     accuracy: float | None = None
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The model's weights after `step` steps (step 0 = initialisation), a detached copy."""
+
+    step: int
+    state: dict[str, torch.Tensor]
+
+
 class Diverged(Exception):
     """Training produced a non-finite or exploding loss or gradient; the last good weights are restored."""
 
@@ -51,7 +59,7 @@ def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
 class TrainRun:
     """A model, its optimizer, its private generator and its history: step it, stop anywhere, resume."""
 
-    def __init__(self, model: nn.Module, task, cfg: TrainConfig):
+    def __init__(self, model: nn.Module, task, cfg: TrainConfig, max_snapshots: int = 0, snapshot_every: int = 10):
         self.model, self.task, self.cfg = model, task, cfg
         self.optimizer = make_optimizer(model, cfg)
         self.generator = torch.Generator().manual_seed(cfg.seed + 1)  # batches; weights used cfg.seed
@@ -61,6 +69,11 @@ class TrainRun:
         self._params = [p for p in model.parameters() if p.requires_grad]
         self._good = [p.detach().clone() for p in self._params]  # weights before the latest step
         self._rate = 0.0
+        # Bounded checkpoints for scrubbing through training: when full, every other one is
+        # dropped and the interval doubles, so memory stays at max_snapshots copies.
+        self.max_snapshots, self.snapshot_every = max_snapshots, snapshot_every
+        self.snapshots: list[Snapshot] = []
+        self._maybe_snapshot()
 
     @property
     def steps_done(self) -> int:
@@ -92,7 +105,17 @@ class TrainRun:
         metrics = StepMetrics(self.steps_done + 1, loss, norm, applied, applied < norm, self.cfg.lr,
                               self._rate, score.perplexity, score.accuracy)
         self.history.append(metrics)
+        self._maybe_snapshot()
         return metrics
+
+    def _maybe_snapshot(self) -> None:
+        if not self.max_snapshots or self.steps_done % self.snapshot_every:
+            return
+        state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self.snapshots.append(Snapshot(self.steps_done, state))
+        if len(self.snapshots) > self.max_snapshots:
+            self.snapshots = self.snapshots[::2]
+            self.snapshot_every *= 2
 
     def _fail(self, what: str, restore: bool) -> StepMetrics:
         if restore:

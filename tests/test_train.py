@@ -110,3 +110,17 @@ def test_bad_settings_raise_a_config_error_with_a_message(bad):
 def test_random_sampling_runs():
     run = _lm_run("gru", text=replace(SMALL_TEXT, sampling="random"))
     assert len(list(run.steps(3))) == 3
+
+
+def test_snapshots_stay_bounded_and_hold_the_weights_of_their_step():
+    cfg = RunConfig(task="forecast", model=ModelConfig(cell="gru", hidden_size=8), train=TrainConfig())
+    task = make_task(cfg, sine_series())
+    run = TrainRun(make_model(task, cfg.model, 0), task, cfg.train, max_snapshots=4, snapshot_every=2)
+    initial = {k: v.clone() for k, v in run.model.state_dict().items()}
+    run.run(40)
+    assert len(run.snapshots) <= 4 and run.snapshots[0].step == 0
+    steps = [s.step for s in run.snapshots]
+    assert steps == sorted(steps) and steps[-1] <= 40
+    for k, v in initial.items():
+        assert torch.equal(run.snapshots[0].state[k], v)
+    assert not torch.equal(run.snapshots[-1].state["rnn.weight_hh_l0"], initial["rnn.weight_hh_l0"])

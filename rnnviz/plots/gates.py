@@ -1,0 +1,158 @@
+"""Figures of gates: per-gate heatmaps, one unit's gate timeline, memory/reset/saturation summaries, cell comparison."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from rnnviz.config import CELL_LABELS
+from rnnviz.plots.states import hover_tokens, time_axis
+from rnnviz.plots.style import CELL_COLORS, DIVERGING, SEQUENTIAL, base_layout
+
+SIGMOID = frozenset({"r", "z", "i", "f", "o"})
+LABELS = {"r": "reset r", "z": "update z", "n": "candidate n", "i": "input i", "f": "forget f", "g": "candidate g",
+          "o": "output o", "c": "cell c", "h": "state h", "pre": "pre-activation"}
+GATE_COLORS = {"r": "#9467bd", "z": "#1f77b4", "i": "#2ca02c", "f": "#d62728", "o": "#ff7f0e",
+               "n": "#8c564b", "g": "#8c564b", "c": "#17becf", "h": "#222222"}
+BEFORE, AFTER = "#aaaaaa", "#1f77b4"
+
+
+def _axis_for(name: str) -> str:
+    if name in SIGMOID:
+        return "coloraxis"  # sigmoid gates: fixed 0..1
+    return "coloraxis3" if name == "c" else "coloraxis2"  # c is unbounded; n, g, h lie in [-1, 1]
+
+
+def gate_heatmaps(values: Mapping[str, np.ndarray], tokens: Sequence[str], units: np.ndarray,
+                  title: str) -> go.Figure:
+    """Returns one units x timesteps heatmap per recorded quantity (T, H'), gates on 0..1, states centred on 0."""
+    names = list(values)
+    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.03,
+                        subplot_titles=[LABELS.get(n, n) for n in names])
+    H = len(units)
+    for row, name in enumerate(names, start=1):
+        fig.add_trace(go.Heatmap(
+            z=values[name].T, x=np.arange(len(tokens)), y=units, coloraxis=_axis_for(name), name=name,
+            customdata=hover_tokens(tokens, H),
+            hovertemplate="%{customdata}<br>unit %{y}<br>" + name + " = %{z:.3f}<extra></extra>",
+        ), row=row, col=1)
+        fig.update_yaxes(title_text="unit", row=row, col=1)
+    cmax = float(max(np.abs(values["c"]).max(), 1e-6)) if "c" in values else 1.0
+    fig.update_layout(
+        coloraxis=dict(colorscale=SEQUENTIAL, cmin=0, cmax=1, colorbar=dict(title="gate", y=0.8, len=0.4, thickness=12)),
+        coloraxis2=dict(colorscale=DIVERGING, cmid=0, cmin=-1, cmax=1,
+                        colorbar=dict(title="n, g, h", y=0.3, len=0.4, thickness=12)),
+        coloraxis3=dict(colorscale=DIVERGING, cmid=0, cmin=-cmax, cmax=cmax,
+                        colorbar=dict(title="c", y=0.3, len=0.4, x=1.1, thickness=12)),
+    )
+    base_layout(fig, title, "timestep (input character)", "", height=170 * len(names) + 80)
+    fig.update_yaxes(title_text="unit")
+    time_axis(fig, tokens)
+    return fig
+
+
+def gate_timeline(values: Mapping[str, np.ndarray], tokens: Sequence[str], unit: int) -> go.Figure:
+    """Returns one unit's gates (top, 0..1) and its candidate and state (bottom, signed) over time; values (T,)."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.5, 0.5],
+                        subplot_titles=["gates (0 = closed, 1 = open)", "candidate and state"])
+    hover = [f"t={t} '{'␣' if tok == ' ' else tok}'" for t, tok in enumerate(tokens)]
+    for name, v in values.items():
+        fig.add_trace(go.Scatter(
+            x=np.arange(len(tokens)), y=v, mode="lines", name=LABELS.get(name, name), customdata=hover,
+            line=dict(color=GATE_COLORS.get(name), width=2.5 if name in ("h", "c") else 1.8),
+            hovertemplate="%{customdata}<br>" + name + " = %{y:.3f}<extra></extra>",
+        ), row=1 if name in SIGMOID else 2, col=1)
+    base_layout(fig, f"Gate timeline of unit {unit}: when does it keep, when does it rewrite?",
+                "timestep (input character)", "", height=520)
+    fig.update_yaxes(range=[-0.02, 1.02], title_text="gate value", row=1, col=1)
+    fig.update_yaxes(title_text="value", row=2, col=1)
+    time_axis(fig, tokens, row=1, col=1)
+    time_axis(fig, tokens, row=2, col=1)
+    fig.update_layout(legend=dict(orientation="h", y=-0.15))
+    return fig
+
+
+def memory_bars(after: pd.DataFrame, before: pd.DataFrame, gate: str, top: int = 15) -> go.Figure:
+    """Returns the units with the longest keep-gate stretches after training, next to the same units before."""
+    best = after.head(top)
+    prior = before.set_index("unit").loc[best["unit"]]
+    x = [f"unit {u}" for u in best["unit"]]
+    fig = go.Figure([
+        go.Bar(x=x, y=prior["longest_run"], name="before training", marker_color=BEFORE),
+        go.Bar(x=x, y=best["longest_run"], name="after training", marker_color=AFTER,
+               customdata=best["mean_keep"], hovertemplate="%{x}<br>longest stretch %{y} steps"
+               "<br>mean " + gate + " = %{customdata:.2f}<extra></extra>"),
+    ])
+    base_layout(fig, f"Memory units: longest stretch with {gate} > 0.9 (the old state kept almost whole)",
+                "unit (best memory holders after training)", "steps in a row", height=340)
+    fig.update_layout(barmode="group")
+    return fig
+
+
+def reset_bars(resets: pd.DataFrame, gate: str, top: int = 12) -> go.Figure:
+    """Returns, for the units whose keep gate drops most on spaces, its mean on spaces and elsewhere (0..1)."""
+    best = resets.head(top)
+    x = [f"unit {u}" for u in best["unit"]]
+    fig = go.Figure([
+        go.Bar(x=x, y=best["elsewhere"], name=f"mean {gate} on letters", marker_color="#2ca02c"),
+        go.Bar(x=x, y=best["at_mask"], name=f"mean {gate} on spaces", marker_color="#d62728"),
+    ])
+    base_layout(fig, f"Units that rewrite their state at a space: {gate} falls when a word ends",
+                "unit", f"mean {gate} (0..1)", height=340)
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(range=[0, 1])
+    return fig
+
+
+def saturation_bars(after: pd.DataFrame, before: pd.DataFrame) -> go.Figure:
+    """Returns the fraction of saturated values per gate (within 0.05 of 0 or 1), before and after training."""
+    gates = after[after["sigmoid"]]
+    prior = before.set_index("quantity").loc[gates["quantity"]]
+    x = [LABELS[q] for q in gates["quantity"]]
+    fig = go.Figure([
+        go.Bar(x=x, y=prior["saturated"], name="before training", marker_color=BEFORE),
+        go.Bar(x=x, y=gates["saturated"], name="after training", marker_color=AFTER),
+    ])
+    base_layout(fig, "Saturated gates: how often a gate is a hard switch (within 0.05 of 0 or 1)",
+                "gate", "fraction of unit-steps", height=340)
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(range=[0, 1])
+    return fig
+
+
+def cell_comparison(states: Mapping[str, np.ndarray], tokens: Sequence[str]) -> go.Figure:
+    """Returns the h heatmaps (T, H) of several cells on the same input, stacked on one shared -1..1 scale."""
+    cells = list(states)
+    fig = make_subplots(rows=len(cells), cols=1, shared_xaxes=True, vertical_spacing=0.05,
+                        subplot_titles=[f"{CELL_LABELS.get(c, c)}: h" for c in cells])
+    for row, cell in enumerate(cells, start=1):
+        h = states[cell]
+        fig.add_trace(go.Heatmap(
+            z=h.T, x=np.arange(len(tokens)), y=np.arange(h.shape[1]), coloraxis="coloraxis", name=cell,
+            customdata=hover_tokens(tokens, h.shape[1]),
+            hovertemplate="%{customdata}<br>unit %{y}<br>h = %{z:.3f}<extra></extra>",
+        ), row=row, col=1)
+    fig.update_layout(coloraxis=dict(colorscale=DIVERGING, cmid=0, cmin=-1, cmax=1,
+                                     colorbar=dict(title="h", thickness=12)))
+    base_layout(fig, "Same input, same task: how the three cells use their state", "timestep (input character)",
+                "", height=220 * len(cells) + 60)
+    fig.update_yaxes(title_text="unit")
+    time_axis(fig, tokens)
+    return fig
+
+
+def textbook_gap(gap: np.ndarray, tokens: Sequence[str]) -> go.Figure:
+    """Returns max |h_torch - h_textbook| per step: how far the two GRU formulas drift on this model."""
+    hover = [f"t={t} '{'␣' if tok == ' ' else tok}'" for t, tok in enumerate(tokens)]
+    fig = go.Figure(go.Scatter(x=np.arange(len(gap)), y=gap, mode="lines", line=dict(color=CELL_COLORS["gru"]),
+                               customdata=hover, name="gap",
+                               hovertemplate="%{customdata}<br>max |Δh| = %{y:.3f}<extra></extra>"))
+    base_layout(fig, "Torch's GRU vs the textbook GRU with the same weights: they are different models",
+                "timestep (input character)", "max over units of |h_torch − h_textbook|", height=300)
+    fig.update_yaxes(rangemode="tozero")
+    time_axis(fig, tokens)
+    return fig

@@ -1,0 +1,127 @@
+"""Figures of hidden states: unit x time heatmaps, a unit's activation over the text, PCA paths, saturation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from rnnviz.plots.style import DIVERGING, base_layout
+
+SPACE = "␣"  # a visible space, so word boundaries show on axes and in the coloured text
+TIME_SCALE = "Plasma"  # time is an order, not a sign: a sequential scale different from the gates' Viridis
+
+
+def show(tokens: Sequence[str]) -> list[str]:
+    """Returns tokens with spaces made visible."""
+    return [SPACE if t == " " else t for t in tokens]
+
+
+def time_axis(fig: go.Figure, tokens: Sequence[str], row: int | None = None, col: int | None = None) -> None:
+    """Labels a timestep axis with the tokens (every one when short, every k-th when long)."""
+    T = len(tokens)
+    every = max(1, int(np.ceil(T / 80)))
+    ticks = list(range(0, T, every))
+    labels = [f"{t}<br>{show([tokens[t]])[0]}" if every > 1 else show([tokens[t]])[0] for t in ticks]
+    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=labels, tickangle=0, range=[-0.5, T - 0.5],
+                     row=row, col=col)
+
+
+def hover_tokens(tokens: Sequence[str], H: int) -> np.ndarray:
+    """Returns an (H, T) array of 't=.., token' strings for heatmap hovers."""
+    row = [f"t={t} '{tok}'" for t, tok in enumerate(show(tokens))]
+    return np.array([row] * H)
+
+
+def state_heatmap(values: np.ndarray, tokens: Sequence[str], title: str, name: str = "h",
+                  zmax: float | None = None) -> go.Figure:
+    """Returns a units x timesteps heatmap of signed states (T, H), diverging and centred on 0."""
+    T, H = values.shape
+    zmax = float(zmax if zmax is not None else max(np.abs(values).max(), 1e-6))
+    fig = go.Figure(go.Heatmap(
+        z=values.T, x=np.arange(T), y=np.arange(H), colorscale=DIVERGING, zmid=0, zmin=-zmax, zmax=zmax,
+        customdata=hover_tokens(tokens, H), colorbar=dict(title=name, thickness=12),
+        hovertemplate="%{customdata}<br>unit %{y}<br>" + name + " = %{z:.3f}<extra></extra>", name=name,
+    ))
+    base_layout(fig, title, "timestep (input character)", "hidden unit", height=min(260 + 3 * H, 620))
+    time_axis(fig, tokens)
+    fig.update_yaxes(range=[-0.5, H - 0.5], autorange=False)
+    return fig
+
+
+def unit_text(values: np.ndarray, tokens: Sequence[str], unit: int, per_line: int = 50,
+              label: str = "h") -> go.Figure:
+    """Returns the input text laid out in lines, each character coloured by one unit's activation (T,)."""
+    T = len(tokens)
+    rows = int(np.ceil(T / per_line))
+    z = np.full((rows, per_line), np.nan)
+    text = np.full((rows, per_line), "", dtype=object)
+    hover = np.full((rows, per_line), "", dtype=object)
+    for t, (tok, v) in enumerate(zip(show(tokens), values)):
+        z[t // per_line, t % per_line] = v
+        text[t // per_line, t % per_line] = tok
+        hover[t // per_line, t % per_line] = f"t={t} '{tok}'"
+    zmax = float(max(np.abs(values).max(), 1e-6))
+    fig = go.Figure(go.Heatmap(
+        z=z, text=text, customdata=hover, texttemplate="%{text}", textfont=dict(size=15, family="monospace"),
+        colorscale=DIVERGING, zmid=0, zmin=-zmax, zmax=zmax, xgap=1, ygap=3,
+        colorbar=dict(title=f"{label}[{unit}]", thickness=12),
+        hovertemplate="%{customdata}<br>" + label + f"[{unit}]" + " = %{z:.3f}<extra></extra>",
+    ))
+    base_layout(fig, f"The text coloured by unit {unit}: red = positive, blue = negative, white = 0",
+                "character in line", "line", height=120 + 32 * rows)
+    fig.update_yaxes(autorange="reversed", showticklabels=False, title_text="")
+    fig.update_xaxes(showticklabels=False, title_text="", range=[-0.5, per_line - 0.5])
+    return fig
+
+
+def unit_ranking(ranking: pd.DataFrame, pattern: str, top: int = 12) -> go.Figure:
+    """Returns a bar chart of the units whose activation correlates most with a pattern (Pearson r)."""
+    best = ranking.head(top)
+    fig = go.Figure(go.Bar(
+        x=[f"unit {u}" for u in best["unit"]], y=best["r"],
+        marker_color=np.where(best["r"] >= 0, "#b2182b", "#2166ac"),
+        hovertemplate="%{x}<br>r = %{y:.3f}<extra></extra>", name="correlation",
+    ))
+    base_layout(fig, f"Units that track '{pattern}' best (|r| = 1 would be a perfect detector)",
+                "unit", "correlation r with the pattern", height=320)
+    fig.update_yaxes(range=[-1, 1])
+    return fig
+
+
+def trajectory(coords: np.ndarray, tokens: Sequence[str], explained: np.ndarray) -> go.Figure:
+    """Returns the path of the hidden state in its top-2 PCA plane, coloured by time, labelled by token."""
+    T = len(tokens)
+    label = show(tokens)
+    fig = go.Figure([
+        go.Scatter(x=coords[:, 0], y=coords[:, 1], mode="lines", line=dict(color="rgba(120,120,120,0.35)", width=1),
+                   hoverinfo="skip", name="path", showlegend=False),
+        go.Scatter(x=coords[:, 0], y=coords[:, 1], mode="markers+text" if T <= 120 else "markers",
+                   text=label, textposition="top center", textfont=dict(size=11), name="h_t",
+                   marker=dict(color=np.arange(T), colorscale=TIME_SCALE, size=8,
+                               colorbar=dict(title="timestep", thickness=12)),
+                   customdata=[f"t={t} '{tok}'" for t, tok in enumerate(label)],
+                   hovertemplate="%{customdata}<br>PC1 %{x:.2f}, PC2 %{y:.2f}<extra></extra>"),
+    ])
+    base_layout(fig, f"The hidden state's path through time (PCA: {explained.sum():.0%} of the variance shown)",
+                f"PC1 ({explained[0]:.0%} of variance)", f"PC2 ({explained[1]:.0%} of variance)", height=480)
+    return fig
+
+
+def saturation_histogram(after: np.ndarray, before: np.ndarray, name: str = "h") -> go.Figure:
+    """Returns overlaid histograms of |values| on [0, 1] for the trained and the untrained model (|v| > 1 counts as 1)."""
+    before, after = np.clip(np.abs(before), 0, 1), np.clip(np.abs(after), 0, 1)  # ReLU states are unbounded
+    bins = dict(start=0.0, end=1.0 + 1e-9, size=0.05)
+    fig = go.Figure([
+        go.Histogram(x=before.ravel(), xbins=bins, histnorm="percent", name="before training",
+                     marker_color="#999999", opacity=0.6),
+        go.Histogram(x=after.ravel(), xbins=bins, histnorm="percent", name="after training",
+                     marker_color="#1f77b4", opacity=0.6),
+    ])
+    base_layout(fig, f"How saturated is |{name}|? Mass near 1 = units pinned at tanh's limits",
+                f"|{name}| (0 = silent, 1 = saturated)", "% of all unit-steps", height=340)
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(range=[0, 1])
+    return fig

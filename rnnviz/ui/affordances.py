@@ -1,0 +1,101 @@
+"""Teaching affordances shared by every lesson: charts with PNG/SVG export, 'show the code',
+guided steps, teacher links that preset and hide controls, and trace exports."""
+
+from __future__ import annotations
+
+import inspect
+import tomllib
+import urllib.parse
+from typing import Any, Callable, Sequence
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from rnnviz import export
+from rnnviz.trace import Trace
+from rnnviz.ui.core import LESSONS
+
+SVG_KEY = "rnnviz_svg_export"
+HIDE_PARAM = "hide"  # ?hide=cell,lr hides those controls (a teacher's handout link)
+GUIDE_PARAM = "guide"  # ?guide=1 opens the guided steps
+
+
+def chart(fig: go.Figure, key: str) -> None:
+    """Draws a Plotly figure whose camera button downloads PNG, or SVG when the sidebar toggle says so."""
+    fmt = "svg" if st.session_state.get(SVG_KEY) else "png"
+    st.plotly_chart(fig, key=key, config={
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": fmt, "filename": f"rnnviz_{key}", "scale": 2},
+    })
+
+
+def export_format_toggle() -> None:
+    """Draws the sidebar toggle that switches chart downloads between PNG and SVG."""
+    st.sidebar.toggle("Chart downloads as SVG", key=SVG_KEY,
+                      help="The camera icon above each chart downloads it; PNG by default, SVG for print.")
+
+
+def show_code(*functions: Callable[..., Any], key: str) -> None:
+    """Draws a toggle that shows the source of the rnnviz functions that produced a view."""
+    if st.toggle("Show the code that ran", key=f"code_{key}"):
+        for fn in functions:
+            st.caption(f"`{fn.__module__}.{fn.__qualname__}`")
+            st.code(inspect.getsource(fn), language="python")
+
+
+def hidden_controls() -> frozenset[str]:
+    """Returns the names of controls a lesson link asked to hide (?hide=a,b)."""
+    raw = st.query_params.get(HIDE_PARAM, "")
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def control(name: str, default: Any, widget: Callable[[], Any]) -> Any:
+    """Returns widget() unless a lesson link hides `name`, in which case returns the default silently."""
+    return default if name in hidden_controls() else widget()
+
+
+def lesson_link(page: str, params: dict[str, str], hide: Sequence[str] = ()) -> str:
+    """Returns a relative link to a page with preset query params and hidden controls."""
+    query = dict(params)
+    if hide:
+        query[HIDE_PARAM] = ",".join(hide)
+    return f"./{page}?{urllib.parse.urlencode(query)}" if query else f"./{page}"
+
+
+def load_guide(page_id: str) -> list[str]:
+    """Returns the guided steps of a lesson from assets/lessons/guides.toml (empty if none)."""
+    path = LESSONS / "guides.toml"
+    if not path.exists():
+        return []
+    return list(tomllib.loads(path.read_text(encoding="utf-8")).get(page_id, {}).get("steps", []))
+
+
+def guide(page_id: str) -> None:
+    """Draws the lesson's guided sequence ('step 2 of 5: ...') with back/next buttons."""
+    steps = load_guide(page_id)
+    if not steps:
+        return
+    key = f"guide_step_{page_id}"
+    opened = st.query_params.get(GUIDE_PARAM) == "1"
+    with st.expander(f"Guided lesson ({len(steps)} steps)", expanded=opened):
+        i = min(st.session_state.get(key, 0), len(steps) - 1)
+        st.markdown(f"**Step {i + 1} of {len(steps)}.** {steps[i]}")
+        back, nxt, _ = st.columns([1, 1, 6])
+        if back.button("Back", key=f"{key}_back", disabled=i == 0):
+            st.session_state[key] = i - 1
+            st.rerun()
+        if nxt.button("Next", key=f"{key}_next", disabled=i == len(steps) - 1):
+            st.session_state[key] = i + 1
+            st.rerun()
+
+
+def export_trace(trace: Trace, tokens: Sequence[str], key: str) -> None:
+    """Draws download buttons for a recorded trace: tidy CSV, Parquet and an LSTMVis zip."""
+    a, b, c = st.columns(3)
+    a.download_button("States and gates (CSV)", export.trace_csv(trace, tokens), f"{key}.csv", "text/csv",
+                      key=f"{key}_csv")
+    b.download_button("States and gates (Parquet)", export.trace_parquet(trace, tokens), f"{key}.parquet",
+                      "application/octet-stream", key=f"{key}_parquet")
+    c.download_button("LSTMVis files (zip)", export.lstmvis_zip(trace, tokens), f"{key}_lstmvis.zip",
+                      "application/zip", key=f"{key}_lstmvis",
+                      help="states.hdf5 (states per timestep per layer), words.hdf5 + words.dict (tokens), lstm.yml")
