@@ -25,6 +25,19 @@ from rnnviz.trace import hidden_grads, trace_model  # noqa: E402
 from rnnviz.train import TrainRun  # noqa: E402
 
 
+def paired(ours, base, repeats: int) -> tuple[float, float]:
+    """Returns median ms of (ours, base), alternating which runs first so drift and cache effects hit both."""
+    a, b = [], []
+    for i in range(repeats):
+        if i % 2:
+            b += timed(base, 1)
+            a += timed(ours, 1)
+        else:
+            a += timed(ours, 1)
+            b += timed(base, 1)
+    return statistics.median(a) * 1e3, statistics.median(b) * 1e3
+
+
 def timed(fn, repeats: int) -> list[float]:
     """Returns wall times in seconds of repeats calls to fn."""
     out = []
@@ -51,7 +64,8 @@ def bench_training_step(cell: str, repeats: int) -> tuple[float, float]:
     def bare_step():
         X, Y = next(batches)
         s = state[0]
-        s = s.detach() if s is not None else None
+        if s is not None:
+            s = tuple(t.detach() for t in s) if isinstance(s, tuple) else s.detach()
         logits, state[0] = bare_model(X, s)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1))
         bare_opt.zero_grad()
@@ -63,11 +77,7 @@ def bench_training_step(cell: str, repeats: int) -> tuple[float, float]:
     for _ in range(3):  # warm up both
         run.step()
         bare_step()
-    ours, bare = [], []
-    for _ in range(repeats):  # interleave so drift on a shared machine hits both alike
-        ours += timed(run.step, 1)
-        bare += timed(bare_step, 1)
-    return statistics.median(ours) * 1e3, statistics.median(bare) * 1e3
+    return paired(run.step, bare_step, repeats)
 
 
 def bench_trace(cell: str, repeats: int) -> tuple[float, float]:
@@ -83,11 +93,7 @@ def bench_trace(cell: str, repeats: int) -> tuple[float, float]:
 
     trace_model(model, x)
     fused()
-    ours, base = [], []
-    for _ in range(repeats):
-        ours += timed(lambda: trace_model(model, x), 1)
-        base += timed(fused, 1)
-    return statistics.median(ours) * 1e3, statistics.median(base) * 1e3
+    return paired(lambda: trace_model(model, x), fused, repeats)
 
 
 def bench_grads(cell: str, repeats: int) -> tuple[float, float]:
@@ -114,11 +120,7 @@ def bench_grads(cell: str, repeats: int) -> tuple[float, float]:
 
     fused_step()
     grads()
-    ours, base = [], []
-    for _ in range(repeats):
-        ours += timed(grads, 1)
-        base += timed(fused_step, 1)
-    return statistics.median(ours) * 1e3, statistics.median(base) * 1e3
+    return paired(grads, fused_step, repeats)
 
 
 def main() -> None:

@@ -129,7 +129,9 @@ class HiddenGrads:
 def hidden_grads(model: RecurrentModel, x: torch.Tensor, loss_fn: Callable[[torch.Tensor], torch.Tensor],
                  state=None) -> HiddenGrads:
     """Returns ||dL/dh_t|| (Frobenius over batch and units) where loss_fn maps head outputs to L."""
-    trace, hs = replay(model.rnn, model.inputs(x), state)
+    # The inputs require grad so the states do even when the model's weights are frozen
+    # (the shared default models are); it does not change dL/dh_t.
+    trace, hs = replay(model.rnn, model.inputs(x).detach().requires_grad_(True), state)
     loss = loss_fn(model.head(trace.output))
     flat = [h for layer in hs for h in layer]
     grads = torch.autograd.grad(loss, flat, allow_unused=True)

@@ -97,8 +97,8 @@ class TrainRun:
         if not math.isfinite(norm):
             return self._fail(f"the gradient norm became {norm} at step {self.steps_done + 1}", restore=False)
         applied = norm * min(1.0, max_norm / (norm + 1e-6))  # the factor clip_grad_norm_ applied
-        for good, p in zip(self._good, self._params):
-            good.copy_(p.detach())
+        with torch.no_grad():
+            torch._foreach_copy_(self._good, self._params)  # one fused copy: the weights before this step
         self.optimizer.step()
         elapsed = time.perf_counter() - start
         self._rate = 1.0 / elapsed if not self._rate else 0.9 * self._rate + 0.1 / elapsed

@@ -84,3 +84,11 @@ def test_trace_to_frame_is_tidy():
     assert set(frame.columns) == {"layer", "t", "token", "unit", "quantity", "value"}
     assert len(frame) == 2 * 6 * 4 * 3  # layers x quantities (i f g o c h) x steps x units
     assert frame.query("t == 2")["token"].unique().tolist() == ["c"]
+
+
+def test_hidden_grads_work_on_a_frozen_shared_model():
+    model = init_weights(Forecaster(ModelConfig(cell="gru", hidden_size=4)), 0).requires_grad_(False)
+    x, y = torch.randn(2, 6), torch.randn(2, 6)
+    norms = hidden_grads(model, x, lambda o: F.mse_loss(o, y)).norms
+    assert norms.shape == (1, 6) and (norms > 0).all()
+    assert all(p.grad is None for p in model.parameters())  # nothing accumulated into the shared weights

@@ -1,0 +1,45 @@
+"""Figures for the recurrent matrix lesson: eigenvalues against the unit circle, state and gradient norms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from rnnviz.plots.style import base_layout
+
+BEFORE, AFTER = "#9e9e9e", "#1f77b4"
+
+
+def eigenvalue_plane(before: np.ndarray, after: np.ndarray, title: str) -> go.Figure:
+    """Returns the eigenvalues of W_hh before and after training in the complex plane, with the unit circle."""
+    theta = np.linspace(0, 2 * np.pi, 200)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=np.cos(theta), y=np.sin(theta), mode="lines", name="|λ| = 1",
+                             line=dict(color="#444", dash="dash"), hoverinfo="skip"))
+    for name, eig, color in (("at initialisation", before, BEFORE), ("trained", after, AFTER)):
+        fig.add_trace(go.Scatter(
+            x=eig.real, y=eig.imag, mode="markers", name=name, marker=dict(color=color, size=7, opacity=0.8),
+            customdata=np.abs(eig), hovertemplate="λ = %{x:.3f} %{y:+.3f}i<br>|λ| = %{customdata:.3f}<extra>" + name + "</extra>",
+        ))
+    lim = max(1.2, float(np.abs(np.concatenate([before, after])).max()) * 1.1)
+    base_layout(fig, title, "real part", "imaginary part", height=440)
+    fig.update_xaxes(range=[-lim, lim], zeroline=True)
+    fig.update_yaxes(range=[-lim, lim], scaleanchor="x", scaleratio=1, zeroline=True)
+    return fig
+
+
+def norms_over_time(before: np.ndarray, after: np.ndarray, tokens: Sequence[str], title: str, y_title: str,
+                    log: bool) -> go.Figure:
+    """Returns a per-step norm curve (e.g. ||h_t|| or ||dL/dh_t||) before and after training."""
+    t = np.arange(len(after))
+    fig = go.Figure()
+    for name, values, color in (("at initialisation", before, BEFORE), ("trained", after, AFTER)):
+        fig.add_trace(go.Scatter(x=t, y=values, mode="lines", name=name, line=dict(color=color),
+                                 customdata=[repr(tok) for tok in tokens],
+                                 hovertemplate="t=%{x} token %{customdata}<br>%{y:.3g}<extra>" + name + "</extra>"))
+    base_layout(fig, title, "timestep t", y_title)
+    if log:
+        fig.update_yaxes(type="log")
+    return fig
