@@ -6,7 +6,8 @@ from __future__ import annotations
 import inspect
 import tomllib
 import urllib.parse
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -90,12 +91,16 @@ def guide(page_id: str) -> None:
 
 
 def export_trace(trace: Trace, tokens: Sequence[str], key: str) -> None:
-    """Draws download buttons for a recorded trace: tidy CSV, Parquet and an LSTMVis zip."""
+    """Draws download buttons for a recorded trace: tidy CSV, Parquet and an LSTMVis zip.
+
+    The files are built only when a button is clicked (deferred data), not on every rerun.
+    """
+    tokens = list(tokens)
     a, b, c = st.columns(3)
-    a.download_button("States and gates (CSV)", export.trace_csv(trace, tokens), f"{key}.csv", "text/csv",
+    a.download_button("States and gates (CSV)", lambda: export.trace_csv(trace, tokens), f"{key}.csv", "text/csv",
                       key=f"{key}_csv")
-    b.download_button("States and gates (Parquet)", export.trace_parquet(trace, tokens), f"{key}.parquet",
+    b.download_button("States and gates (Parquet)", lambda: export.trace_parquet(trace, tokens), f"{key}.parquet",
                       "application/octet-stream", key=f"{key}_parquet")
-    c.download_button("LSTMVis files (zip)", export.lstmvis_zip(trace, tokens), f"{key}_lstmvis.zip",
+    c.download_button("LSTMVis files (zip)", lambda: export.lstmvis_zip(trace, tokens), f"{key}_lstmvis.zip",
                       "application/zip", key=f"{key}_lstmvis",
                       help="states.hdf5 (states per timestep per layer), words.hdf5 + words.dict (tokens), lstm.yml")
