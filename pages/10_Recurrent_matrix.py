@@ -1,8 +1,8 @@
 """Lesson: the trained recurrent matrix. Eigenvalues of W_hh tie the 0.9^100 / 1.2^100 argument to a real model."""
 
 import numpy as np
-import torch
 import streamlit as st
+import torch
 
 from rnnviz.data import clean_text
 from rnnviz.plots.spectrum import eigenvalue_plane, norms_over_time

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from rnnviz.cells import GATES, cell_name, layer_weights, project_inputs, textbook_gru_step
+from rnnviz.config import CELL_LABELS
 from rnnviz.data import Corpus, Vocab, clean_text
 from rnnviz.errors import DataError
 from rnnviz.models import param_count_formula
@@ -41,9 +42,12 @@ class PreparedText:
         return "".join(self.tokens)
 
 
-def prepare_text(raw: str, vocab: Vocab, max_chars: int = MAX_CHARS) -> PreparedText:
-    """Returns the text cleaned as the corpus was (lower-case letters and spaces), capped at max_chars."""
-    text = clean_text(raw)
+def prepare_text(raw: str, vocab: Vocab, max_chars: int = MAX_CHARS, clean: bool = True) -> PreparedText:
+    """Returns the text cleaned as the corpus was (lower-case letters and spaces), capped at max_chars.
+
+    clean=False keeps an already clean corpus passage exactly, including a leading or trailing space.
+    """
+    text = clean_text(raw) if clean else raw
     if len(text) < 2:
         raise DataError("Type at least two letters: the model reads only letters and spaces "
                         "(punctuation and digits are removed, as in the training text).")
@@ -282,3 +286,18 @@ def textbook_gru_gap(rnn: nn.GRU, inputs: torch.Tensor) -> np.ndarray:
                 hs.append(h)
             layer_input = torch.stack(hs, dim=1)  # (B, T, H)
     return (torch_out - layer_input)[0].abs().max(dim=-1).values.numpy()
+
+
+def compare_cells(traces: dict[str, Trace], layer: int = 0) -> pd.DataFrame:
+    """Returns one row per cell on the same input: |h| saturation, longest memory stretch, saturated gates."""
+    rows = []
+    for cell, trace in traces.items():
+        sat = saturation(states_of(trace, "h", layer))
+        row = {"cell": CELL_LABELS.get(cell, cell), "|h| > 0.9": sat["near 1"], "|h| < 0.1": sat["near 0"],
+               "longest keep stretch (steps)": None, "saturated gates": None}
+        if cell in KEEP_GATE:
+            row["longest keep stretch (steps)"] = int(memory_units(keep_gate(trace, layer))["longest_run"].max())
+            gates = gate_summary(trace, layer)
+            row["saturated gates"] = float(gates.loc[gates["sigmoid"], "saturated"].mean())
+        rows.append(row)
+    return pd.DataFrame(rows)

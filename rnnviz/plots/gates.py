@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from rnnviz.config import CELL_LABELS
-from rnnviz.plots.states import hover_tokens, time_axis
+from rnnviz.plots.states import hover_tokens, time_axis, time_title
 from rnnviz.plots.style import CELL_COLORS, DIVERGING, SEQUENTIAL, base_layout
 
 SIGMOID = frozenset({"r", "z", "i", "f", "o"})
@@ -49,8 +49,9 @@ def gate_heatmaps(values: Mapping[str, np.ndarray], tokens: Sequence[str], units
         coloraxis3=dict(colorscale=DIVERGING, cmid=0, cmin=-cmax, cmax=cmax,
                         colorbar=dict(title="c", y=0.3, len=0.4, x=1.1, thickness=12)),
     )
-    base_layout(fig, title, "timestep (input character)", "", height=170 * len(names) + 80)
+    base_layout(fig, title, "", "", height=170 * len(names) + 80)
     fig.update_yaxes(title_text="unit")
+    fig.update_xaxes(title_text=time_title(tokens), row=len(names), col=1)
     time_axis(fig, tokens)
     return fig
 
@@ -66,8 +67,8 @@ def gate_timeline(values: Mapping[str, np.ndarray], tokens: Sequence[str], unit:
             line=dict(color=GATE_COLORS.get(name), width=2.5 if name in ("h", "c") else 1.8),
             hovertemplate="%{customdata}<br>" + name + " = %{y:.3f}<extra></extra>",
         ), row=1 if name in SIGMOID else 2, col=1)
-    base_layout(fig, f"Gate timeline of unit {unit}: when does it keep, when does it rewrite?",
-                "timestep (input character)", "", height=520)
+    base_layout(fig, f"Gate timeline of unit {unit}: when does it keep, when does it rewrite?", "", "", height=540)
+    fig.update_xaxes(title_text=time_title(tokens), row=2, col=1)
     fig.update_yaxes(range=[-0.02, 1.02], title_text="gate value", row=1, col=1)
     fig.update_yaxes(title_text="value", row=2, col=1)
     time_axis(fig, tokens, row=1, col=1)
@@ -80,30 +81,32 @@ def memory_bars(after: pd.DataFrame, before: pd.DataFrame, gate: str, top: int =
     """Returns the units with the longest keep-gate stretches after training, next to the same units before."""
     best = after.head(top)
     prior = before.set_index("unit").loc[best["unit"]]
-    x = [f"unit {u}" for u in best["unit"]]
+    x = [str(u) for u in best["unit"]]
     fig = go.Figure([
         go.Bar(x=x, y=prior["longest_run"], name="before training", marker_color=BEFORE),
         go.Bar(x=x, y=best["longest_run"], name="after training", marker_color=AFTER,
-               customdata=best["mean_keep"], hovertemplate="%{x}<br>longest stretch %{y} steps"
+               customdata=best["mean_keep"], hovertemplate="unit %{x}<br>longest stretch %{y} steps"
                "<br>mean " + gate + " = %{customdata:.2f}<extra></extra>"),
     ])
-    base_layout(fig, f"Memory units: longest stretch with {gate} > 0.9 (the old state kept almost whole)",
-                "unit (best memory holders after training)", "steps in a row", height=340)
+    base_layout(fig, f"Memory holders: longest run of {gate} > 0.9", "unit (best memory holders first)",
+                "steps in a row", height=360)
     fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category")
     return fig
 
 
 def reset_bars(resets: pd.DataFrame, gate: str, top: int = 12) -> go.Figure:
     """Returns, for the units whose keep gate drops most on spaces, its mean on spaces and elsewhere (0..1)."""
     best = resets.head(top)
-    x = [f"unit {u}" for u in best["unit"]]
+    x = [str(u) for u in best["unit"]]
     fig = go.Figure([
         go.Bar(x=x, y=best["elsewhere"], name=f"mean {gate} on letters", marker_color="#2ca02c"),
         go.Bar(x=x, y=best["at_mask"], name=f"mean {gate} on spaces", marker_color="#d62728"),
     ])
-    base_layout(fig, f"Units that rewrite their state at a space: {gate} falls when a word ends",
-                "unit", f"mean {gate} (0..1)", height=340)
+    base_layout(fig, f"Resetters: {gate} falls at a space", "unit (biggest drop first)", f"mean {gate} (0..1)",
+                height=360)
     fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category")
     fig.update_yaxes(range=[0, 1])
     return fig
 
@@ -117,8 +120,7 @@ def saturation_bars(after: pd.DataFrame, before: pd.DataFrame) -> go.Figure:
         go.Bar(x=x, y=prior["saturated"], name="before training", marker_color=BEFORE),
         go.Bar(x=x, y=gates["saturated"], name="after training", marker_color=AFTER),
     ])
-    base_layout(fig, "Saturated gates: how often a gate is a hard switch (within 0.05 of 0 or 1)",
-                "gate", "fraction of unit-steps", height=340)
+    base_layout(fig, "Saturated gates: within 0.05 of 0 or 1", "gate", "fraction of unit-steps", height=360)
     fig.update_layout(barmode="group")
     fig.update_yaxes(range=[0, 1])
     return fig
@@ -138,9 +140,10 @@ def cell_comparison(states: Mapping[str, np.ndarray], tokens: Sequence[str]) -> 
         ), row=row, col=1)
     fig.update_layout(coloraxis=dict(colorscale=DIVERGING, cmid=0, cmin=-1, cmax=1,
                                      colorbar=dict(title="h", thickness=12)))
-    base_layout(fig, "Same input, same task: how the three cells use their state", "timestep (input character)",
-                "", height=220 * len(cells) + 60)
+    base_layout(fig, "Same input, same task: how the three cells use their state", "", "",
+                height=220 * len(cells) + 60)
     fig.update_yaxes(title_text="unit")
+    fig.update_xaxes(title_text=time_title(tokens), row=len(cells), col=1)
     time_axis(fig, tokens)
     return fig
 
@@ -152,7 +155,7 @@ def textbook_gap(gap: np.ndarray, tokens: Sequence[str]) -> go.Figure:
                                customdata=hover, name="gap",
                                hovertemplate="%{customdata}<br>max |Δh| = %{y:.3f}<extra></extra>"))
     base_layout(fig, "Torch's GRU vs the textbook GRU with the same weights: they are different models",
-                "timestep (input character)", "max over units of |h_torch − h_textbook|", height=300)
+                time_title(tokens), "max |h_torch − h_textbook|", height=300)
     fig.update_yaxes(rangemode="tozero")
     time_axis(fig, tokens)
     return fig

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from rnnviz.plots.style import DIVERGING, base_layout
 
 SPACE = "␣"  # a visible space, so word boundaries show on axes and in the coloured text
+MAX_TICKS = 100  # characters that still fit one per tick on a wide chart
 TIME_SCALE = "Plasma"  # time is an order, not a sign: a sequential scale different from the gates' Viridis
 
 
@@ -20,13 +21,19 @@ def show(tokens: Sequence[str]) -> list[str]:
 
 
 def time_axis(fig: go.Figure, tokens: Sequence[str], row: int | None = None, col: int | None = None) -> None:
-    """Labels a timestep axis with the tokens (every one when short, every k-th when long)."""
+    """Labels a timestep axis with the characters when they fit (up to MAX_TICKS), else with timestep numbers."""
     T = len(tokens)
-    every = max(1, int(np.ceil(T / 80)))
-    ticks = list(range(0, T, every))
-    labels = [f"{t}<br>{show([tokens[t]])[0]}" if every > 1 else show([tokens[t]])[0] for t in ticks]
-    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=labels, tickangle=0, range=[-0.5, T - 0.5],
-                     row=row, col=col)
+    if T <= MAX_TICKS:
+        fig.update_xaxes(tickmode="array", tickvals=list(range(T)), ticktext=show(tokens), tickangle=0,
+                         tickfont=dict(size=10), row=row, col=col)
+    else:  # too many to read: numbers here, the character is in every hover and in the coloured text
+        fig.update_xaxes(tickmode="auto", row=row, col=col)
+    fig.update_xaxes(range=[-0.5, T - 0.5], row=row, col=col)
+
+
+def time_title(tokens: Sequence[str]) -> str:
+    """Returns the timestep axis title, pointing to the hover when the characters do not fit on the axis."""
+    return "input character" if len(tokens) <= MAX_TICKS else "timestep (hover to see the character)"
 
 
 def hover_tokens(tokens: Sequence[str], H: int) -> np.ndarray:
@@ -45,7 +52,7 @@ def state_heatmap(values: np.ndarray, tokens: Sequence[str], title: str, name: s
         customdata=hover_tokens(tokens, H), colorbar=dict(title=name, thickness=12),
         hovertemplate="%{customdata}<br>unit %{y}<br>" + name + " = %{z:.3f}<extra></extra>", name=name,
     ))
-    base_layout(fig, title, "timestep (input character)", "hidden unit", height=min(260 + 3 * H, 620))
+    base_layout(fig, title, time_title(tokens), "hidden unit", height=min(260 + 3 * H, 620))
     time_axis(fig, tokens)
     fig.update_yaxes(range=[-0.5, H - 0.5], autorange=False)
     return fig
@@ -71,7 +78,7 @@ def unit_text(values: np.ndarray, tokens: Sequence[str], unit: int, per_line: in
         hovertemplate="%{customdata}<br>" + label + f"[{unit}]" + " = %{z:.3f}<extra></extra>",
     ))
     base_layout(fig, f"The text coloured by unit {unit}: red = positive, blue = negative, white = 0",
-                "character in line", "line", height=120 + 32 * rows)
+                "character in line", "line", height=max(230, 120 + 34 * rows))
     fig.update_yaxes(autorange="reversed", showticklabels=False, title_text="")
     fig.update_xaxes(showticklabels=False, title_text="", range=[-0.5, per_line - 0.5])
     return fig

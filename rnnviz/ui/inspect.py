@@ -14,6 +14,7 @@ from rnnviz.data import Corpus
 from rnnviz.inspect import PreparedText
 from rnnviz.trace import Trace, trace_model
 from rnnviz.ui import cache, store
+from rnnviz.ui.core import lesson_text
 
 SOURCES = ("A passage of The Time Machine", "Type your own text")
 DEFAULT_TEXT = ("the time traveller for so it will be convenient to speak of him "
@@ -50,15 +51,16 @@ def model_and_text(key: str, cells: tuple[str, ...] = CELLS) -> tuple[store.Insp
 def choose_text(corpus: Corpus, key: str) -> PreparedText:
     """Draws the input chooser (a passage of the corpus or typed text) and returns the cleaned, capped text."""
     source = st.radio("Input", SOURCES, horizontal=True, key=f"{key}_source")
-    if source == SOURCES[0]:
+    passage = source == SOURCES[0]
+    if passage:
         a, b = st.columns(2)
         start = a.number_input("Start at character", 0, len(corpus.tokens) - 50, 2000, step=100, key=f"{key}_start")
-        length = b.slider("Length (characters)", 20, inspect.MAX_CHARS, 160, step=10, key=f"{key}_length")
+        length = b.slider("Length (characters)", 20, inspect.MAX_CHARS, 100, step=10, key=f"{key}_length")
         raw = inspect.corpus_passage(corpus, int(start), int(length))
     else:
         raw = st.text_area(f"Your text (up to {inspect.MAX_CHARS} characters are used)", DEFAULT_TEXT,
                            key=f"{key}_text", height=80)
-    text = inspect.prepare_text(raw, corpus.vocab)
+    text = inspect.prepare_text(raw, corpus.vocab, clean=not passage)
     if text.note:
         st.caption(text.note)
     return text
@@ -113,3 +115,14 @@ def compare_traces(text: PreparedText, cells: tuple[str, ...] = ("rnn_tanh", "gr
 def space_mask(text: PreparedText) -> np.ndarray:
     """Returns True at the spaces of the text (the word boundaries the cleaned corpus keeps)."""
     return np.array([t == " " for t in text.tokens])
+
+
+def lesson_part(name: str, index: int) -> str:
+    """Returns the index-th part of a lesson file whose parts are separated by '<!-- part -->'."""
+    return lesson_text(name).split("<!-- part -->")[index].strip()
+
+
+def show_comparison(table) -> None:
+    """Draws the cell comparison table with fractions as percentages."""
+    pct = st.column_config.NumberColumn(format="percent")
+    st.dataframe(table, hide_index=True, column_config={"|h| > 0.9": pct, "|h| < 0.1": pct, "saturated gates": pct})

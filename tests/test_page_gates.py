@@ -1,0 +1,102 @@
+"""The Gates page runs on tiny default models and draws gate charts whose gate values lie in [0, 1]."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from conftest import app_test
+from test_page_hidden_states import decode, figures
+
+from rnnviz.ui import cache
+
+PAGE = "pages/5_Gates.py"
+SIGMOID_TRACES = {"r", "z", "i", "f", "o"}
+
+
+@pytest.fixture(autouse=True)
+def tiny_defaults(monkeypatch):
+    """Shrinks the default LMs (all three cells) so the page trains them in well under a second."""
+    base = cache.DEFAULT_RUNS["lm"]
+    tiny = replace(base, model=replace(base.model, hidden_size=10), train=replace(base.train, steps=3))
+    monkeypatch.setitem(cache.DEFAULT_RUNS, "lm", tiny)
+
+
+def run_page(model: str | None = None):
+    at = app_test(PAGE)
+    at.run()
+    if model is not None:
+        at.selectbox(key="gt_model").set_value(model).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def assert_gate_heatmaps(fig: dict, expected: list[str]) -> None:
+    """Checks one heatmap per quantity, sigmoid gates on a fixed 0..1 axis with every value inside it."""
+    names = [t["name"] for t in fig["data"]]
+    assert names == expected
+    layout = fig["layout"]
+    assert (layout["coloraxis"]["cmin"], layout["coloraxis"]["cmax"]) == (0, 1)
+    assert layout["coloraxis2"]["cmid"] == 0
+    for trace in fig["data"]:
+        z = decode(trace["z"])
+        if trace["name"] in SIGMOID_TRACES:
+            assert trace["coloraxis"] == "coloraxis"
+            assert np.all((z >= 0) & (z <= 1))
+        else:
+            assert trace["coloraxis"] != "coloraxis"
+
+
+@pytest.mark.parametrize("model, expected", [
+    ("default GRU", ["r", "z", "n", "h"]),
+    ("default LSTM", ["i", "f", "g", "o", "c", "h"]),
+])
+def test_gate_heatmaps_and_timeline(model, expected):
+    at = run_page(model)
+    figs = figures(at)
+    assert {"gt_heatmaps", "gt_timeline", "gt_memory", "gt_resets", "gt_saturation", "gt_compare"} <= set(figs)
+    assert_gate_heatmaps(figs["gt_heatmaps"], expected)
+    timeline = figs["gt_timeline"]
+    for trace in timeline["data"]:
+        y = decode(trace["y"])
+        if trace["yaxis"] == "y":  # top panel: the sigmoid gates
+            assert np.all((y >= 0) & (y <= 1))
+    assert timeline["layout"]["yaxis"]["range"] == [-0.02, 1.02]
+    assert len([t for t in timeline["data"] if t["yaxis"] == "y"]) == len(set(expected) & SIGMOID_TRACES)
+
+
+def test_before_training_and_unit_range():
+    at = run_page()
+    at.radio(key="gt_when").set_value("before training").run()
+    at.slider(key="gt_units").set_value((2, 6)).run()
+    assert not at.exception
+    fig = figures(at)["gt_heatmaps"]
+    assert decode(fig["data"][0]["z"]).shape[0] == 4  # units 2..5 only
+    assert "before training" in fig["layout"]["title"]["text"]
+    assert_gate_heatmaps(fig, ["r", "z", "n", "h"])
+
+
+def test_summaries_are_fractions_and_steps():
+    at = run_page()
+    figs = figures(at)
+    for trace in figs["gt_saturation"]["data"] + figs["gt_resets"]["data"]:
+        y = decode(trace["y"])
+        assert np.all((y >= 0) & (y <= 1))
+    memory = figs["gt_memory"]["data"]
+    assert [t["name"] for t in memory] == ["before training", "after training"]
+    length = at.slider(key="gt_length").value
+    assert all(np.all((decode(t["y"]) >= 0) & (decode(t["y"]) <= length)) for t in memory)
+
+
+def test_compare_three_cells_and_textbook_toggle():
+    at = run_page()
+    compare = figures(at)["gt_compare"]
+    assert [t["name"] for t in compare["data"]] == ["rnn_tanh", "gru", "lstm"]
+    assert compare["layout"]["coloraxis"]["cmid"] == 0
+    assert len(at.dataframe) >= 1
+    at.toggle(key="gt_textbook").set_value(True).run()
+    assert not at.exception
+    gap = decode(figures(at)["gt_textbook_gap"]["data"][0]["y"])
+    assert gap.shape == (at.slider(key="gt_length").value,) and np.all(gap >= 0) and gap.max() > 0
+    assert len(at.latex) > 3  # torch's GRU plus the textbook candidate

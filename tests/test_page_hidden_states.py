@@ -1,0 +1,111 @@
+"""The Hidden states page runs on a tiny default model and draws every chart with the expected traces."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from conftest import app_test
+
+from rnnviz.ui import cache
+
+PAGE = "pages/4_Hidden_states.py"
+
+
+@pytest.fixture(autouse=True)
+def tiny_defaults(monkeypatch):
+    """Shrinks the default LM so the page trains it in well under a second."""
+    base = cache.DEFAULT_RUNS["lm"]
+    tiny = replace(base, model=replace(base.model, hidden_size=12), train=replace(base.train, steps=3))
+    monkeypatch.setitem(cache.DEFAULT_RUNS, "lm", tiny)
+
+
+def decode(values) -> np.ndarray:
+    """Returns a plotly-7 JSON array (plain list or base64 dict) as a float numpy array."""
+    if isinstance(values, dict):
+        raw = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).astype(float)
+        shape = values.get("shape")
+        return raw.reshape([int(n) for n in str(shape).split(",")]) if shape else raw
+    return np.asarray(values, dtype=float)
+
+
+def figures(at) -> dict[str, dict]:
+    """Returns the page's figures as JSON specs, by chart key."""
+    out = {}
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        out[el.proto.id.split("-")[-1] if not el.key else el.key] = spec
+    return out
+
+
+def run_page():
+    at = app_test(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_page_draws_every_chart():
+    at = run_page()
+    figs = figures(at)
+    assert {"hs_heatmap", "hs_ranking", "hs_unit_text", "hs_trajectory", "hs_saturation"} <= set(figs)
+    assert at.latex, "the formula of the step that ran is shown"
+
+
+def test_heatmap_is_units_by_time_and_centred_on_zero():
+    at = run_page()
+    heat = figures(at)["hs_heatmap"]["data"][0]
+    z = decode(heat["z"])
+    length = at.slider(key="hs_length").value
+    assert z.shape == (12, length)  # units x timesteps of the tiny default model
+    assert heat["zmid"] == 0 and heat["zmin"] == -heat["zmax"]
+    assert np.all(np.abs(z) <= 1.0 + 1e-6)  # tanh-bounded GRU state
+    assert "t=" in str(heat["customdata"][0][0])  # hover carries timestep and character
+
+
+def test_typed_text_and_pattern_search_update_the_charts():
+    at = run_page()
+    at.radio(key="hs_source").set_value("Type your own text").run()
+    at.text_area(key="hs_text").input("Hello, World!! the quick brown fox").run()
+    assert not at.exception
+    assert any("cleaned" in c.value.lower() for c in at.caption)  # the learner is told what the model read
+    figs = figures(at)
+    text = figs["hs_unit_text"]["data"][0]["text"]
+    chars = [c for row in text for c in row if c]
+    assert "".join(chars).replace("␣", " ") == "hello world the quick brown fox"
+    at.selectbox(key="hs_pattern").set_value("vowel").run()
+    bars = figures(at)["hs_ranking"]
+    r = decode(bars["data"][0]["y"])
+    assert np.all(np.abs(r) <= 1 + 1e-9) and np.all(np.diff(np.abs(r)) <= 1e-12)  # sorted by |r|
+    assert bars["layout"]["yaxis"]["range"] == [-1, 1]
+
+
+def test_trajectory_and_saturation_axes():
+    at = run_page()
+    figs = figures(at)
+    path = figs["hs_trajectory"]["data"][1]
+    assert len(decode(path["x"])) == at.slider(key="hs_length").value
+    sat = figs["hs_saturation"]
+    assert [t["name"] for t in sat["data"]] == ["before training", "after training"]
+    assert sat["layout"]["xaxis"]["range"] == [0, 1]
+
+
+def test_too_short_text_shows_a_message_not_a_traceback():
+    at = run_page()
+    at.radio(key="hs_source").set_value("Type your own text").run()
+    at.text_area(key="hs_text").input("42").run()
+    assert not at.exception
+    assert at.error and "two letters" in at.error[0].value
+
+
+def test_lstm_offers_the_cell_state():
+    at = run_page()
+    at.selectbox(key="hs_model").set_value("default LSTM").run()
+    at.radio(key="hs_quantity").set_value("c").run()
+    assert not at.exception
+    heat = figures(at)["hs_heatmap"]["data"][0]
+    assert heat["name"] == "c" and heat["zmid"] == 0
+    assert any("LSTM" in line.value or "c_t" in line.value for line in at.latex)
