@@ -180,3 +180,72 @@ def windows(x: np.ndarray, tau: int) -> tuple[torch.Tensor, torch.Tensor]:
     n = len(x_t) - tau
     features = torch.stack([x_t[i : i + n] for i in range(tau)], dim=1)  # (n, tau)
     return features, x_t[tau:].unsqueeze(1)  # (n, tau), (n, 1)
+
+
+# --- uploads in two steps (read the table, then let the learner pick the columns) -------------------
+
+_SEPARATORS = ",;\t|"
+
+
+def read_csv_table(data: bytes | str) -> pd.DataFrame:
+    """Returns an uploaded CSV as a table of strings; raises DataError saying what is wrong and what to do."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise DataError(
+            f"The file is {len(raw) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB. "
+            "Upload a shorter series (a few thousand rows is plenty for these models)."
+        )
+    if not raw.strip():
+        raise DataError("The file is empty. Upload a CSV with a header row and one value per row.")
+    if b"\x00" in raw[:4096]:
+        raise DataError("This looks like a binary file, not a CSV. Export the data as CSV text first.")
+    text = _decode(raw)
+    first = text.lstrip().splitlines()[0]
+    # Only real separators count: a one-column file has none, so its header stays whole.
+    sep = max(_SEPARATORS, key=first.count) if any(s in first for s in _SEPARATORS) else ","
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
+        raise DataError(f"The file could not be read as a CSV ({err}). Check the separators.") from err
+    if frame.shape[1] == 0 or len(frame) == 0:
+        raise DataError("The CSV has a header but no data rows. Add one row per time step under the header.")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def numeric_columns(frame: pd.DataFrame) -> list[str]:
+    """Returns the columns whose filled cells are mostly numbers (blank cells do not count against them)."""
+    out = []
+    for col in frame.columns:
+        cells = frame[col].dropna()
+        cells = cells[cells.str.strip() != ""] if cells.dtype == object else cells
+        if len(cells) and pd.to_numeric(cells, errors="coerce").notna().mean() >= 0.5:
+            out.append(str(col))
+    return out
+
+
+def series_from_table(frame: pd.DataFrame, value_col: str, date_col: str | None = None,
+                      name: str = "upload") -> Series:
+    """Returns the series in one column of a table read by read_csv_table; raises DataError for bad values."""
+    if value_col not in frame.columns:
+        raise DataError(f"There is no column '{value_col}'; the columns are: {', '.join(map(str, frame.columns))}.")
+    if not numeric_columns(frame):
+        raise DataError(
+            "The CSV has no numeric column; pick one of: " + ", ".join(map(str, frame.columns))
+            + " and make sure its values are numbers (e.g. 12.5, not '12,5 kg')."
+        )
+    column = frame[value_col].where(frame[value_col].str.strip() != "") if frame[value_col].dtype == object \
+        else frame[value_col]
+    missing = np.flatnonzero(column.isna().to_numpy())
+    if len(missing) and not pd.to_numeric(column, errors="coerce").isna().drop(column.index[missing]).any():
+        lines = ", ".join(str(i + 2) for i in missing[:5]) + (", ..." if len(missing) > 5 else "")
+        raise DataError(f"Column '{value_col}' has {len(missing)} missing value(s) (file lines {lines}). "
+                        "Fill them (e.g. with the previous value) or remove those rows.")
+    values = _numeric_values(column, value_col)
+    if len(values) < MIN_ROWS:
+        rows = "one row" if len(values) == 1 else f"{len(values)} rows"
+        raise DataError(f"The series has {rows}; at least {MIN_ROWS} are needed to train and test. "
+                        "Upload a longer series.")
+    labels = tuple(str(v) for v in frame[date_col]) if date_col in frame.columns else \
+        tuple(str(i) for i in range(len(values)))
+    return Series(name, values, labels, str(value_col))

@@ -1,0 +1,112 @@
+"""The Forecasting page: runs alone, draws the lesson's charts, trains on Train, keeps good data after a bad upload."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from conftest import app_test
+
+PAGE = "pages/1_Forecasting.py"
+CHARTS = {"fc_series", "fc_fed_back", "fc_k_ahead", "fc_horizon", "fc_from_here", "fc_probe"}
+GOOD_CSV = ("date,value\n" + "".join(f"2020-{i // 28 + 1:02d}-{i % 28 + 1:02d},{np.sin(i / 5) + 2:.4f}\n"
+                                     for i in range(80))).encode()
+
+
+def decode(values) -> np.ndarray:
+    """Returns a plotly-7 JSON array (plain list or base64 dict) as a float numpy array."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).astype(float)
+    return np.asarray(values, dtype=float)
+
+
+def figures(at) -> dict[str, dict]:
+    """Returns the page's figures as JSON specs, by chart key."""
+    return {el.proto.id.split("-")[-1] if not el.key else el.key: json.loads(el.proto.spec)
+            for el in at.get("plotly_chart")}
+
+
+def run_page():
+    """Returns the page run once with small recurrent models (the MLP keeps d2l's budget)."""
+    at = app_test(PAGE)
+    at.session_state["fc_steps"] = 30
+    at.session_state["fc_hidden"] = 8
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def page():
+    return run_page()
+
+
+def test_page_draws_every_lesson_chart(page):
+    figs = figures(page)
+    assert CHARTS <= set(figs), set(figs)
+    assert not page.error
+    names = [t["name"] for t in figs["fc_fed_back"]["data"]]
+    assert names[0] == "truth" and any(n.startswith("1-step") for n in names) and any("fed back" in n for n in names)
+    assert len(figs["fc_from_here"]["data"]) == 1 + 2  # truth + the MLP's and the GRU's rollouts
+    shapes = figs["fc_from_here"]["layout"]["shapes"]
+    assert any(s.get("type") == "rect" for s in shapes)  # the fed-back region is shaded
+
+
+def test_horizon_chart_starts_at_one_step_and_grows(page):
+    horizon = figures(page)["fc_horizon"]
+    mlp = next(t for t in horizon["data"] if t["name"].startswith("AR MLP"))
+    k, mse = decode(mlp["x"]), decode(mlp["y"])
+    assert k[0] == 1 and k[-1] == 64
+    assert mse[-1] > 3 * mse[0]  # fed-back steps compound the error (d2l's point), on the page's own numbers
+    floor = [s for s in horizon["layout"]["shapes"] if s.get("y0") == s.get("y1") and s.get("y0")]
+    assert floor and floor[0]["y0"] == pytest.approx(0.04)  # the noise variance line
+    table = page.dataframe[1].value
+    assert list(table["model"]) == ["AR MLP (d2l)", "GRU (H=8)"] and (table["k=64 ÷ k=1"] > 1).all()
+
+
+def test_train_button_adds_a_model_and_probe_needs_a_recurrent_one():
+    at = run_page()
+    at.multiselect(key="fc_models").set_value(["mlp", "lstm"])
+    at.button(key="fc_train").click().run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["model"]) == ["AR MLP (d2l)", "LSTM (H=8)"]
+    at.multiselect(key="fc_models").set_value(["mlp"])
+    at.button(key="fc_train").click().run()
+    assert not at.exception and "fc_probe" not in figures(at)
+    assert any("Add a GRU" in i.value for i in at.info)
+
+
+def test_a_short_series_limits_the_horizon():
+    at = run_page()
+    at.selectbox(key="fc_source").set_value("airline").run()
+    assert not at.exception, at.exception
+    assert at.slider(key="fc_k").max == 29  # half of the 58-point test part
+    mlp = next(t for t in figures(at)["fc_horizon"]["data"] if t["name"].startswith("AR MLP"))
+    assert decode(mlp["x"])[-1] == 29
+
+
+def series_title(at) -> str:
+    return figures(at)["fc_series"]["layout"]["title"]["text"]
+
+
+@pytest.mark.parametrize("bad, words", [
+    (b"name,colour\n" + b"a,red\n" * 30, "no numeric column"),
+    (("date,value\n" + "2020-01-01,1\n" * 25 + "2020-02-01,oops\n").encode(), "text where numbers"),
+    (("date,value\n" + "2020-01-01,1\n" * 10 + "2020-02-01,\n" + "2020-01-01,1\n" * 20).encode(), "missing"),
+    (b"date,value\n2020-01-01,3\n", "one row"),
+    (bytes(range(128, 160)) * 64, "encoding"),
+], ids=["no numeric", "text", "missing", "one row", "encoding"])
+def test_bad_upload_shows_its_message_and_keeps_the_previous_series(bad, words):
+    at = run_page()
+    at.selectbox(key="fc_source").set_value("upload").run()
+    assert "sin(0.01 t)" in series_title(at)  # nothing uploaded yet: the sine stays
+    at.file_uploader(key="fc_file").set_value(("good.csv", GOOD_CSV, "text/csv")).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Uploaded: value" in series_title(at) and "80 points" in series_title(at)
+    at.file_uploader(key="fc_file").set_value(("bad.csv", bad, "text/csv")).run()
+    assert not at.exception, at.exception
+    assert any(words in e.value for e in at.error), [e.value for e in at.error]
+    assert "Uploaded: value" in series_title(at) and "80 points" in series_title(at)  # the good series stays
+    assert any("good.csv" in c.value for c in at.caption)
