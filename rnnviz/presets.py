@@ -11,8 +11,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from rnnviz.config import (CELLS, SENTIMENT_SOURCES, SERIES_NAMES, ModelConfig, RunConfig, SeriesConfig,
-                           SentimentConfig, TextConfig, TrainConfig)
+from rnnviz.config import (
+    CELLS,
+    SENTIMENT_SOURCES,
+    SERIES_NAMES,
+    ModelConfig,
+    RunConfig,
+    SentimentConfig,
+    SeriesConfig,
+    TrainConfig,
+)
 from rnnviz.errors import ConfigError
 
 TASKS: tuple[str, ...] = ("lm", "forecast", "sentiment")
@@ -62,7 +70,8 @@ PRESETS: tuple[Preset, ...] = (
            "Same task with an LSTM: compare its loss curve with the GRU's.",
            _lm("lstm", 32, "sgd", 4.0, 1.0, 1500)),
     Preset("exploding-rnn", "Exploding plain RNN (no clipping)",
-           "A ReLU RNN with SGD at lr 5 and no clipping: the gradient norm shoots up and training diverges within a few steps.",
+           "A ReLU RNN with SGD at lr 5 and no clipping: the gradient norm shoots up and training diverges "
+           "within a few steps.",
            _lm("rnn_relu", 128, "sgd", 5.0, None, 600)),
     Preset("clipped-rnn", "Same RNN, clipped at 1",
            "The exploding RNN with clipping at 1: the red crosses mark clipped steps, and the loss keeps falling.",

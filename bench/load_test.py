@@ -1,0 +1,237 @@
+"""Load test: N students training in the lab at once, driven through Streamlit's own websocket protocol.
+
+Each simulated student opens /Training_lab with its settings in the URL (as a shared link would),
+clicks Start (by the button's widget id, as the browser does) and then re-runs the live fragment
+every time the server's auto-rerun interval asks for it, as the browser's timer does (one request
+in flight per student). The step count is read from the progress bar the page sends.
+
+Reports, per N: aggregate training steps/s across sessions against the single-process headless
+rate, p95 time per refresh (request -> script finished), server memory per session, and errors
+(exception boxes, error alerts, dropped connections, sessions that never trained).
+
+    python bench/load_test.py                  # starts its own server on 127.0.0.1:8601, N = 1 5 10 20
+    python bench/load_test.py --port 8601 --no-server --levels 1 5 --seconds 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rnnviz.presets import LAB_DEFAULTS, PRESETS_BY_SLUG, encode_query  # noqa: E402
+
+PAGE = "Training_lab"
+STEP_TEXT = re.compile(r"step (\d+) / (\d+)")
+PRIVATE = replace(LAB_DEFAULTS["lm"], train=replace(LAB_DEFAULTS["lm"].train, steps=5000))  # never finishes in a test
+SHARED = PRESETS_BY_SLUG["d2l-gru"].cfg
+
+
+@dataclass
+class Student:
+    """One simulated browser tab: its websocket, what the page last showed, and its measurements."""
+
+    query: str
+    steps: int = 0
+    start_id: str | None = None
+    fragment: tuple[str, float] | None = None  # (fragment id, interval) from the server's auto_rerun
+    refresh_s: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    log: list[tuple[float, int]] = field(default_factory=list)  # (time, steps) after each refresh
+
+
+def rerun(query: str, fragment_id: str = "", trigger: str | None = None) -> bytes:
+    """Returns a BackMsg asking for a run of the lab page (a fragment run when fragment_id is set)."""
+    msg = BackMsg()
+    state = msg.rerun_script
+    state.query_string, state.page_name = query, PAGE
+    if fragment_id:
+        state.fragment_id, state.is_auto_rerun = fragment_id, True
+    if trigger:
+        widget = state.widget_states.widgets.add()
+        widget.id, widget.trigger_value = trigger, True
+    return msg.SerializeToString()
+
+
+def absorb(student: Student, msg: ForwardMsg) -> bool:
+    """Reads one ForwardMsg into the student's view; returns True when a script run has finished."""
+    kind = msg.WhichOneof("type")
+    if kind == "auto_rerun":
+        student.fragment = (msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
+    elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+        el = msg.delta.new_element
+        which = el.WhichOneof("type")
+        if which == "button" and el.button.id.endswith("lab_start"):
+            student.start_id = el.button.id
+        elif which == "progress" and (m := STEP_TEXT.search(el.progress.text)):
+            student.steps = int(m.group(1))
+        elif which == "exception":
+            student.errors.append(f"exception: {el.exception.message[:200]}")
+        elif which == "alert" and el.alert.format == el.alert.ERROR:
+            student.errors.append(f"error: {el.alert.body[:200]}")
+    return kind == "script_finished"
+
+
+async def run_once(ws, student: Student, payload: bytes, timeout: float = 60.0) -> float:
+    """Sends one rerun request and waits for its script to finish; returns the seconds it took."""
+    start = time.perf_counter()
+    await ws.send(payload)
+    while True:
+        raw = await asyncio.wait_for(ws.recv(), timeout)
+        if absorb(student, ForwardMsg.FromString(raw)):
+            return time.perf_counter() - start
+
+
+async def student_loop(url: str, student: Student, stop_at: float, started: asyncio.Event) -> None:
+    """Opens the page, clicks Start, then refreshes the live fragment on the server's interval until stop_at."""
+    try:
+        async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=60) as ws:
+            await run_once(ws, student, rerun(student.query))
+            if student.start_id is None:
+                raise RuntimeError("no Start button on the page")
+            await run_once(ws, student, rerun(student.query, trigger=student.start_id))
+            started.set()
+            while time.perf_counter() < stop_at and student.fragment:
+                fragment_id, interval = student.fragment
+                tick_start = time.perf_counter()
+                took = await run_once(ws, student, rerun(student.query, fragment_id))
+                student.refresh_s.append(took)
+                student.log.append((time.perf_counter(), student.steps))
+                await asyncio.sleep(max(0.0, interval - (time.perf_counter() - tick_start)))
+    except Exception as err:  # every failure is counted, never hidden
+        student.errors.append(f"{type(err).__name__}: {err}")
+        started.set()
+
+
+def rss_mb(pid: int) -> float:
+    """Returns the resident memory of a process in MB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def headless_rate(cfg, seconds: float = 4.0) -> float:
+    """Returns steps/s of the same run trained in this process without Streamlit (one torch thread)."""
+    import torch
+
+    from rnnviz.data import load_corpus
+    from rnnviz.tasks import make_model, make_task
+    from rnnviz.train import TrainRun
+
+    torch.set_num_threads(1)
+    task = make_task(cfg, load_corpus(cfg.text))
+    run = TrainRun(make_model(task, cfg.model, cfg.train.seed), task, cfg.train)
+    run.run(5)  # warm-up
+    start, before = time.perf_counter(), run.steps_done
+    run.run(10**6, seconds=seconds)
+    return (run.steps_done - before) / (time.perf_counter() - start)
+
+
+async def level(base: str, pid: int | None, n: int, seconds: float, shared: bool) -> dict:
+    """Runs n students for `seconds` of measured training and returns the level's numbers."""
+    url = base.replace("http", "ws", 1) + "/_stcore/stream"
+    students = []
+    for i in range(n):
+        cfg = SHARED if shared else replace(PRIVATE, train=replace(PRIVATE.train, seed=1000 + i))  # distinct runs
+        students.append(Student(urllib.parse.urlencode(encode_query(cfg))))
+    rss_before = rss_mb(pid) if pid else float("nan")
+    warmup = 3.0
+    stop_at = time.perf_counter() + warmup + seconds + 30  # generous: the window below is what is measured
+    events = [asyncio.Event() for _ in students]
+    tasks = [asyncio.create_task(student_loop(url, s, stop_at, e)) for s, e in zip(students, events)]
+    await asyncio.wait_for(asyncio.gather(*(e.wait() for e in events)), 120)
+    await asyncio.sleep(warmup)
+    t0 = time.perf_counter()
+    steps0 = [s.steps for s in students]
+    refresh0 = [len(s.refresh_s) for s in students]
+    await asyncio.sleep(seconds)
+    t1 = time.perf_counter()
+    steps1 = [s.steps for s in students]
+    rss_peak = rss_mb(pid) if pid else float("nan")
+    refresh = [x for s, k in zip(students, refresh0) for x in s.refresh_s[k:]]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    errors = [e for s in students for e in s.errors]
+    errors += [f"session {i} never trained" for i, (a, b) in enumerate(zip(steps0, steps1)) if b <= a and b < 10]
+    return {
+        "n": n, "shared": shared, "steps_per_s": sum(b - a for a, b in zip(steps0, steps1)) / (t1 - t0),
+        "p95_refresh_s": statistics.quantiles(refresh, n=20)[-1] if len(refresh) >= 2 else float("nan"),
+        "refreshes": len(refresh), "mb_per_session": (rss_peak - rss_before) / n, "errors": errors,
+    }
+
+
+def start_server(port: int) -> subprocess.Popen:
+    """Starts `streamlit run app.py` on 127.0.0.1:port and waits until it is healthy."""
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
+           "true", "--server.address", "127.0.0.1"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(240):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("the server did not become healthy")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8601)
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 5, 10, 20])
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured window per level")
+    parser.add_argument("--shared-n", type=int, default=20, help="students pressing the same preset (0 = skip)")
+    parser.add_argument("--no-server", action="store_true", help="use a server already running on --port")
+    parser.add_argument("--pid", type=int, default=None, help="server pid for memory, with --no-server")
+    args = parser.parse_args()
+
+    proc = None if args.no_server else start_server(args.port)
+    pid = proc.pid if proc else args.pid
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        asyncio.run(level(base, pid, 1, 3.0, shared=False))  # warm-up: imports, caches, first compile; not reported
+        plan = [(n, False) for n in args.levels] + ([(args.shared_n, True)] if args.shared_n else [])
+        results = []
+        for n, shared in plan:
+            # The reference is measured right before each level: other work on the machine shifts both alike.
+            rate = headless_rate(SHARED if shared else PRIVATE, seconds=3.0)
+            results.append({**asyncio.run(level(base, pid, n, args.seconds, shared)), "headless": rate,
+                            "load": os.getloadavg()[0]})
+            print(f"N={n} done", flush=True)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=20)
+    print("\nprivate: every student trains the lab default (GRU 64, char LM) with their own seed;"
+          "\n1 preset: every student presses the same preset (d2l-gru), trained once and replayed by all.")
+    print(f"\n{'N':>3} {'runs':>8} {'headless':>9} {'agg steps/s':>12} {'vs headless':>12} {'p95 refresh':>12} "
+          f"{'MB/session':>11} {'load':>5} errors")
+    for r in results:
+        print(f"{r['n']:>3} {'1 preset' if r['shared'] else 'private':>8} {r['headless']:>9.1f} {r['steps_per_s']:>12.1f} "
+              f"{r['steps_per_s'] / r['headless']:>11.2f}x {r['p95_refresh_s'] * 1000:>10.0f}ms "
+              f"{r['mb_per_session']:>11.1f} {r['load']:>5.1f} {len(r['errors'])}")
+        for err in r["errors"][:5]:
+            print(f"      {err}")
+    print(f"\nserver cores: {os.cpu_count()}; load average at the end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

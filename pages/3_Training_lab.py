@@ -1,0 +1,52 @@
+"""Training lab: train a language model, forecaster or classifier live, watch loss and gradients, share the run."""
+
+import streamlit as st
+
+from rnnviz.ui import home, lab, lab_settings, setup_page, try_this
+
+setup_page("Training lab")
+lab_settings.apply_link()  # before any widget: a shared link fills in the settings
+st.title("Training lab: watch a recurrent network learn")
+st.markdown(
+    "Pick a task and a model, press **Start**, and watch it learn step by step: the loss falls, the gradient norm "
+    "jumps around, and a language model's sample turns from `the tiiiime` into words. Every step is one "
+    "minibatch, one backward pass through time, and one clipped update:"
+)
+st.latex(r"g \leftarrow \nabla_\theta L, \qquad "
+         r"g \leftarrow \min\!\Big(1, \frac{\theta}{\lVert g \rVert}\Big)\, g, \qquad "
+         r"\text{params} \leftarrow \text{params} - \eta\, g \;\;(\text{SGD; Adam rescales } g \text{ per weight})")
+
+with st.container(border=True):
+    cfg = lab_settings.settings()
+    lab_settings.controls(cfg)
+
+lab.live_panel()
+
+run = lab.current()
+if run is not None and run.status != "running":
+    st.markdown(f"**{run.name}** is now the model the inspection lessons open (sidebar: *Model to inspect*).")
+    links = [("pages/4_Hidden_states.py", "Hidden states", ":material/psychology:"),
+             ("pages/5_Gates.py", "Gates", ":material/door_front:"),
+             ("pages/6_Gradients_through_time.py", "Gradients through time", ":material/trending_down:")]
+    cols = st.columns(len(links))
+    for col, (page, label, icon) in zip(cols, links):
+        if home.page_exists(page):  # lessons land one by one; never link to a missing page
+            home.link(page, f"Open it in {label}", icon, col)
+
+st.subheader("Your runs")
+lab_settings.compare()
+with st.expander("Save, restore and share"):
+    lab_settings.run_files()
+    if cfg is not None:
+        lab_settings.share_link(cfg)
+    st.markdown("**Preset links for a class** (append to this page's address):")
+    st.dataframe(lab_settings.presets_table(), hide_index=True)
+
+try_this(
+    "Pick **Exploding plain RNN (no clipping)** and press Start: within a few steps the gradient norm shoots up and "
+    "training stops with a message. Then pick **Same RNN, clipped at 1**: red crosses mark clipped steps and the "
+    "loss falls.",
+    "Run **d2l char-level GRU** and watch the sample: after ~200 steps it repeats 'the the', after ~1000 it spells words.",
+    "Train a GRU, then the same settings with an RNN (tanh), and compare the two loss curves under *Your runs*.",
+    "Set the temperature to 0 and then to 1.5 on a trained language model: the sample goes from repetitive to wild.",
+)

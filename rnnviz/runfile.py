@@ -1,0 +1,175 @@
+"""Save and restore a run: config and metrics as JSON/CSV, weights as a plain state_dict file.
+
+Weights are written with ``torch.save`` of plain types only (tensors, str, int, dicts) and read
+back only with ``torch.load(..., weights_only=True)``, which refuses arbitrary Python objects,
+so an uploaded file can never run code. Everything read is validated against the config it
+claims, and any problem becomes a CheckpointError that says what is wrong in plain words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import pickle
+import zipfile
+from dataclasses import dataclass, fields
+
+import pandas as pd
+import torch
+from torch import nn
+
+from rnnviz.config import ModelConfig, RunConfig, SentimentConfig, SeriesConfig, TextConfig, TrainConfig
+from rnnviz.errors import CheckpointError, ConfigError
+from rnnviz.presets import validate
+from rnnviz.train import StepMetrics
+
+FORMAT = "rnnviz-run"
+VERSION = 1
+MAX_BYTES = 10 * 1024 * 1024  # the server's upload limit; the lab's largest model is ~6 MB
+_SECTIONS = {"model": ModelConfig, "train": TrainConfig, "text": TextConfig, "series": SeriesConfig,
+             "sentiment": SentimentConfig}
+_METRIC_FIELDS = tuple(f.name for f in fields(StepMetrics))
+
+
+@dataclass(frozen=True)
+class RunFile:
+    """What a run file holds: a name, the validated config, the metrics and (for weights files) a state_dict."""
+
+    name: str
+    cfg: RunConfig
+    history: list[StepMetrics]
+    state_dict: dict[str, torch.Tensor] | None = None
+
+
+def config_to_dict(cfg: RunConfig) -> dict:
+    """Returns the config as plain JSON-ready types."""
+    return dataclasses.asdict(cfg)
+
+
+def config_from_dict(raw: object) -> RunConfig:
+    """Returns the validated RunConfig a dict describes; raises CheckpointError if it is not one."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("task"), str):
+        raise CheckpointError("The file's configuration is missing or damaged.")
+    try:
+        parts = {}
+        for name, cls in _SECTIONS.items():
+            section = raw.get(name, {})
+            if not isinstance(section, dict):
+                raise TypeError(name)
+            parts[name] = cls(**section)
+        cfg = RunConfig(task=raw["task"], **parts)
+        hash(cfg)  # lists where tuples belong would break the caches
+        return validate(cfg)
+    except ConfigError as err:
+        raise CheckpointError(f"The file's configuration is outside what the lab can train: {err}") from None
+    except (TypeError, ValueError):
+        raise CheckpointError("The file's configuration has settings this version of rnnviz does not know.") from None
+
+
+def metrics_frame(history: list[StepMetrics]) -> pd.DataFrame:
+    """Returns one row per step with every metric (the CSV download)."""
+    return pd.DataFrame([dataclasses.asdict(m) for m in history], columns=list(_METRIC_FIELDS))
+
+
+def metrics_csv(history: list[StepMetrics]) -> bytes:
+    """Returns the metrics as CSV bytes."""
+    return metrics_frame(history).to_csv(index=False).encode("utf-8")
+
+
+def run_json(name: str, cfg: RunConfig, history: list[StepMetrics], diverged: str | None = None) -> bytes:
+    """Returns the run (name, config, metrics, divergence message) as JSON bytes."""
+    doc = {"format": FORMAT, "version": VERSION, "name": name, "config": config_to_dict(cfg),
+           "diverged": diverged, "metrics": [dataclasses.asdict(m) for m in history]}
+    return json.dumps(doc, indent=1, allow_nan=True).encode("utf-8")
+
+
+def weights_bytes(name: str, cfg: RunConfig, model: nn.Module, history: list[StepMetrics]) -> bytes:
+    """Returns a weights file: plain types only, so it loads with weights_only=True."""
+    payload = {"format": FORMAT, "version": VERSION, "name": name,
+               "config": json.dumps(config_to_dict(cfg)),
+               "metrics": json.dumps([dataclasses.asdict(m) for m in history]),
+               "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}}
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    return buffer.getvalue()
+
+
+def read_weights(data: bytes, max_bytes: int = MAX_BYTES) -> RunFile:
+    """Returns the run in a weights file; raises CheckpointError for anything rnnviz did not write."""
+    if len(data) > max_bytes:
+        raise CheckpointError(f"The file is {len(data) / 1e6:.1f} MB; run files from the lab are at most "
+                              f"{max_bytes / 1e6:.0f} MB. Upload the .pt file the lab's download button gave you.")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise CheckpointError("This is not a weights file saved by the training lab (it is not a PyTorch file). "
+                              "Upload the .pt file from the lab's download button.")
+    try:
+        payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, KeyError, AttributeError, TypeError,
+            zipfile.BadZipFile, OSError) as err:
+        hint = "it contains Python objects, which are never loaded" if isinstance(err, pickle.UnpicklingError) \
+            else "it is damaged or not a PyTorch file"
+        raise CheckpointError(f"This file cannot be restored: {hint}. Upload the .pt file from the lab's "
+                              "download button.") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError("This is a PyTorch file, but not a run saved by rnnviz's training lab "
+                              "(checkpoints of other models cannot be loaded here).")
+    if payload.get("version") != VERSION:
+        raise CheckpointError(f"This run file has version {payload.get('version')!r}; this rnnviz reads version {VERSION}.")
+    cfg = config_from_dict(_json(payload.get("config")))
+    state = payload.get("state_dict")
+    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        raise CheckpointError("The file has no usable weights (its state_dict is missing or damaged).")
+    name = payload.get("name") if isinstance(payload.get("name"), str) else "uploaded"
+    return RunFile(name[:60], cfg, history_from_records(_json(payload.get("metrics"))), state)
+
+
+def read_run_json(data: bytes, max_bytes: int = MAX_BYTES) -> RunFile:
+    """Returns the config and metrics of a JSON run file (no weights); raises CheckpointError otherwise."""
+    if len(data) > max_bytes:
+        raise CheckpointError(f"The file is {len(data) / 1e6:.1f} MB; a run's JSON is far smaller.")
+    doc = _json(data)
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise CheckpointError("This JSON is not a run saved by rnnviz's training lab.")
+    name = doc.get("name") if isinstance(doc.get("name"), str) else "uploaded"
+    return RunFile(name[:60], config_from_dict(doc.get("config")), history_from_records(doc.get("metrics")))
+
+
+def history_from_records(records: object) -> list[StepMetrics]:
+    """Returns StepMetrics from a list of dicts; raises CheckpointError if they are not metrics."""
+    if not isinstance(records, list):
+        raise CheckpointError("The file's metrics are missing or damaged.")
+    try:
+        history = [StepMetrics(**{k: r[k] for k in _METRIC_FIELDS if k in r}) for r in records]
+    except (TypeError, KeyError):
+        raise CheckpointError("The file's metrics are missing or damaged.") from None
+    if not all(isinstance(v, (int, float, type(None))) for m in history for v in dataclasses.astuple(m)):
+        raise CheckpointError("The file's metrics are missing or damaged.")
+    return history
+
+
+def load_into(model: nn.Module, state: dict[str, torch.Tensor]) -> nn.Module:
+    """Returns model with the weights copied in, after checking names, shapes and values against it."""
+    expected = model.state_dict()
+    missing, extra = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+    if missing or extra:
+        raise CheckpointError(f"The weights do not fit this model: missing {missing[:3] or 'none'}, "
+                              f"unexpected {extra[:3] or 'none'}. Was the file edited?")
+    for key, tensor in state.items():
+        if tensor.shape != expected[key].shape or tensor.dtype != expected[key].dtype:
+            raise CheckpointError(f"Weight '{key}' has shape {tuple(tensor.shape)} ({tensor.dtype}); this model "
+                                  f"needs {tuple(expected[key].shape)} ({expected[key].dtype}).")
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise CheckpointError(f"Weight '{key}' holds NaN or infinite values; the file cannot be used.")
+    model.load_state_dict(state)
+    return model
+
+
+def _json(raw: object) -> object:
+    if isinstance(raw, (str, bytes)):
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise CheckpointError("The file's text is not valid JSON; it is damaged or not a run file.") from None
+    raise CheckpointError("The file's configuration or metrics are missing.")
+

@@ -1,0 +1,282 @@
+"""The training lab's controls: presets, settings widgets, the shareable link, start/pause/resume/reset, run files."""
+
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import replace
+
+import streamlit as st
+
+from rnnviz import runfile
+from rnnviz.config import CELL_LABELS, CELLS, SENTIMENT_SOURCES, SERIES_NAMES, RunConfig
+from rnnviz.errors import RnnvizError
+from rnnviz.plots.training import compare_figure
+from rnnviz.presets import (
+    CLIP_RANGE,
+    LAB_DEFAULTS,
+    LIMITS,
+    LR_RANGE,
+    OPTIMIZERS,
+    PRESETS,
+    PRESETS_BY_SLUG,
+    SAMPLINGS,
+    TASK_LABELS,
+    TASKS,
+    decode_query,
+    encode_query,
+    preset_for,
+    validate,
+)
+from rnnviz.tasks import make_model, make_task
+from rnnviz.train import TrainRun
+from rnnviz.ui import cache, store
+from rnnviz.ui.core import error_box
+from rnnviz.ui.lab import LAB_KEY, LabRun, current, new_lab_run
+
+CUSTOM = "custom"
+LINK_KEY = "lab_link_applied"  # the query params this session already applied (so our own URL sync is no news)
+MESSAGE_KEY = "lab_message"  # (kind, text) left by a callback for the next run to show
+MAX_MODELS = 6  # per session: each keeps a model and its optimizer state in server memory
+SETTING_KEYS = ("lab_task", "lab_cell", "lab_hidden", "lab_layers", "lab_opt", "lab_lr", "lab_clip_on", "lab_clip",
+                "lab_steps", "lab_seed", "lab_seq", "lab_batch", "lab_sampling", "lab_series", "lab_source", "lab_preset")
+SERIES_LABELS = {"sine": "d2l sine + noise", "airline": "airline passengers", "temperatures": "Melbourne temperatures",
+                 "sunspots": "sunspots"}
+SOURCE_LABELS = {"imdb": "IMDb", "amazon": "Amazon", "yelp": "Yelp"}
+
+
+def set_widgets(cfg: RunConfig) -> None:
+    """Puts cfg into the settings widgets (call before they are drawn, or from a callback)."""
+    s = st.session_state
+    s.lab_task, s.lab_cell = cfg.task, cfg.model.cell
+    s.lab_hidden, s.lab_layers = cfg.model.hidden_size, cfg.model.num_layers
+    s.lab_opt, s.lab_lr, s.lab_clip_on = cfg.train.optimizer, float(cfg.train.lr), cfg.train.clip is not None
+    s.lab_clip = float(cfg.train.clip if cfg.train.clip is not None else 1.0)
+    s.lab_steps, s.lab_seed = cfg.train.steps, cfg.train.seed
+    s.lab_seq, s.lab_batch, s.lab_sampling = cfg.text.num_steps, cfg.text.batch_size, cfg.text.sampling
+    s.lab_series, s.lab_source = cfg.series.name, cfg.sentiment.source
+    preset = preset_for(cfg)
+    s.lab_preset = preset.slug if preset else CUSTOM
+
+
+def _persist() -> None:
+    """Keeps every setting in session state, even those whose widget this task hides.
+
+    Streamlit forgets the value of a widget that was not drawn in a run; re-assigning the keys
+    before the widgets are drawn keeps them, and a fresh session starts from the defaults.
+    """
+    s = st.session_state
+    if "lab_task" not in s:
+        set_widgets(LAB_DEFAULTS["lm"])
+        return
+    for key in SETTING_KEYS:
+        s[key] = s[key]
+    preset = preset_for(widgets_cfg())  # a learner who edits a preset's settings is on custom settings
+    s.lab_preset = preset.slug if preset else CUSTOM
+
+
+def apply_link() -> None:
+    """Applies the settings encoded in the page's URL once per new link; a bad link leaves a plain message."""
+    params = st.query_params.to_dict()
+    _persist()
+    if not params or params == st.session_state.get(LINK_KEY):
+        return
+    st.session_state[LINK_KEY] = params
+    try:
+        set_widgets(decode_query(params))
+        st.session_state[MESSAGE_KEY] = ("info", "Settings loaded from the link. Press **Start** to train them.")
+    except RnnvizError as err:
+        st.session_state[MESSAGE_KEY] = ("error", f"This link's settings cannot be used: {err} The lab's defaults are "
+                                                  "shown instead.")
+
+
+def _on_preset() -> None:
+    slug = st.session_state.lab_preset
+    if slug != CUSTOM:
+        set_widgets(PRESETS_BY_SLUG[slug].cfg)
+
+
+def _on_task() -> None:
+    set_widgets(LAB_DEFAULTS[st.session_state.lab_task])
+
+
+def settings() -> RunConfig | None:
+    """Draws the preset choice and the settings; returns the validated config, or None (with a message) if bad."""
+    st.selectbox("Preset for a class", [CUSTOM, *PRESETS_BY_SLUG], key="lab_preset", on_change=_on_preset,
+                 format_func=lambda s: "Custom settings" if s == CUSTOM else PRESETS_BY_SLUG[s].name)
+    preset = PRESETS_BY_SLUG.get(st.session_state.lab_preset)
+    if preset is not None:
+        st.caption(f"**What to look for:** {preset.look_for}")
+    task = st.radio("Task", TASKS, key="lab_task", format_func=TASK_LABELS.get, horizontal=True, on_change=_on_task)
+    c = st.columns(4)
+    c[0].selectbox("Cell", CELLS, key="lab_cell", format_func=CELL_LABELS.get)
+    c[1].number_input("Hidden size", *LIMITS["hidden"], key="lab_hidden", step=8)
+    c[2].number_input("Layers", *LIMITS["layers"], key="lab_layers")
+    if task == "lm":
+        c[3].number_input("Sequence length", *LIMITS["seq"], key="lab_seq", help="Characters per subsequence (d2l: 35)")
+    elif task == "forecast":
+        c[3].selectbox("Series", SERIES_NAMES, key="lab_series", format_func=SERIES_LABELS.get)
+    else:
+        c[3].selectbox("Sentences", SENTIMENT_SOURCES, key="lab_source", format_func=SOURCE_LABELS.get)
+    c = st.columns(4)
+    c[0].radio("Optimizer", OPTIMIZERS, key="lab_opt", format_func=str.upper, horizontal=True)
+    c[1].number_input("Learning rate", *LR_RANGE, key="lab_lr", format="%g", step=0.001)
+    c[2].checkbox("Clip gradients", key="lab_clip_on", help="Rescale the gradient when its global norm exceeds θ")
+    c[2].number_input("Threshold θ", *CLIP_RANGE, key="lab_clip", format="%g", disabled=not st.session_state.lab_clip_on)
+    c[3].number_input("Steps", *LIMITS["steps"], key="lab_steps", step=100)
+    c = st.columns(4)
+    if task == "lm":
+        c[0].number_input("Batch size", *LIMITS["batch"], key="lab_batch")
+        c[1].radio("Sampling", SAMPLINGS, key="lab_sampling", horizontal=True,
+                   help="Sequential carries the state across minibatches; random starts each from zero (d2l 9.3)")
+    c[2].number_input("Seed", *LIMITS["seed"], key="lab_seed", help="Same settings + same seed = the same run")
+    try:
+        return validate(widgets_cfg())
+    except RnnvizError as err:
+        error_box(err)
+        return None
+
+
+def widgets_cfg() -> RunConfig:
+    """Returns the RunConfig the settings widgets describe (not yet validated)."""
+    s = st.session_state
+    base = LAB_DEFAULTS[s.lab_task]
+    return replace(
+        base, model=replace(base.model, cell=s.lab_cell, hidden_size=int(s.lab_hidden), num_layers=int(s.lab_layers)),
+        train=replace(base.train, optimizer=s.lab_opt, lr=float(s.lab_lr), steps=int(s.lab_steps), seed=int(s.lab_seed),
+                      clip=float(s.lab_clip) if s.lab_clip_on else None),
+        text=replace(base.text, num_steps=int(s.lab_seq), batch_size=int(s.lab_batch), sampling=s.lab_sampling),
+        series=replace(base.series, name=s.lab_series), sentiment=replace(base.sentiment, source=s.lab_source))
+
+
+def share_link(cfg: RunConfig) -> None:
+    """Keeps the URL in step with the settings and shows the link that reproduces this run."""
+    params = encode_query(cfg)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    st.session_state[LINK_KEY] = params
+    base = (st.context.url or "").split("?")[0] or "/Training_lab"
+    st.code(f"{base}?{urllib.parse.urlencode(params)}", language=None)
+    st.caption("Share this link: it opens the lab with exactly these settings (same seed, same run).")
+
+
+def controls(cfg: RunConfig | None) -> None:
+    """Draws the run name and the Start / Pause / Resume / Reset buttons (by key, for tests and the browser)."""
+    message = st.session_state.pop(MESSAGE_KEY, None)
+    if message is not None:
+        (st.error if message[0] == "error" else st.info)(message[1])
+    lab = current()
+    c = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
+    c[0].text_input("Name this run (optional)", key="lab_name", placeholder=auto_name(cfg) if cfg else "",
+                    max_chars=40, help="Runs are kept under their names, to compare and to inspect in other lessons")
+    c[1].button("Start", key="lab_start", type="primary", on_click=_start, disabled=cfg is None, width="stretch")
+    if lab is not None and lab.status == "running":
+        c[2].button("Pause", key="lab_pause", on_click=_set_status, args=("paused",), width="stretch")
+    else:
+        c[2].button("Resume", key="lab_resume", on_click=_set_status, args=("running",), width="stretch",
+                    disabled=lab is None or lab.status != "paused")
+    c[3].button("Reset", key="lab_reset", on_click=_reset, disabled=lab is None, width="stretch")
+    if lab is not None and cfg is not None and lab.cfg != cfg:
+        st.caption(f"Training **{lab.name}** with its own settings; press Start to train the settings above as a new run.")
+
+
+def auto_name(cfg: RunConfig) -> str:
+    """Returns a default run name that says what the run is."""
+    what = {"lm": "char LM", "forecast": cfg.series.name, "sentiment": cfg.sentiment.source}[cfg.task]
+    return f"{CELL_LABELS[cfg.model.cell]} {cfg.model.hidden_size} · {what} · lr {cfg.train.lr:g}"
+
+
+def _unique(name: str) -> str:
+    taken, k, candidate = store.models(), 2, name
+    while candidate in taken:
+        candidate, k = f"{name} ({k})", k + 1
+    return candidate
+
+
+def _keep(lab: LabRun) -> None:
+    """Stores the run in the session's named models (dropping the oldest beyond MAX_MODELS)."""
+    st.session_state[LAB_KEY] = lab
+    store.add_model(store.ModelEntry(lab.name, lab.cfg, lab.run))
+    for old in list(store.models())[:-MAX_MODELS]:
+        store.models().pop(old)
+
+
+def _start() -> None:
+    try:
+        cfg = validate(widgets_cfg())  # read now: a setting changed in the same click is already in session state
+        name = _unique((st.session_state.get("lab_name") or "").strip() or auto_name(cfg))
+        _keep(new_lab_run(name, cfg))
+    except RnnvizError as err:
+        st.session_state[MESSAGE_KEY] = ("error", str(err))
+
+
+def _set_status(status: str) -> None:
+    lab = current()
+    if lab is not None and lab.status in ("running", "paused"):
+        lab.status, lab.last_tick = status, None
+
+
+def _reset() -> None:
+    """Forgets the current run: its model leaves the session's list and the lab is empty again."""
+    lab = st.session_state.pop(LAB_KEY, None)
+    if lab is not None:
+        store.models().pop(lab.name, None)
+
+
+def run_files() -> None:
+    """Draws downloads of the current run and the upload that restores one."""
+    lab = current()
+    if lab is not None and lab.run.history:
+        stem = "".join(ch if ch.isalnum() else "_" for ch in lab.name)[:40]
+        c = st.columns(3)
+        c[0].download_button("Config + metrics (JSON)", lambda: runfile.run_json(lab.name, lab.cfg, lab.run.history,
+                             lab.run.diverged), f"{stem}.json", "application/json", key="lab_dl_json", on_click="ignore")
+        c[1].download_button("Metrics (CSV)", lambda: runfile.metrics_csv(lab.run.history), f"{stem}.csv", "text/csv",
+                             key="lab_dl_csv", on_click="ignore")
+        c[2].download_button("Weights (.pt)", lambda: runfile.weights_bytes(lab.name, lab.cfg, lab.run.model,
+                             lab.run.history), f"{stem}.pt", "application/octet-stream", key="lab_dl_pt",
+                             on_click="ignore")
+    st.file_uploader("Restore a run: a .pt weights file from this lab (or a .json to load its settings)",
+                     type=["pt", "json"], key="lab_upload", on_change=_on_upload)
+
+
+def _on_upload() -> None:
+    file = st.session_state.get("lab_upload")
+    if file is None:
+        return
+    try:
+        data = file.getvalue()
+        if file.name.lower().endswith(".json"):
+            rf = runfile.read_run_json(data)
+            set_widgets(rf.cfg)
+            st.session_state[MESSAGE_KEY] = ("info", f"Loaded the settings of '{rf.name}'. Press **Start** to retrain it.")
+            return
+        rf = runfile.read_weights(data)
+        task = make_task(rf.cfg, cache.data_for(rf.cfg))
+        model = runfile.load_into(make_model(task, rf.cfg.model, rf.cfg.train.seed), rf.state_dict)
+        run = TrainRun(model, task, rf.cfg.train)
+        run.history = rf.history
+        status = "done" if run.steps_done >= rf.cfg.train.steps else "paused"
+        _keep(LabRun(_unique(rf.name), rf.cfg, run, None, status))
+        set_widgets(rf.cfg)
+        st.session_state[MESSAGE_KEY] = ("info", f"Restored '{rf.name}' at step {run.steps_done}. The inspection "
+                                                 "lessons now show it; Resume continues training (with a fresh optimizer).")
+    except RnnvizError as err:
+        st.session_state[MESSAGE_KEY] = ("error", str(err))
+
+
+def compare() -> None:
+    """Draws the session's models and a loss chart comparing the ones picked."""
+    own = store.models()
+    if not own:
+        st.caption("Runs you train are kept here (up to 6), named, so you can compare them and inspect them in the "
+                   "other lessons.")
+        return
+    names = list(own)
+    picked = st.multiselect("Compare", names, default=names[-2:], key="lab_compare")
+    st.plotly_chart(compare_figure({n: own[n].run.history for n in picked}), key="lab_compare_chart")
+
+
+def presets_table() -> list[dict[str, str]]:
+    """Returns the presets as rows (name, link query, what to look for) for a teacher's handout."""
+    return [{"preset": p.name, "link": "?" + urllib.parse.urlencode(encode_query(p.cfg)), "look for": p.look_for}
+            for p in PRESETS]

@@ -1,0 +1,75 @@
+"""The training lab in real Chromium: a link fills the settings, Start trains with a live loss chart, Pause
+stops it, and the page's share link reproduces the run in a fresh session."""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.parse
+
+from rnnviz.presets import LAB_DEFAULTS, encode_query
+
+from .conftest import page_problems, wait_for_app
+
+# A small, fast forecaster with many steps, so it is still training while the test watches.
+SETTINGS = {**encode_query(LAB_DEFAULTS["forecast"]), "hidden": "8", "steps": "4000", "seed": "5"}
+STEP = re.compile(r"step (\d+) / (\d+)")
+LOSS_POINTS_JS = """() => {
+  const plots = [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')];
+  const loss = plots.find(p => p.layout && p.layout.title && String(p.layout.title.text).includes('Loss per step'));
+  return loss && loss.calcdata && loss.calcdata[0] ? loss.calcdata[0].length : -1;  // points drawn (data is base64)
+}"""
+
+
+def steps_shown(page) -> int:
+    """Returns the step count in the lab's progress bar (0 before the first step)."""
+    text = page.locator('[data-testid="stProgress"]').first.inner_text(timeout=30_000)
+    match = STEP.search(text)
+    return int(match.group(1)) if match else 0
+
+
+def wait_steps_above(page, n: int, timeout_s: float = 60.0) -> int:
+    """Waits until the progress bar shows more than n steps; returns the count."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        shown = steps_shown(page)
+        if shown > n:
+            return shown
+        time.sleep(0.3)
+    raise AssertionError(f"the lab stayed at step {n} for {timeout_s:.0f} s")
+
+
+def test_start_live_loss_pause_and_shared_link(page, server_url):
+    page.goto(f"{server_url}/Training_lab?{urllib.parse.urlencode(SETTINGS)}", wait_until="domcontentloaded")
+    wait_for_app(page, timeout_ms=120_000)
+    assert page.locator(".st-key-lab_hidden input").input_value() == "8"  # the link filled in the settings
+
+    page.locator(".st-key-lab_start button").click()  # by key: Streamlit's own "Stop" shares the toolbar
+    first = wait_steps_above(page, 0)
+    page.wait_for_function(f"() => ({LOSS_POINTS_JS})() >= {first}", timeout=60_000)
+    later = wait_steps_above(page, first + 5)
+    page.wait_for_function(f"() => ({LOSS_POINTS_JS})() >= {later}", timeout=60_000)  # the loss chart grew
+
+    page.locator(".st-key-lab_pause button").click()
+    page.locator(".st-key-lab_resume button").wait_for(timeout=60_000)
+    wait_for_app(page)
+    paused_at = steps_shown(page)
+    time.sleep(2.0)
+    assert steps_shown(page) == paused_at, "training went on after Pause"
+    assert page_problems(page) == []
+
+    page.get_by_text("Save, restore and share").click()
+    code = page.locator('[data-testid="stCode"]').filter(has_text="Training_lab?").first.inner_text()
+    link = re.search(r"\S*Training_lab\?\S+", code).group(0)
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(link).query))
+    assert query["hidden"] == "8" and query["seed"] == "5" and query["task"] == "forecast"
+
+    other = page.context.new_page()  # a classmate opening the shared link: a new session
+    try:
+        other.goto(link if link.startswith("http") else f"{server_url}/{link.lstrip('/')}", wait_until="domcontentloaded")
+        wait_for_app(other, timeout_ms=120_000)
+        assert other.locator(".st-key-lab_hidden input").input_value() == "8"
+        assert other.locator(".st-key-lab_seed input").input_value() == "5"
+        assert page_problems(other) == []
+    finally:
+        other.close()

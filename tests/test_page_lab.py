@@ -1,0 +1,205 @@
+"""The training lab page: start a short run and see the charts, pause, resume, reset, bad settings, presets, links."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import torch
+from conftest import app_test
+
+from rnnviz.presets import PRESETS_BY_SLUG, encode_query
+from rnnviz.ui import lab
+from rnnviz.ui.store import MODELS_KEY
+
+PAGE = "pages/3_Training_lab.py"
+
+
+def figures(at) -> dict[str, dict]:
+    return {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+
+
+def decode(arr) -> np.ndarray:
+    if isinstance(arr, dict):
+        return np.frombuffer(base64.b64decode(arr["bdata"]), dtype=arr["dtype"])
+    return np.asarray(arr, dtype=float)
+
+
+def small(at, task: str = "lm") -> None:
+    """Switches to a small, fast model before starting (the page's own widgets, as a learner would)."""
+    if task != "lm":
+        at.radio(key="lab_task").set_value(task).run()
+    at.number_input(key="lab_hidden").set_value(8).run()
+    at.number_input(key="lab_steps").set_value(40).run()
+
+
+def started(task: str = "lm"):
+    at = app_test(PAGE)
+    at.run()
+    small(at, task)
+    at.button(key="lab_start").click().run()
+    assert not at.exception
+    return at
+
+
+def test_page_runs_with_empty_charts_and_start_button():
+    at = app_test(PAGE)
+    at.run()
+    assert not at.exception and not at.error
+    assert len(at.get("plotly_chart")) == 2
+    assert not at.button(key="lab_start").disabled and at.button(key="lab_reset").disabled
+
+
+def test_start_trains_shows_charts_and_keeps_the_model_for_the_lessons():
+    at = started()
+    run = at.session_state[lab.LAB_KEY]
+    assert run.status in ("running", "done") and run.steps_done > 0
+    assert run.name in at.session_state[MODELS_KEY] and at.session_state[MODELS_KEY][run.name].run is run.run
+    before = run.steps_done
+    lab.tick(run, seconds=0.2)  # AppTest never fires run_every: drive the fragment's step directly
+    assert run.steps_done > before
+    at.run()
+    figs = figures(at)
+    loss = decode(figs["lab_loss"]["data"][0]["y"])
+    assert len(loss) == run.steps_done and np.isfinite(loss).all()
+    assert figs["lab_grad"]["layout"]["yaxis"]["type"] == "log"
+    assert "step" in at.get("progress")[0].proto.text
+    assert any("Sample after" in m.value for m in at.markdown)
+
+
+def test_tick_is_bounded_in_time():
+    at = started()
+    run = at.session_state[lab.LAB_KEY]
+    run.status = "running"
+    import time
+    start = time.perf_counter()
+    lab.tick(run, seconds=0.05)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_pause_stops_training_resume_continues_reset_forgets():
+    at = started()
+    at.button(key="lab_pause").click().run()
+    run = at.session_state[lab.LAB_KEY]
+    if run.steps_done < run.cfg.train.steps:
+        assert run.status == "paused"
+        steps = run.steps_done
+        assert lab.tick(run) == 0 and run.steps_done == steps
+        at.button(key="lab_resume").click().run()
+        assert run.status in ("running", "done") and run.steps_done >= steps
+    at.button(key="lab_reset").click().run()
+    assert not at.exception
+    assert lab.LAB_KEY not in at.session_state and run.name not in at.session_state[MODELS_KEY]
+
+
+def test_run_finishes_and_forecaster_shows_its_fit():
+    at = started("forecast")
+    run = at.session_state[lab.LAB_KEY]
+    while lab.tick(run, seconds=1.0):
+        pass
+    assert run.status == "done" and run.steps_done == 40
+    at.run()
+    fit = figures(at)["lab_fit"]
+    assert len(fit["data"]) == 2 and "40 steps" in fit["layout"]["title"]["text"]
+    assert at.button(key="lab_resume").disabled
+
+
+def test_sentiment_run_shows_held_out_accuracy():
+    at = started("sentiment")
+    assert any("held-out" in m.label for m in at.metric)
+
+
+def test_bad_link_shows_a_message_and_keeps_the_defaults():
+    at = app_test(PAGE)
+    at.query_params["lr"] = "fast"
+    at.run()
+    assert not at.exception
+    assert any("lr" in e.value for e in at.error)
+    assert not at.button(key="lab_start").disabled  # the defaults are still there to train
+
+
+def test_a_shared_link_reproduces_a_preset_and_the_url_follows_the_settings():
+    at = app_test(PAGE)
+    at.query_params.update(encode_query(PRESETS_BY_SLUG["clipped-rnn"].cfg))
+    at.run()
+    assert at.selectbox(key="lab_preset").value == "clipped-rnn"
+    assert at.number_input(key="lab_lr").value == 5.0 and at.checkbox(key="lab_clip_on").value
+    at.checkbox(key="lab_clip_on").uncheck().run()
+    assert at.selectbox(key="lab_preset").value == "exploding-rnn"  # the same settings without clipping
+
+
+def test_divergence_stops_keeps_the_last_good_model_and_says_what_to_do():
+    at = app_test(PAGE)
+    at.run()
+    at.selectbox(key="lab_preset").set_value("exploding-rnn").run()
+    at.button(key="lab_start").click().run()
+    run = at.session_state[lab.LAB_KEY]
+    for _ in range(50):
+        if lab.tick(run, seconds=0.5) == 0 and run.status != "running":
+            break
+    assert run.status == "diverged"
+    assert all(torch.isfinite(p).all() for p in run.run.model.parameters())
+    at.run()
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "diverged" in message and "clipping" in message
+
+
+def test_two_sessions_share_one_preset_run_but_own_their_models():
+    sessions = []
+    for _ in range(2):
+        at = app_test(PAGE)
+        at.run()
+        at.selectbox(key="lab_preset").set_value("sine-gru").run()
+        at.button(key="lab_start").click().run()
+        sessions.append(at.session_state[lab.LAB_KEY])
+    a, b = sessions
+    assert a.shared is not None and a.shared is b.shared
+    assert a.run.model is not b.run.model
+    while lab.tick(a, seconds=1.0) or lab.tick(b, seconds=1.0):
+        pass
+    assert a.steps_done == b.steps_done == a.cfg.train.steps
+    for pa, pb in zip(a.run.model.parameters(), b.run.model.parameters()):
+        assert pa.data_ptr() != pb.data_ptr()
+        torch.testing.assert_close(pa, pb)
+    with torch.no_grad():  # a learner changing their copy never touches the other's
+        next(a.run.model.parameters()).add_(1.0)
+    assert not torch.equal(next(a.run.model.parameters()), next(b.run.model.parameters()))
+
+
+def test_each_refresh_trains_less_when_many_sessions_train_at_once():
+    active = lab._trainers()
+    active.clear()
+    assert lab.tick_budget() == lab.TICK_SECONDS  # alone: the full budget
+    now = __import__("time").monotonic()
+    active.update({f"student{i}": now for i in range(100 * (__import__("os").cpu_count() or 1))})
+    assert lab.tick_budget() == lab.MIN_TICK_SECONDS  # a class on 2 cores: short ticks, frequent refreshes
+    active.clear()
+
+
+def _upload(at, name: str, data: bytes) -> None:
+    at.file_uploader(key="lab_upload").set_value((name, data, "application/octet-stream")).run()
+    assert not at.exception
+
+
+def test_upload_restores_a_downloaded_run_and_refuses_anything_else():
+    from rnnviz import runfile
+
+    at = started("forecast")
+    run = at.session_state[lab.LAB_KEY]
+    lab.tick(run, seconds=0.3)
+    data = runfile.weights_bytes("saved run", run.cfg, run.run.model, run.run.history)
+
+    fresh = app_test(PAGE)
+    fresh.run()
+    _upload(fresh, "saved.pt", b"\x80\x04 not a checkpoint at all")
+    assert any("cannot be restored" in e.value or "not a weights file" in e.value for e in fresh.error)
+    assert lab.LAB_KEY not in fresh.session_state
+    _upload(fresh, "saved.pt", data)
+    restored = fresh.session_state[lab.LAB_KEY]
+    assert restored.name == "saved run" and restored.cfg == run.cfg and restored.steps_done == run.steps_done
+    assert restored.name in fresh.session_state[MODELS_KEY]  # the inspection lessons see it
+    for a, b in zip(restored.run.model.parameters(), run.run.model.parameters()):
+        torch.testing.assert_close(a, b)
+    assert fresh.radio(key="lab_task").value == "forecast" and fresh.number_input(key="lab_hidden").value == 8
