@@ -1,0 +1,153 @@
+"""Figures for gradients through time: ||dL/dh_t|| per architecture, spectral radius, memory task, clipping, truncation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from rnnviz.plots.style import CELL_COLORS, base_layout
+from rnnviz.plots.training import CLIP_COLOR, thin
+from rnnviz.train import StepMetrics
+
+OWN_COLOR = "#9467bd"  # the learner's own model
+RUN_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+
+
+def color_for(label: str) -> str:
+    """Returns the house colour of a cell named in label (e.g. 'default GRU' -> the GRU blue), else purple."""
+    for cell, name in (("lstm", "LSTM"), ("gru", "GRU"), ("rnn_relu", "ReLU"), ("rnn_tanh", "RNN")):
+        if name in label:
+            return CELL_COLORS[cell]
+    return OWN_COLOR
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    """Returns values with zeros as NaN: on a log axis a zero gradient is a gap, not -infinity."""
+    out = np.asarray(values, dtype=float).copy()
+    out[out <= 0] = np.nan
+    return out
+
+
+def _hover(tokens: Sequence[str] | None, T: int) -> list[str]:
+    return [f"t={t} reads {tokens[t]!r}" if tokens is not None and t < len(tokens) else f"t={t}" for t in range(T)]
+
+
+def grads_by_layer(after: Mapping[str, np.ndarray], before: Mapping[str, np.ndarray], tokens: Sequence[str] | None,
+                   title: str, y_title: str = "‖∂L/∂h_t‖ (log scale)", x_title: str = "timestep t") -> go.Figure:
+    """Returns per-step norms (L, T) of several models, one panel per layer: solid trained, dotted at initialisation."""
+    layers = max(v.shape[0] for v in after.values())
+    fig = make_subplots(rows=layers, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=[f"layer {k}" for k in range(layers)] if layers > 1 else None)
+    for label, values in after.items():
+        color = color_for(label)
+        T = values.shape[1]
+        for k in range(values.shape[0]):
+            for when, curve, dash in (("trained", values[k], "solid"), ("at initialisation", before[label][k], "dot")):
+                fig.add_trace(go.Scatter(
+                    x=np.arange(T), y=_positive(curve), mode="lines", name=f"{label}, {when}",
+                    legendgroup=label, showlegend=k == 0, line=dict(color=color, dash=dash),
+                    text=_hover(tokens, T), hovertemplate="%{text}<br>%{y:.3g}<extra>" + f"{label}, {when}</extra>",
+                ), row=k + 1, col=1)
+    base_layout(fig, title, x_title, y_title, height=300 + 160 * layers)
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
+
+
+def curves_over_time(curves: Mapping[str, np.ndarray], tokens: Sequence[str] | None, title: str, y_title: str,
+                     x_title: str = "timestep t", height: int = 380) -> go.Figure:
+    """Returns one log-scale line per model of a per-step quantity (T,), coloured by architecture."""
+    fig = go.Figure()
+    for label, values in curves.items():
+        T = len(values)
+        fig.add_trace(go.Scatter(x=np.arange(T), y=_positive(values), mode="lines", name=label,
+                                 line=dict(color=color_for(label)), text=_hover(tokens, T),
+                                 hovertemplate="%{text}<br>%{y:.3g}<extra>" + label + "</extra>"))
+    base_layout(fig, title, x_title, y_title, height=height)
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
+
+
+def recurrence_figure(linear: np.ndarray, tanh: np.ndarray, radius: float, size: int) -> go.Figure:
+    """Returns ||h_t|| of h_t = A h_{t-1} and of h_t = tanh(A h_{t-1}) over t (log scale), with tanh's ceiling."""
+    t = np.arange(len(linear))
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=t, y=linear, mode="lines", name="linear: h_t = A h_{t-1}", line=dict(color="#d62728"),
+                             hovertemplate="t=%{x}<br>‖h_t‖ = %{y:.3g}<extra>linear</extra>"))
+    fig.add_trace(go.Scatter(x=t, y=tanh, mode="lines", name="tanh: h_t = tanh(A h_{t-1})",
+                             line=dict(color="#1f77b4"), hovertemplate="t=%{x}<br>‖h_t‖ = %{y:.3g}<extra>tanh</extra>"))
+    fig.add_hline(y=size**0.5, line=dict(color="#777", dash="dash", width=1),
+                  annotation_text=f"largest ‖h‖ tanh allows: √{size}", annotation_position="bottom right")
+    verb = "explodes" if radius > 1.005 else "collapses" if radius < 0.995 else "hovers"
+    base_layout(fig, f"max |λ(A)| = {radius:.2f}: linear {verb}, tanh stays bounded", "step t", "‖h_t‖ (log scale)")
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
+
+
+def radius_grads_figure(curves: Mapping[float, np.ndarray], chosen: float) -> go.Figure:
+    """Returns ||dL/dh_t|| of fresh RNNs at several spectral radii of W_hh, the chosen one highlighted."""
+    fig = go.Figure()
+    for radius, values in sorted(curves.items()):
+        mine = abs(radius - chosen) < 1e-9
+        T = len(values)
+        fig.add_trace(go.Scatter(
+            x=np.arange(T), y=_positive(values), mode="lines",
+            name=f"max |λ(W_hh)| = {radius:g}" + (" (yours)" if mine else ""),
+            line=dict(color="#d62728" if mine else "#bbbbbb", width=3 if mine else 1.5),
+            hovertemplate=f"radius {radius:g}<br>t=%{{x}}<br>‖∂L/∂h_t‖ = %{{y:.3g}}<extra></extra>",
+        ))
+    base_layout(fig, "Fresh tanh RNN: ‖∂L/∂h_t‖ for each radius of W_hh",
+                "timestep t (the loss is read at the last step)", "‖∂L/∂h_t‖ (log scale)")
+    fig.update_layout(height=440, legend=dict(y=-0.3))
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
+
+
+def memory_accuracy_figure(results: Mapping[tuple[str, int], float], chance: float) -> go.Figure:
+    """Returns held-out accuracy against the delay k, one line per (architecture) label, with the chance level."""
+    fig = go.Figure()
+    for label in dict.fromkeys(name for name, _ in results):
+        delays = sorted(k for name, k in results if name == label)
+        dash = "dot" if label.startswith("LSTM") and label.endswith("= 0") else "solid"  # the LSTM at torch's own init
+        fig.add_trace(go.Scatter(x=delays, y=[results[(label, k)] for k in delays], mode="lines+markers", name=label,
+                                 line=dict(color=color_for(label), dash=dash),
+                                 hovertemplate=f"{label}<br>k=%{{x}} distractors<br>accuracy %{{y:.0%}}<extra></extra>"))
+    fig.add_hline(y=chance, line=dict(color="#777", dash="dash", width=1), annotation_text=f"chance ({chance:.0%})",
+                  annotation_position="bottom right")
+    base_layout(fig, "Still remembered after k distractors?",
+                "delay k (distractors between the symbol and the question)", "held-out accuracy")
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    return fig
+
+
+def losses_figure(histories: Mapping[str, Sequence[StepMetrics]], title: str,
+                  seconds: Mapping[str, Sequence[float]] | None = None,
+                  diverged: Mapping[str, str | None] | None = None) -> go.Figure:
+    """Returns the loss of several runs against the step (or against training seconds), divergence marked."""
+    fig = go.Figure()
+    for k, (label, history) in enumerate(histories.items()):
+        idx = thin(len(history))
+        x = np.array([history[i].step for i in idx]) if seconds is None else np.asarray(seconds[label], float)[idx]
+        y = np.array([history[i].loss for i in idx], dtype=float)
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=label, line=dict(color=RUN_COLORS[k % len(RUN_COLORS)]),
+                                 hovertemplate=label + "<br>%{x:.3g}<br>loss %{y:.4f}<extra></extra>"))
+        if diverged and diverged.get(label) and len(history):
+            fig.add_trace(go.Scatter(x=[x[-1]], y=[y[-1]], mode="markers+text", text=["diverged"], textposition="top center",
+                                     marker=dict(symbol="x", size=12, color=CLIP_COLOR), showlegend=False,
+                                     hovertemplate=f"{label} diverged after this step<extra></extra>"))
+    x_title = "training step" if seconds is None else "seconds of training"
+    base_layout(fig, title, x_title, "training loss (cross-entropy, nats)", height=340)
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def reach_figure(curves: Mapping[str, np.ndarray], tokens: Sequence[str] | None, title: str) -> go.Figure:
+    """Returns ||dL/dh_t|| under several truncation lengths; steps the gradient never reaches are gaps."""
+    fig = curves_over_time(curves, tokens, title, "‖∂L/∂h_t‖ (log scale)",
+                           x_title="timestep t in the training subsequence")
+    for k, trace in enumerate(fig.data):  # shorter cuts drawn wider, so a curve hidden under 'full' still shows
+        trace.line.color = RUN_COLORS[k % len(RUN_COLORS)]
+        trace.line.width = max(5 - 1.5 * k, 1.5)
+    return fig

@@ -1,0 +1,75 @@
+"""The Clipping-and-truncation page: two live runs with and without clipping, truncated gradient reach and runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import app_test
+from test_page_hidden_states import decode, figures
+
+from rnnviz.ui import gradients as ui
+
+PAGE = "pages/7_Clipping_and_truncation.py"
+
+
+def run_page():
+    at = app_test(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_reach_stops_at_the_chunk_boundary():
+    at = run_page()
+    reach = figures(at)["trunc_reach"]
+    curves = {t["name"]: decode(t["y"]) for t in reach["data"]}
+    assert set(curves) == {"bptt 5", "bptt 35", "bptt full"}
+    T = ui.TRUNC_LENGTH
+    assert np.isnan(curves["bptt 5"][: T - 5]).all()  # T = 100: only the last chunk [95, 100) is reached
+    assert not np.isnan(curves["bptt 5"][-5:]).any()
+    assert np.isnan(curves["bptt 35"][:70]).all() and not np.isnan(curves["bptt 35"][70:]).any()
+    assert not np.isnan(curves["bptt full"]).any()
+    at.radio(key="trunc_mode").set_value(ui.LOSS_MODES[1]).run()
+    assert not at.exception
+    assert not np.isnan(decode(figures(at)["trunc_reach"]["data"][0]["y"])).any()  # every step is scored
+
+
+def test_clipped_and_unclipped_runs_side_by_side():
+    at = run_page()
+    at.slider(key="clip_steps").set_value(50).run()
+    at.button(key=f"{ui.CLIP_KEY}_start").click().run()
+    assert not at.exception
+    runs = at.session_state[ui.CLIP_KEY]
+    while not runs.finished:  # AppTest never fires run_every: drive the tick directly
+        runs.tick(2.0)
+    at.run()
+    assert not at.exception
+    figs = figures(at)
+    assert {"clip_loss", "clip_norm_clipped", "clip_norm_plain"} <= set(figs)
+    clipped, plain = runs.runs["clipped"], runs.runs["not clipped"]
+    theta = at.select_slider(key="clip_theta").value
+    assert all(m.applied_norm <= theta * (1 + 1e-6) for m in clipped.history)
+    assert clipped.history[0].loss == pytest.approx(plain.history[0].loss)  # same seed, same first batch
+    # The default (ReLU RNN, SGD at lr 10) blows up without clipping and keeps learning with it.
+    assert plain.diverged and not clipped.diverged
+    assert any("diverged" in e.value for e in at.error)
+    cosine = [m for m in at.metric if m.label.startswith("cosine")][0]
+    assert float(cosine.value) == pytest.approx(1.0, abs=1e-6)
+    applied = decode(figs["clip_norm_clipped"]["data"][1]["y"])
+    assert np.all(applied <= theta * (1 + 1e-6))
+
+
+def test_truncation_runs_start_and_stop():
+    at = run_page()
+    at.multiselect(key="trunc_cuts").set_value(["5", "full"]).run()
+    at.selectbox(key="trunc_cell").set_value("rnn_tanh").run()
+    at.button(key=f"{ui.TRUNC_KEY}_start").click().run()
+    runs = at.session_state[ui.TRUNC_KEY]
+    assert set(runs.runs) == {"bptt 5", "bptt full"}
+    assert runs.runs["bptt 5"].cfg.bptt == 5 and runs.runs["bptt full"].cfg.bptt is None
+    runs.tick(2.0)
+    at.button(key=f"{ui.TRUNC_KEY}_stop").click().run()
+    assert not at.exception
+    figs = figures(at)
+    assert {"trunc_loss_steps", "trunc_loss_time"} <= set(figs)
+    assert at.session_state[f"{ui.TRUNC_KEY}_running"] is False
