@@ -2,7 +2,8 @@
 
 Fixtures: `server` / `server_url` (session), `browser` (session), `page` (per test).
 Helpers: `wait_for_app(page)`, `page_problems(page)`, `open_page(page, url, app_page)`,
-`click_button(page, key)`, `APP_PAGES`, `find_page(...)`. Import them with
+`click_button(page, key)`, `save_screenshot(page, path)` (full length + `_top` thumbnail),
+`APP_PAGES`, `find_page(...)`. Import them with
 `from .conftest import wait_for_app` (tests/browser is a package so this file does not shadow
 tests/conftest.py), or request `wait_for_app` / `page_problems` as fixtures of the same name.
 
@@ -28,7 +29,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium"))  # Debian's chromium
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
@@ -267,6 +268,37 @@ def open_page(page, server_url: str, app_page: AppPage, timeout_ms: float = FIRS
     wait_for_app(page, timeout_ms=timeout_ms)
 
 
+MAX_SHOT_HEIGHT = 5000  # px; a whole lesson, but not a 20k px strip
+THUMB_HEIGHT = 900  # px of the README's first-screen view
+
+
+def save_screenshot(page, path: Path, max_height: int = MAX_SHOT_HEIGHT, thumb_from: str | None = None) -> Path:
+    """Writes a full-length screenshot, and <name>_top.png: one screen from the top (or from `thumb_from`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll("
+        "'[data-testid=\"stMain\"], [data-testid=\"stMainBlockContainer\"], [data-testid=\"stAppViewContainer\"]')]"
+        ".map(e => e.scrollHeight), document.body.scrollHeight)"
+    )
+    viewport = page.viewport_size
+    full = int(min(max(height, viewport["height"]), max_height))
+    # Streamlit scrolls inside its main block, not the body: grow the viewport to the content instead.
+    page.set_viewport_size({"width": viewport["width"], "height": full})
+    try:
+        page.wait_for_timeout(400)  # plotly redraws on resize
+        page.screenshot(path=str(path), full_page=True)
+        top = 0.0
+        anchor = page.locator(thumb_from).first if thumb_from else None
+        if anchor is not None and anchor.count():
+            box = anchor.bounding_box()
+            top = max(0.0, min(box["y"] - 24, full - THUMB_HEIGHT)) if box else 0.0
+        clip = {"x": 0, "y": top, "width": viewport["width"], "height": min(THUMB_HEIGHT, full - top)}
+        page.screenshot(path=str(path.with_name(f"{path.stem}_top.png")), clip=clip)
+    finally:
+        page.set_viewport_size(viewport)
+    return path
+
+
 def click_button(page, key: str, timeout_ms: float = RERUN_MS) -> None:
     """Clicks the st.button with this key (by key: Streamlit's own 'Stop' shares labels) and waits."""
     page.locator(f".st-key-{key} button").first.click()
@@ -283,3 +315,47 @@ def _wait_for_app_fixture():
 def _page_problems_fixture():
     """Returns the page_problems helper, for tests that prefer fixtures to imports."""
     return page_problems
+
+
+# --- the README's gallery --------------------------------------------------------------------------
+
+README = ROOT / "README.md"
+GALLERY_START, GALLERY_END = "<!-- screenshots:start -->", "<!-- screenshots:end -->"
+SHOWN_INSTEAD = {"Training_lab": "Training_lab_paused"}  # the lab is more telling mid-run than empty
+
+
+def _gallery_cell(app_page: AppPage) -> str:
+    shown = SHOWN_INSTEAD.get(app_page.name, app_page.name)
+    if not (SCREENSHOTS / f"{shown}_top.png").exists():
+        shown = app_page.name
+    label = app_page.name.replace("_", " ")
+    extra = f' · <a href="docs/screenshots/{app_page.name}.png">at rest</a>' if shown != app_page.name else ""
+    return (f'<td width="50%" valign="top"><a href="docs/screenshots/{shown}.png">'
+            f'<img src="docs/screenshots/{shown}_top.png" alt="{label}"></a><br>'
+            f'<b>{label}</b> · <a href="docs/screenshots/{shown}.png">full page</a>{extra}</td>')
+
+
+def gallery_markdown(pages: list[AppPage]) -> str:
+    """Returns the README's Screenshots section (markers included) for these pages, two per row."""
+    rows = []
+    for i in range(0, len(pages), 2):
+        pair = pages[i : i + 2]
+        rows.append("<tr>" + "".join(_gallery_cell(p) for p in pair) + ("<td></td>" if len(pair) == 1 else "") + "</tr>")
+    bad_upload = sorted(SCREENSHOTS.glob("*_bad_upload.png"))
+    upload_line = ("A bad upload, as a learner sees it: "
+                   + ", ".join(f"[{p.stem.removesuffix('_bad_upload').replace('_', ' ')}](docs/screenshots/{p.name})"
+                               for p in bad_upload) + ".\n") if bad_upload else ""
+    return (f"{GALLERY_START}\n## Screenshots\n\n"
+            "Taken by the browser suite (`tests/browser`, real headless Chromium) and rewritten on every test\n"
+            "run, so they show the app as it is. Each picture is the first screen of a page; click it for the\n"
+            f"whole page. {upload_line}\n<table>\n" + "\n".join(rows) + f"\n</table>\n{GALLERY_END}")
+
+
+def write_readme_gallery(pages: list[AppPage]) -> bool:
+    """Rewrites only the README's Screenshots section (between its markers); returns whether it changed."""
+    text = README.read_text(encoding="utf-8")
+    start, end = text.index(GALLERY_START), text.index(GALLERY_END) + len(GALLERY_END)
+    new = text[:start] + gallery_markdown(pages) + text[end:]
+    if new != text:
+        README.write_text(new, encoding="utf-8")
+    return new != text
