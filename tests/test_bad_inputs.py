@@ -98,10 +98,7 @@ def read_upload(data: bytes | str):
 
 
 READERS = {"parse_series_csv": parse_series_csv, "page upload": read_upload}
-# Known bugs of parse_series_csv (reported; strict, so a fix turns these into a failure asking to drop
-# the marker): a value column with >10% blank cells is skipped and another column silently used.
-SERIES_XFAIL = {("parse_series_csv", "empty cells"):
-                "blank cells (>10%) make the value column 'non-numeric'; the index column is used instead"}
+SERIES_XFAIL: dict[tuple[str, str], str] = {}  # known reader bugs, marked strict-xfail until fixed
 
 
 @pytest.mark.parametrize("reader, case", [
@@ -124,9 +121,7 @@ def test_series_csv_names_the_missing_column():
 
 
 @pytest.mark.parametrize("reader", [
-    pytest.param("parse_series_csv", marks=pytest.mark.xfail(
-        strict=True, reason="parse_series_csv's separator sniffer splits a one-column header on a letter "
-                            "('passengers' -> column 'pa'), so the axis would show a wrong unit")),
+    "parse_series_csv",
     "page upload",
 ])
 def test_one_column_csv_keeps_its_header(reader):

@@ -120,7 +120,7 @@ CSV_OK = "date,value\n" + "\n".join(f"2020-01-{i:02d},{i * 1.5}" for i in range(
     (b"", "empty"),
     (b"\x00\x01\x02binary", "binary"),
     ("name,city\nann,paris\nbob,rome\n" * 10, "no numeric column"),
-    ("a,b\n1,2\n", "rows"),
+    ("a,b\n1,2\n", "one row"),
     ("d,v\n" + "\n".join(f"{i},{i}" for i in range(30)) + "\n31,oops\n", "text where numbers"),
     ("d,v\n" + "\n".join(f"{i},{i}" for i in range(30)) + "\n31,\n", "missing"),
     ("d,v\n" + "\n".join(f"{i},{i}" for i in range(30)) + "\n31,1e300\n", "large"),

@@ -77,35 +77,17 @@ def sine_series(T: int = 1000, noise: float = 0.2, seed: int = 0) -> Series:
 def parse_series_csv(
     data: bytes | str, value_col: str | None = None, date_col: str | None = None, name: str = "upload"
 ) -> Series:
-    """Returns the series in one numeric column of a CSV; raises DataError with a fix for bad input."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise DataError(
-            f"The file is {len(raw) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB. "
-            "Upload a shorter series (a few thousand rows is plenty for these models)."
-        )
-    if not raw.strip():
-        raise DataError("The file is empty. Upload a CSV with a header row and one value per row.")
-    if b"\x00" in raw[:4096]:
-        raise DataError("This looks like a binary file, not a CSV. Export the data as CSV text first.")
-    text = _decode(raw)
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=None, engine="python")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
-        raise DataError(f"The file could not be read as a CSV ({err}). Check the separators.") from err
-    if frame.shape[1] == 0 or len(frame) == 0:
-        raise DataError("The CSV has a header but no data rows.")
-    value_col = value_col or _pick_numeric(frame)
-    if value_col not in frame.columns:
-        raise DataError(f"There is no column '{value_col}'; the columns are: {', '.join(map(str, frame.columns))}.")
-    values = _numeric_values(frame[value_col], value_col)
-    if len(values) < MIN_ROWS:
-        raise DataError(f"The series has {len(values)} rows; at least {MIN_ROWS} are needed to train and test.")
-    if date_col is not None and date_col in frame.columns:
-        labels = tuple(str(v) for v in frame[date_col])
-    else:
-        labels = tuple(str(i) for i in range(len(values)))
-    return Series(name, values, labels, str(value_col))
+    """Returns the series in one numeric column of a CSV (the last one if none is named); raises DataError."""
+    frame = read_csv_table(data)
+    if value_col is None:
+        numeric = numeric_columns(frame)
+        if not numeric:
+            raise DataError(
+                "The CSV has no numeric column; pick one of: " + ", ".join(map(str, frame.columns))
+                + " and make sure its values are numbers."
+            )
+        value_col = numeric[-1]
+    return series_from_table(frame, value_col, date_col, name)
 
 
 def _decode(raw: bytes) -> str:
@@ -122,18 +104,6 @@ def _decode(raw: bytes) -> str:
     if sum(ch.isprintable() or ch in "\r\n\t" for ch in text) < 0.95 * len(text):
         raise DataError("The file's encoding is not text we can read. Save it as UTF-8 CSV and upload again.")
     return text
-
-
-def _pick_numeric(frame: pd.DataFrame) -> str:
-    """Returns the last column that is mostly numbers, or raises a DataError listing the columns."""
-    for col in reversed(list(frame.columns)):
-        parsed = pd.to_numeric(frame[col], errors="coerce")
-        if parsed.notna().mean() > 0.9:
-            return str(col)
-    raise DataError(
-        "The CSV has no numeric column; pick one of: " + ", ".join(map(str, frame.columns))
-        + " and make sure its values are numbers."
-    )
 
 
 def _numeric_values(column: pd.Series, name: str) -> np.ndarray:

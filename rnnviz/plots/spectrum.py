@@ -21,7 +21,8 @@ def eigenvalue_plane(before: np.ndarray, after: np.ndarray, title: str) -> go.Fi
     for name, eig, color in (("at initialisation", before, BEFORE), ("trained", after, AFTER)):
         fig.add_trace(go.Scatter(
             x=eig.real, y=eig.imag, mode="markers", name=name, marker=dict(color=color, size=7, opacity=0.8),
-            customdata=np.abs(eig), hovertemplate="λ = %{x:.3f} %{y:+.3f}i<br>|λ| = %{customdata:.3f}<extra>" + name + "</extra>",
+            customdata=np.abs(eig),
+            hovertemplate="λ = %{x:.3f} %{y:+.3f}i<br>|λ| = %{customdata:.3f}<extra>" + name + "</extra>",
         ))
     lim = max(1.2, float(np.abs(np.concatenate([before, after])).max()) * 1.1)
     base_layout(fig, title, "real part", "imaginary part", height=440)
