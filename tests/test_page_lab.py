@@ -26,18 +26,19 @@ def decode(arr) -> np.ndarray:
     return np.asarray(arr, dtype=float)
 
 
-def small(at, task: str = "lm") -> None:
+def small(at, task: str = "lm", steps: int = 40) -> None:
     """Switches to a small, fast model before starting (the page's own widgets, as a learner would)."""
     if task != "lm":
         at.radio(key="lab_task").set_value(task).run()
     at.number_input(key="lab_hidden").set_value(8).run()
-    at.number_input(key="lab_steps").set_value(40).run()
+    at.number_input(key="lab_steps").set_value(steps).run()
 
 
-def started(task: str = "lm"):
+def started(task: str = "lm", steps: int = 40):
+    """Starts a small run; a long step budget keeps it unfinished after the first tick on a fast machine."""
     at = app_test(PAGE)
     at.run()
-    small(at, task)
+    small(at, task, steps)
     at.button(key="lab_start").click().run()
     assert not at.exception
     return at
@@ -52,7 +53,7 @@ def test_page_runs_with_empty_charts_and_start_button():
 
 
 def test_start_trains_shows_charts_and_keeps_the_model_for_the_lessons():
-    at = started()
+    at = started(steps=5000)
     run = at.session_state[lab.LAB_KEY]
     assert run.status in ("running", "done") and run.steps_done > 0
     assert run.name in at.session_state[MODELS_KEY] and at.session_state[MODELS_KEY][run.name].run is run.run
@@ -79,7 +80,7 @@ def test_tick_is_bounded_in_time():
 
 
 def test_pause_stops_training_resume_continues_reset_forgets():
-    at = started()
+    at = started(steps=5000)
     at.button(key="lab_pause").click().run()
     run = at.session_state[lab.LAB_KEY]
     if run.steps_done < run.cfg.train.steps:
