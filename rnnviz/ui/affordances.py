@@ -64,11 +64,11 @@ def lesson_link(page: str, params: dict[str, str], hide: Sequence[str] = ()) -> 
 
 
 def load_guide(page_id: str) -> list[str]:
-    """Returns the guided steps of a lesson from assets/lessons/guides.toml (empty if none)."""
-    path = LESSONS / "guides.toml"
+    """Returns the guided steps of a lesson from assets/lessons/guides/<page_id>.toml (empty if none)."""
+    path = LESSONS / "guides" / f"{page_id}.toml"
     if not path.exists():
         return []
-    return list(tomllib.loads(path.read_text(encoding="utf-8")).get(page_id, {}).get("steps", []))
+    return list(tomllib.loads(path.read_text(encoding="utf-8")).get("steps", []))
 
 
 def guide(page_id: str) -> None:

@@ -1,0 +1,137 @@
+"""Figures for architectures: the unrolled layers x time grid, look-ahead Jacobians, an encoder-decoder at work."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from rnnviz.plots.style import DIVERGING, TRUTH, base_layout
+
+ON, OFF, PICK, FUTURE = "#1f77b4", "#d9d9d9", "#d62728", "#ff7f0e"
+
+
+def _arrow(fig: go.Figure, x0: float, y0: float, x1: float, y1: float, color: str, row: int | None = None) -> None:
+    fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
+                       arrowhead=2, arrowsize=1.2, arrowwidth=1.6, arrowcolor=color, standoff=11, startstandoff=11)
+
+
+def dependency_grid(mask: np.ndarray, layer: int, t: int, bidirectional: bool) -> go.Figure:
+    """Returns the unrolled grid (inputs at the bottom, one row per layer) with the states that feed (layer, t) in blue."""
+    rows, T = mask.shape
+    lift = 0.13 if bidirectional else 0.0  # forward arrows above the nodes' centre, backward ones below
+    fig = go.Figure()
+    for k in range(1, rows):  # arrows: up from the layer below, along time within a layer
+        for s in range(T):
+            _arrow(fig, s, k - 1, s, k, ON if mask[k, s] else OFF)
+            if s + 1 == T:
+                continue
+            fwd = s + 1 <= t if k == layer else bool(mask[k, s] and mask[k, s + 1])
+            _arrow(fig, s, k + lift, s + 1, k + lift, ON if fwd else OFF)
+            if bidirectional:
+                back = s >= t if k == layer else k < layer
+                _arrow(fig, s + 1, k - lift, s, k - lift, FUTURE if back else OFF)
+    xs, ys = np.meshgrid(np.arange(T), np.arange(rows))
+    labels = np.where(ys == 0, [[f"x_{s + 1}" for s in range(T)]] * rows,
+                      [[f"h_{s + 1}^({k})" for s in range(T)] for k in range(rows)])
+    colors = np.where(mask, ON, OFF).astype(object)
+    colors[layer, t] = PICK
+    fig.add_trace(go.Scatter(
+        x=xs.ravel(), y=ys.ravel(), mode="markers+text", text=labels.ravel(), textposition="middle center",
+        textfont=dict(size=10, color="white"), marker=dict(size=34, color=colors.ravel(), symbol="square"),
+        hovertemplate="%{text}<extra></extra>", showlegend=False))
+    base_layout(fig, f"Which states h_{t + 1}^({layer}) (red) depends on: blue = read, grey = not"
+                + (", orange = the backward direction, which reads the future" if bidirectional else ""),
+                "time step", "", height=160 + 90 * rows)
+    fig.update_xaxes(tickvals=list(range(T)), ticktext=[str(s + 1) for s in range(T)], range=[-0.6, T - 0.4])
+    fig.update_yaxes(tickvals=list(range(rows)), ticktext=["input"] + [f"layer {k}" for k in range(1, rows)],
+                     range=[-0.6, rows - 0.4], title_text="")
+    fig.update_layout(plot_bgcolor="white")
+    return fig
+
+
+def lookahead(uni: np.ndarray, bi: np.ndarray) -> go.Figure:
+    """Returns ||d output_t / d x_s|| for a forward and a bidirectional RNN side by side (zero above the diagonal = no look-ahead)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["forward only: output_t never sees x_s for s > t",
+                                                        "bidirectional: output_t depends on later inputs too"],
+                        horizontal_spacing=0.1)
+    zmax = float(max(uni.max(), bi.max()))
+    T = uni.shape[0]
+    for col, jac in ((1, uni), (2, bi)):
+        fig.add_trace(go.Heatmap(z=jac, x=np.arange(1, T + 1), y=np.arange(1, T + 1), colorscale="Blues", zmin=0,
+                                 zmax=zmax, showscale=col == 2, colorbar=dict(title="‖∂o_t/∂x_s‖", thickness=12),
+                                 hovertemplate="output at t=%{y}, input at s=%{x}<br>‖∂o_t/∂x_s‖ = %{z:.3f}"
+                                               "<extra></extra>"), row=1, col=col)
+        fig.update_xaxes(title_text="input position s", row=1, col=col)
+        fig.update_yaxes(title_text="output position t", autorange="reversed", row=1, col=col)
+    base_layout(fig, "How much each output depends on each input (random weights, same cell)", "input position s",
+                "output position t", height=400)
+    fig.update_layout(title=dict(y=0.98), margin=dict(t=80))
+    return fig
+
+
+def seq2seq_diagram(src: Sequence[int], dec_in: Sequence[str], tgt: Sequence[int], pred: Sequence[int] | None) -> go.Figure:
+    """Returns the encoder reading the source, the context vector, and the decoder reading its shifted input."""
+    L = len(src)
+    fig = go.Figure()
+    ctx_x = L + 0.5
+    enc_x, dec_x = np.arange(L), np.arange(L) + L + 1.5
+    for s in range(L):
+        _arrow(fig, enc_x[s], 0, enc_x[s], 1, TRUTH)
+        _arrow(fig, dec_x[s], 0, dec_x[s], 1, TRUTH)
+        _arrow(fig, dec_x[s], 1, dec_x[s], 2, TRUTH)
+        if s + 1 < L:
+            _arrow(fig, enc_x[s], 1, enc_x[s + 1], 1, ON)
+            _arrow(fig, dec_x[s], 1, dec_x[s + 1], 1, ON)
+    _arrow(fig, enc_x[-1], 1, ctx_x, 1.6, PICK)
+    _arrow(fig, ctx_x, 1.6, dec_x[0], 1, PICK)
+    got = [str(p) for p in pred] if pred is not None else ["?"] * L
+    nodes = [(enc_x, [0] * L, [str(v) for v in src], "#7f7f7f", "source token"),
+             (enc_x, [1] * L, ["enc"] * L, ON, "encoder state"),
+             ([ctx_x], [1.6], ["c"], PICK, "context vector c = last encoder state"),
+             (dec_x, [0] * L, list(dec_in), "#7f7f7f", "decoder input (target shifted right)"),
+             (dec_x, [1] * L, ["dec"] * L, ON, "decoder state (reads [input, c])"),
+             (dec_x, [2] * L, got, "#2ca02c", "decoder output")]
+    for x, y, text, color, name in nodes:
+        fig.add_trace(go.Scatter(x=list(x), y=y, mode="markers+text", text=text, name=name,
+                                 marker=dict(size=36, color=color, symbol="square"),
+                                 textfont=dict(color="white", size=13), hovertemplate=name + ": %{text}<extra></extra>"))
+    fig.add_annotation(x=np.mean(dec_x), y=2.45, showarrow=False, text="target: " + " ".join(str(v) for v in tgt))
+    base_layout(fig, "Encoder-decoder: the encoder's last state becomes the context c, which starts the decoder "
+                "and is fed to it at every step", "", "", height=360)
+    fig.update_xaxes(visible=False, range=[-0.7, dec_x[-1] + 0.7])
+    fig.update_yaxes(visible=False, range=[-0.5, 2.7])
+    fig.update_layout(plot_bgcolor="white", legend=dict(orientation="h", y=-0.05))
+    return fig
+
+
+def training_curve(losses: Sequence[float], accuracy: Sequence[tuple[int, float, float]]) -> go.Figure:
+    """Returns the training loss per step (log axis) with held-out accuracies after each training burst."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Scatter(x=np.arange(1, len(losses) + 1), y=losses, mode="lines", name="training loss",
+                             line=dict(color="#1f77b4")), secondary_y=False)
+    if accuracy:
+        steps, tok, seq = zip(*accuracy)
+        fig.add_trace(go.Scatter(x=steps, y=tok, mode="lines+markers", name="digits right (held out)",
+                                 line=dict(color="#2ca02c")), secondary_y=True)
+        fig.add_trace(go.Scatter(x=steps, y=seq, mode="lines+markers", name="whole sequences right",
+                                 line=dict(color="#ff7f0e")), secondary_y=True)
+    base_layout(fig, "Training the encoder-decoder: loss falls, then whole sequences come out right", "step",
+                "cross-entropy (log scale)", height=360)
+    fig.update_yaxes(type="log", secondary_y=False)
+    fig.update_yaxes(title_text="accuracy", range=[0, 1.05], tickformat=".0%", secondary_y=True)
+    return fig
+
+
+def encoder_states(h: np.ndarray, src: Sequence[int]) -> go.Figure:
+    """Returns the encoder's hidden state after each source token (units x steps), diverging around 0."""
+    T, H = h.shape
+    zmax = float(max(np.abs(h).max(), 1e-6))
+    fig = go.Figure(go.Heatmap(z=h.T, x=[f"{t + 1}: {v}" for t, v in enumerate(src)], y=np.arange(H),
+                               colorscale=DIVERGING, zmid=0, zmin=-zmax, zmax=zmax, colorbar=dict(title="h", thickness=12),
+                               hovertemplate="after token %{x}<br>unit %{y}<br>h = %{z:.3f}<extra></extra>"))
+    base_layout(fig, "The encoder's states: the last column is the context vector c, everything the decoder gets",
+                "step: source token", "hidden unit", height=420)
+    return fig

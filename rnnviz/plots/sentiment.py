@@ -1,0 +1,88 @@
+"""Figures for the sentiment lesson: P(positive) after each word with the states under it, confusion, accuracy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from rnnviz.config import CELL_LABELS
+from rnnviz.plots.style import CELL_COLORS, DIVERGING, TRUTH, base_layout
+from rnnviz.textstats import HeldOut, WordReading
+
+POS, NEG = "#2ca02c", "#d62728"
+
+
+def _word_ticks(fig: go.Figure, words: tuple[str, ...], unknown: tuple[bool, ...], row: int | None = None) -> None:
+    labels = [f"<i>{w}?</i>" if u else w for w, u in zip(words, unknown)]
+    many = len(words) > 60
+    fig.update_xaxes(tickmode="array", tickvals=list(range(len(words))), ticktext=labels, tickangle=-50 if
+                     len(words) > 12 else 0, tickfont=dict(size=9 if many else 12), row=row, col=1 if row else None)
+
+
+def word_by_word(r: WordReading, title: str) -> go.Figure:
+    """Returns P(positive) after each word (top) above the top layer's hidden state per word (bottom)."""
+    T, H = r.h.shape
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.45, 0.55], vertical_spacing=0.06)
+    colors = [POS if p >= 0.5 else NEG for p in r.p_positive]
+    fig.add_trace(go.Scatter(
+        x=np.arange(T), y=r.p_positive, mode="lines+markers", line=dict(color=TRUTH, width=2),
+        marker=dict(color=colors, size=10), name="P(positive)", customdata=list(r.words),
+        hovertemplate="after '%{customdata}' (word %{x})<br>P(positive) = %{y:.2f}<extra></extra>"), row=1, col=1)
+    fig.add_hline(y=0.5, line=dict(color="#999", dash="dot"), row=1, col=1)
+    zmax = float(max(np.abs(r.h).max(), 1e-6))
+    hover = np.array([[f"after '{w}' (word {t})" for t, w in enumerate(r.words)]] * H)
+    fig.add_trace(go.Heatmap(
+        z=r.h.T, x=np.arange(T), y=np.arange(H), colorscale=DIVERGING, zmid=0, zmin=-zmax, zmax=zmax,
+        customdata=hover, colorbar=dict(title="h", thickness=12, len=0.5, y=0.27),
+        hovertemplate="%{customdata}<br>unit %{y}<br>h = %{z:.3f}<extra></extra>", name="h"), row=2, col=1)
+    base_layout(fig, title, "", "", height=560)
+    fig.update_yaxes(title_text="P(positive)", range=[-0.03, 1.03], row=1, col=1)
+    fig.update_yaxes(title_text="hidden unit", row=2, col=1)
+    fig.update_xaxes(title_text="word read (italic? = unknown word, read as <unk>)", row=2, col=1)
+    _word_ticks(fig, r.words, r.unknown, row=2)
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def cells_compared(readings: dict[str, WordReading], title: str) -> go.Figure:
+    """Returns P(positive) after each word for several cells reading the same review."""
+    fig = go.Figure()
+    first = next(iter(readings.values()))
+    for cell, r in readings.items():
+        fig.add_trace(go.Scatter(x=np.arange(len(r.words)), y=r.p_positive, mode="lines", name=CELL_LABELS[cell],
+                                 line=dict(color=CELL_COLORS[cell], width=2), customdata=list(r.words),
+                                 hovertemplate="after '%{customdata}'<br>P(positive) = %{y:.2f}<extra></extra>"))
+    fig.add_hline(y=0.5, line=dict(color="#999", dash="dot"))
+    base_layout(fig, title, "word read", "P(positive)", height=400)
+    fig.update_yaxes(range=[-0.03, 1.03])
+    _word_ticks(fig, first.words, first.unknown)
+    return fig
+
+
+def confusion(h: HeldOut, source: str) -> go.Figure:
+    """Returns the 2 x 2 confusion counts (rows: true label, columns: predicted) as an annotated heatmap."""
+    labels = ["negative", "positive"]
+    fig = go.Figure(go.Heatmap(
+        z=h.confusion, x=[f"predicted {lab}" for lab in labels], y=[f"truly {lab}" for lab in labels],
+        colorscale="Blues", zmin=0, text=h.confusion, texttemplate="%{text}", textfont=dict(size=20),
+        showscale=False, hovertemplate="%{y}, %{x}: %{z} sentences<extra></extra>"))
+    base_layout(fig, f"Held-out {source} sentences: the diagonal is right ({h.accuracy:.0%} of {h.n})", "", "",
+                height=320)
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def accuracy_by_source(table: pd.DataFrame) -> go.Figure:
+    """Returns held-out accuracy per review source next to the majority-class baseline."""
+    fig = go.Figure([
+        go.Bar(x=table["source"], y=table["accuracy"], name="model", marker_color="#1f77b4",
+               text=[f"{a:.0%}" for a in table["accuracy"]], textposition="outside"),
+        go.Bar(x=table["source"], y=table["majority"], name="always guess the commoner label", marker_color="#bbb",
+               text=[f"{a:.0%}" for a in table["majority"]], textposition="outside"),
+    ])
+    base_layout(fig, "Accuracy on held-out sentences, per source: anything above the grey bar is learned",
+                "review source", "accuracy", height=360)
+    fig.update_yaxes(range=[0, 1.1], tickformat=".0%")
+    return fig

@@ -1,0 +1,162 @@
+"""Shape explorer: the tensors that flow through a configured nn.RNN / nn.GRU / nn.LSTM, layer by layer and
+direction by direction, parameter counts by formula against torch's, and which states depend on which inputs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from rnnviz.config import ModelConfig
+from rnnviz.errors import ConfigError
+from rnnviz.models import count_params, init_weights, make_rnn, param_count_formula
+
+GATES = {"rnn_tanh": 1, "rnn_relu": 1, "gru": 3, "lstm": 4}
+
+
+@dataclass(frozen=True)
+class ShapeSpec:
+    """What the learner configures: cell, sizes, depth, direction, batch and length; vocab > 0 adds an embedding."""
+
+    cell: str = "gru"
+    input_size: int = 8
+    hidden_size: int = 16
+    num_layers: int = 2
+    bidirectional: bool = False
+    batch: int = 4
+    steps: int = 7
+    vocab: int = 10  # 0 = feed vectors directly; d2l's encoder embeds a vocabulary of 10 into 8 dimensions
+    bias: bool = True
+
+
+def build(spec: ShapeSpec, seed: int = 0) -> tuple[nn.Embedding | None, nn.RNNBase]:
+    """Returns the (optional) embedding and the fused recurrent module of a spec, seeded."""
+    if not (1 <= spec.batch <= 256 and 1 <= spec.steps <= 512 and 1 <= spec.input_size <= 1024):
+        raise ConfigError("Batch must be 1..256, steps 1..512 and input size 1..1024.")
+    rnn = make_rnn(ModelConfig(cell=spec.cell, hidden_size=spec.hidden_size, num_layers=spec.num_layers,
+                               bias=spec.bias), spec.input_size, spec.bidirectional)
+    embed = nn.Embedding(spec.vocab, spec.input_size) if spec.vocab > 0 else None
+    # A private generator (not torch's global RNG, which every session on the server shares).
+    return (init_weights(embed, seed) if embed is not None else None), init_weights(rnn, seed)
+
+
+def single_layer(rnn: nn.RNNBase, k: int) -> nn.RNNBase:
+    """Returns a one-layer module holding layer k of a fused module (both directions), for per-layer outputs."""
+    layer = type(rnn)(**_kwargs(rnn, rnn.input_size if k == 0 else rnn.hidden_size * (2 if rnn.bidirectional else 1)))
+    own = re.compile(rf"(weight|bias)_(ih|hh)_l{k}(_reverse)?")
+    layer.load_state_dict({n.replace(f"_l{k}", "_l0"): p for n, p in rnn.named_parameters() if own.fullmatch(n)})
+    return layer
+
+
+def _kwargs(rnn: nn.RNNBase, input_size: int) -> dict:
+    kw = dict(input_size=input_size, hidden_size=rnn.hidden_size, num_layers=1, bias=rnn.bias, batch_first=True,
+              bidirectional=rnn.bidirectional)
+    if isinstance(rnn, nn.RNN):
+        kw["nonlinearity"] = rnn.nonlinearity
+    return kw
+
+
+@dataclass(frozen=True)
+class Flow:
+    """The tensors one forward pass produced, with the fused module's own output and final state."""
+
+    table: pd.DataFrame  # one row per tensor: name, shape that ran (batch_first), d2l's time-major shape, meaning
+    output: torch.Tensor  # (B, T, dirs*H)
+    state: torch.Tensor  # (L*dirs, B, H) (h_n; LSTM also has c_n of the same shape)
+    layer_states: list[torch.Tensor]  # per layer (dirs, B, H), from running each layer alone
+
+
+def _row(name: str, shape: tuple[int, ...], d2l: tuple[int, ...] | None, meaning: str) -> dict:
+    fmt = lambda s: "(" + ", ".join(str(v) for v in s) + ")"  # noqa: E731
+    return {"tensor": name, "shape that ran (batch_first)": fmt(shape), "d2l (time-major)": fmt(d2l) if d2l else "same",
+            "meaning": meaning}
+
+
+def flow(spec: ShapeSpec, seed: int = 0) -> Flow:
+    """Returns every tensor of one forward pass: tokens, embeddings, each layer's output and final states."""
+    embed, rnn = build(spec, seed)
+    B, T, H, dirs = spec.batch, spec.steps, spec.hidden_size, 2 if spec.bidirectional else 1
+    g = torch.Generator().manual_seed(seed)
+    rows = []
+    if embed is not None:
+        tokens = torch.randint(0, spec.vocab, (B, T), generator=g)  # (B, T)
+        rows.append(_row("X: token indices", (B, T), (T, B), f"{B} sequences of {T} tokens from a vocabulary of {spec.vocab}"))
+        x = embed(tokens)  # (B, T, D)
+        rows.append(_row("embed(X)", tuple(x.shape), (T, B, spec.input_size), f"each token becomes a {spec.input_size}-vector"))
+    else:
+        x = torch.randn(B, T, spec.input_size, generator=g)  # (B, T, D)
+        rows.append(_row("X: inputs", tuple(x.shape), (T, B, spec.input_size), f"one {spec.input_size}-vector per step"))
+    with torch.no_grad():
+        output, state = rnn(x)
+        h_n = state[0] if isinstance(state, tuple) else state  # (L*dirs, B, H)
+        layer_in, layer_states = x, []
+        for k in range(spec.num_layers):
+            out_k, s_k = single_layer(rnn, k)(layer_in)  # (B, T, dirs*H)
+            s_k = s_k[0] if isinstance(s_k, tuple) else s_k  # (dirs, B, H)
+            rows.append(_row(f"layer {k + 1} output", tuple(out_k.shape), (T, B, dirs * H),
+                             _layer_meaning(k, spec.num_layers, dirs, H)))
+            for d in range(dirs):
+                which = ("forward", "backward")[d]
+                rows.append(_row(f"layer {k + 1} final state, {which}", tuple(s_k[d].shape), None,
+                                 f"h after reading the whole sequence {'left to right' if d == 0 else 'right to left'}"))
+            layer_in = out_k
+            layer_states.append(s_k)
+    rows.append(_row("output (what nn.%s returns)" % type(rnn).__name__, tuple(output.shape), (T, B, dirs * H),
+                     "the top layer's output at every step"))
+    rows.append(_row("state h_n" + (" (and c_n)" if spec.cell == "lstm" else ""), tuple(h_n.shape), None,
+                     f"final state of every layer and direction: index = layer x {dirs} + direction (never batch_first)"))
+    return Flow(pd.DataFrame(rows), output, h_n, layer_states)
+
+
+def _layer_meaning(k: int, layers: int, dirs: int, H: int) -> str:
+    where = "the input to layer %d" % (k + 2) if k + 1 < layers else "the model's output"
+    both = f"forward and backward states side by side ({dirs} x {H})" if dirs == 2 else f"h_t of all {H} units"
+    return f"{both} at every step; {where}"
+
+
+def param_table(rnn: nn.RNNBase) -> pd.DataFrame:
+    """Returns one row per layer and direction: the formula's count next to torch's count of those tensors."""
+    cell = {"RNN_TANH": "rnn_tanh", "RNN_RELU": "rnn_relu", "GRU": "gru", "LSTM": "lstm"}[rnn.mode]
+    gates, H, dirs = GATES[cell], rnn.hidden_size, 2 if rnn.bidirectional else 1
+    rows = []
+    for k in range(rnn.num_layers):
+        D = rnn.input_size if k == 0 else H * dirs
+        for d in range(dirs):
+            suffix = f"_l{k}" + ("_reverse" if d else "")
+            own = sum(p.numel() for n, p in rnn.named_parameters() if n.endswith(suffix))
+            by_formula = gates * H * (H + D) + (2 * gates * H if rnn.bias else 0)
+            rows.append({"layer": k + 1, "direction": ("forward", "backward")[d],
+                         "formula": f"{gates}·{H}·({H}+{D})" + (f" + 2·{gates}·{H}" if rnn.bias else ""),
+                         "by formula": by_formula, "torch's count": own})
+    return pd.DataFrame(rows)
+
+
+def param_totals(spec: ShapeSpec) -> tuple[int, int]:
+    """Returns (param_count_formula, count_params of torch's module) for the recurrent core of a spec."""
+    _, rnn = build(spec)
+    return (param_count_formula(spec.cell, spec.input_size, spec.hidden_size, spec.num_layers, spec.bias,
+                                spec.bidirectional), count_params(rnn))
+
+
+def dependency_mask(layers: int, steps: int, layer: int, t: int, bidirectional: bool = False) -> np.ndarray:
+    """Returns (layers + 1, steps) bools: which inputs (row 0) and states (row k = layer k >= 1) state (layer, t) reads."""
+    if not (1 <= layer <= layers and 0 <= t < steps):
+        raise ConfigError(f"Pick a state in layers 1..{layers} and steps 0..{steps - 1}.")
+    mask = np.zeros((layers + 1, steps), dtype=bool)
+    # Forward only: h_t^(l) = f(h_{t-1}^(l), h_t^(l-1)), so it reads every state at or below it up to t.
+    # Bidirectional: the backward half of every layer reads from the end, so every step of every lower layer.
+    mask[: layer + 1, :] = True if bidirectional else False
+    mask[: layer + 1, : t + 1] = True
+    return mask
+
+
+def input_jacobian(cell: str, steps: int, bidirectional: bool, hidden: int = 8, seed: int = 0) -> np.ndarray:
+    """Returns ||d output_t / d x_s|| (steps, steps) for a random one-layer module: zero above the diagonal unless bidirectional."""
+    rnn = init_weights(make_rnn(ModelConfig(cell=cell, hidden_size=hidden), 1, bidirectional), seed)
+    x = torch.randn(1, steps, 1, generator=torch.Generator().manual_seed(seed))  # (1, T, 1)
+    jac = torch.autograd.functional.jacobian(lambda v: rnn(v)[0], x)  # (1, T, dirs*H, 1, T, 1)
+    return jac[0, :, :, 0, :, 0].norm(dim=1).numpy()  # (T out, T in)
