@@ -8,7 +8,7 @@ from rnnviz.plots import gradients as plots
 from rnnviz.trace import hidden_grads, input_sensitivity
 from rnnviz.ui import error_box, setup_page, try_this
 from rnnviz.ui import gradients as ui
-from rnnviz.ui.affordances import chart, show_code
+from rnnviz.ui.affordances import chart, guide, show_code
 
 setup_page("Gradients through time")
 st.title("Gradients through time: why a plain RNN forgets")
@@ -24,6 +24,8 @@ st.latex(r"\frac{\partial L}{\partial h_t} = \frac{\partial L_t}{\partial h_t} +
          r"\Big(\frac{\partial h_{t+1}}{\partial h_t}\Big)^{\!\top} \frac{\partial L}{\partial h_{t+1}}, \qquad "
          r"\frac{\partial h_{t+1}}{\partial h_t} = \operatorname{diag}\big(1 - h_{t+1}^2\big)\, W_{hh}"
          r"\;\;\text{(tanh RNN)}")
+
+guide("gradients")
 
 st.header("1. How much each step's state matters to the loss")
 source = st.radio("Models trained on", ui.SOURCES, horizontal=True, key="gtt_source",

@@ -6,9 +6,9 @@ from rnnviz import gradients
 from rnnviz.plots import gradients as plots
 from rnnviz.plots.training import grad_norm_figure
 from rnnviz.tasks import truncated_forward
-from rnnviz.ui import gradients as ui
+from rnnviz.ui import clipping as ui
 from rnnviz.ui import setup_page, try_this
-from rnnviz.ui.affordances import chart, show_code
+from rnnviz.ui.affordances import chart, guide, show_code
 
 setup_page("Clipping and truncation")
 st.title("Taming gradients through time: clipping and truncation")
@@ -18,6 +18,8 @@ st.markdown(
     "such a gradient to the threshold θ and keeps its direction. **Truncated backpropagation** cuts the backward "
     "pass every few steps: cheaper and steadier, but the gradient can no longer reach further back than the cut."
 )
+
+guide("clipping")
 
 st.header("1. Clipping by global norm")
 st.latex(r"\lVert g \rVert = \sqrt{\textstyle\sum_{p} \lVert \nabla_p L \rVert^2}, \qquad "
@@ -89,8 +91,10 @@ def trunc_body(runs):
     if runs is None:
         return
     tokens = ui.passage_batch(ui.TextConfig(), ui.TRUNC_LENGTH)[1]
+    cuts = {name: run.cfg.bptt for name, run in runs.runs.items()}
     chart(plots.reach_figure(ui.reach_curves(runs, mode), tokens,
-                             "How far the gradient reaches: it stops at the chunk boundary"), key="trunc_reach")
+                             "How far back the gradient reaches: it stops at the chunk boundary (dashed)", cuts),
+          key="trunc_reach")
     if not any(r.history for r in runs.runs.values()):
         st.info("Press **Start** to train the runs side by side: loss against steps and against seconds.")
         return

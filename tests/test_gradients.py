@@ -160,3 +160,19 @@ def test_runset_trains_side_by_side_and_records_seconds():
         assert all(b >= a for a, b in zip(rs.seconds[name], rs.seconds[name][1:]))
     assert [m.loss for m in runs["a"].history][0] == pytest.approx(runs["b"].history[0].loss)  # same seed, same batch
     assert math.isfinite(rs.seconds["a"][-1])
+
+
+def test_reach_figure_gives_each_run_a_panel_greys_the_steps_no_gradient_reaches_and_marks_chunk_boundaries():
+    from rnnviz.plots.gradients import reach_figure
+
+    T = 20
+    full = np.exp(-0.5 * np.arange(T)[::-1])  # decays back from the last step
+    cut = np.where(np.arange(T) >= 15, full, 0.0)  # bptt 5 on T = 20: only the last chunk gets a gradient
+    fig = reach_figure({"bptt 5": cut, "bptt full": full}, None, "reach", {"bptt 5": 5, "bptt full": None})
+    assert len(fig.data) == 2 and fig.data[0].yaxis == "y" and fig.data[1].yaxis == "y2"
+    assert fig.layout.yaxis2.matches == "y"  # one scale: values comparable across panels
+    bands = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(bands) == 1 and bands[0].x0 == -0.5 and bands[0].x1 == 14.5
+    lines = sorted(s.x0 for s in fig.layout.shapes if s.type == "line")
+    assert lines == [4.5, 9.5, 14.5]
+    assert np.isnan(np.asarray(fig.data[0].y[:15], dtype=float)).all()  # zero = a gap on the log axis

@@ -7,7 +7,7 @@ import pytest
 from conftest import app_test
 from test_page_hidden_states import decode, figures
 
-from rnnviz.ui import gradients as ui
+from rnnviz.ui import clipping as ui
 
 PAGE = "pages/7_Clipping_and_truncation.py"
 

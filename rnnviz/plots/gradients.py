@@ -143,11 +143,34 @@ def losses_figure(histories: Mapping[str, Sequence[StepMetrics]], title: str,
     return fig
 
 
-def reach_figure(curves: Mapping[str, np.ndarray], tokens: Sequence[str] | None, title: str) -> go.Figure:
-    """Returns ||dL/dh_t|| under several truncation lengths; steps the gradient never reaches are gaps."""
-    fig = curves_over_time(curves, tokens, title, "‖∂L/∂h_t‖ (log scale)",
-                           x_title="timestep t in the training subsequence")
-    for k, trace in enumerate(fig.data):  # shorter cuts drawn wider, so a curve hidden under 'full' still shows
-        trace.line.color = RUN_COLORS[k % len(RUN_COLORS)]
-        trace.line.width = max(5 - 1.5 * k, 1.5)
+def reach_figure(curves: Mapping[str, np.ndarray], tokens: Sequence[str] | None, title: str,
+                 cuts: Mapping[str, int | None] | None = None) -> go.Figure:
+    """Returns ||dL/dh_t|| under several truncation lengths, one panel per run on a shared time axis.
+
+    Panels rather than overlaid lines: where two runs both reach a step their values coincide exactly (same
+    weights), so overlaid curves would hide each other. Steps the gradient never reaches are shaded grey and
+    chunk boundaries (every `cuts[name]` steps from the start) are dashed lines.
+    """
+    names = list(curves)
+    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.06, subplot_titles=names)
+    for row, name in enumerate(names, start=1):
+        values = np.asarray(curves[name], dtype=float)
+        T = len(values)
+        fig.add_trace(go.Scatter(
+            x=np.arange(T), y=_positive(values), mode="lines", name=name, showlegend=False,
+            line=dict(color=RUN_COLORS[(row - 1) % len(RUN_COLORS)], width=2), text=_hover(tokens, T),
+            hovertemplate="%{text}<br>‖∂L/∂h_t‖ = %{y:.3g}<extra>" + name + "</extra>"), row=row, col=1)
+        unreached = np.flatnonzero(~(values > 0))
+        if len(unreached):  # one grey band over the steps that get no gradient at all
+            fig.add_vrect(x0=unreached[0] - 0.5, x1=unreached[-1] + 0.5, fillcolor="#bbbbbb", opacity=0.35,
+                          line_width=0, row=row, col=1, annotation_text="no gradient reaches here",
+                          annotation_position="top left", annotation_font_size=11)
+        k = (cuts or {}).get(name)
+        for boundary in range(k, T, k) if k else ():
+            fig.add_vline(x=boundary - 0.5, line_dash="dash", line_color="#555555", line_width=1, row=row, col=1)
+    base_layout(fig, title, "", "‖∂L/∂h_t‖", height=170 + 150 * len(names))
+    fig.update_xaxes(title_text="timestep t in the training subsequence", row=len(names), col=1)
+    fig.update_yaxes(type="log", exponentformat="power", nticks=5)
+    for row in range(2, len(names) + 1):  # one scale for all panels: the same values, only cut short
+        fig.update_yaxes(matches="y", row=row, col=1)
     return fig
