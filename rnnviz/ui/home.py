@@ -42,9 +42,11 @@ LESSONS: tuple[tuple[str, str, str, str], ...] = (
     ("pages/7_Clipping_and_truncation.py", "Clipping and truncation", ":material/content_cut:",
      "Gradient clipping and truncated backpropagation, side by side."),
     ("pages/8_Deep_and_bidirectional.py", "Deep and bidirectional", ":material/layers:",
-     "Stack layers and read both ways; count the parameters (d2l 10.3-10.4)."),
+     "Stack layers, read both ways, count the parameters, train a tiny encoder-decoder (d2l 10.3-10.7)."),
     ("pages/9_Sentiment.py", "Sentiment", ":material/chat:",
-     "Classify review sentences and see which words move the decision."),
+     "Classify review sentences word by word and see which word flips the opinion."),
+    ("pages/10_Recurrent_matrix.py", "Recurrent matrix", ":material/blur_circular:",
+     "The eigenvalues of your model's W_hh against the unit circle: 0.9^100 vs 1.2^100 in your own weights."),
 )
 
 
