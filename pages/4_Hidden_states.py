@@ -5,15 +5,19 @@ import streamlit as st
 from rnnviz import inspect
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import states as plots
+from rnnviz.trace import replay, trace_model
 from rnnviz.ui import error_box, setup_page, try_this
 from rnnviz.ui import inspect as ui
+from rnnviz.ui.affordances import chart, class_link_form, control, export_trace, guide, query_value, show_code
 
 setup_page("Hidden states")
 st.title("Hidden states: what the network remembers")
 st.markdown(ui.lesson_part("hidden_states", 0))
+guide("hidden_states")
 
 try:
-    insp, text = ui.model_and_text("hs", cells=("gru", "lstm", "rnn_tanh", "rnn_relu"))
+    chosen = ui.model_and_text("hs", cells=("gru", "lstm", "rnn_tanh", "rnn_relu"))
+    insp, text, when = chosen.insp, chosen.text, chosen.when
     trace, before = ui.run_trace(insp.model, text), ui.before_trace(insp, text)
 except RnnvizError as err:
     error_box(err)
@@ -28,20 +32,29 @@ a, b = st.columns([1, 3])
 with a:
     layer = ui.layer_select(trace, "hs_layer")
 with b:
-    name = "h" if cell != "lstm" else st.radio("Show", ["h", "c"], horizontal=True, key="hs_quantity",
-                                               format_func={"h": "hidden state h", "c": "cell state c"}.get)
+    quantities = ["h"] if cell != "lstm" else ["h", "c"]
+    name = query_value("quantity", "h", quantities)
+    if cell == "lstm":
+        name = control("quantity", name, lambda: st.radio(
+            "Show", quantities, index=quantities.index(name), horizontal=True, key="hs_quantity",
+            format_func={"h": "hidden state h", "c": "cell state c"}.get))
 values = inspect.states_of(trace, name, layer)  # (T, H)
-st.plotly_chart(plots.state_heatmap(values, text.tokens, f"{name}_t of every unit while reading: rows are units, "
-                                    "columns are characters", name), key="hs_heatmap")
+chart(plots.state_heatmap(values, text.tokens, f"{name}_t of every unit while reading, {when}: rows are units, "
+                          "columns are characters", name), key="hs_heatmap")
 st.caption("**What to look for.** Vertical stripes: many units react to the same character (often the space). "
            "Horizontal bands: a unit holding one value across many steps. Patches that line up with words: "
            "units that know where they are in a word. Hover a cell for its character and value.")
+with st.expander("Download the recorded states (every layer, every step)"):
+    export_trace(trace, text.tokens, key="hs_export")
+show_code(trace_model, replay, ui.cell_step(cell), plots.state_heatmap, key="hs_heatmap")
 
 st.subheader("Find a unit that means something")
 st.markdown(ui.lesson_part("hidden_states", 1))
 a, b = st.columns([1, 2])
 with a:
-    pattern = st.selectbox("Pattern", list(inspect.PATTERNS), key="hs_pattern")
+    pattern = query_value("pattern", next(iter(inspect.PATTERNS)), list(inspect.PATTERNS))
+    pattern = control("pattern", pattern, lambda: st.selectbox(
+        "Pattern", list(inspect.PATTERNS), index=list(inspect.PATTERNS).index(pattern), key="hs_pattern"))
     st.caption(inspect.PATTERNS[pattern][0])
 try:
     ranking = inspect.rank_units(values, inspect.pattern_signal(text.text, pattern))
@@ -52,39 +65,52 @@ with a:
     unit = st.selectbox("Unit to colour the text with", ranking["unit"].tolist(), key=f"hs_unit_{pattern}",
                         format_func=lambda u: f"unit {u} (r = {ranking.set_index('unit').at[u, 'r']:+.2f})")
 with b:
-    st.plotly_chart(plots.unit_ranking(ranking, pattern), key="hs_ranking")
-st.plotly_chart(plots.unit_text(values[:, unit], text.tokens, unit, label=name), key="hs_unit_text")
+    chart(plots.unit_ranking(ranking, pattern), key="hs_ranking")
+chart(plots.unit_text(values[:, unit], text.tokens, unit, label=name), key="hs_unit_text")
 st.caption("As in Karpathy's char-rnn pictures: each character is coloured by the chosen unit's value right after "
            "the model read it. A good detector lights up in a pattern you can name without looking at the numbers.")
+show_code(inspect.pattern_signal, inspect.rank_units, plots.unit_text, key="hs_units")
 
 st.subheader("The state's path through time")
 a, b = st.columns([2, 1])
 projection = inspect.pca_2d(values)
 with a:
-    st.plotly_chart(plots.trajectory(projection.coords, text.tokens, projection.explained), key="hs_trajectory")
+    chart(plots.trajectory(projection.coords, text.tokens, projection.explained), key="hs_trajectory")
 with b:
     st.markdown(f"The {values.shape[1]}-dimensional state, flattened onto the two directions in which it varies "
                 "most (PCA). Each dot is one step, labelled with the character just read. Look for loops that "
                 "repeat with every word, and for letters that always land in the same region: the state encodes "
                 "*where in a word* the model is, not just the last letter.")
+show_code(inspect.pca_2d, plots.trajectory, key="hs_trajectory")
 
-st.subheader("Saturation: before and after training")
+st.subheader(f"Saturation: before training and {when}")
 a, b = st.columns([2, 1])
 prior = inspect.states_of(before, name, layer)
 with a:
-    st.plotly_chart(plots.saturation_histogram(values, prior, name), key="hs_saturation")
+    chart(plots.saturation_histogram(values, prior, name), key="hs_saturation")
 with b:
     now, then = inspect.saturation(values), inspect.saturation(prior)
-    st.metric(f"|{name}| > 0.9 after training", f"{now['near 1']:.0%}", f"{now['near 1'] - then['near 1']:+.0%} vs before")
-    st.metric(f"|{name}| < 0.1 after training", f"{now['near 0']:.0%}", f"{now['near 0'] - then['near 0']:+.0%} vs before",
+    st.metric(f"|{name}| > 0.9, {when}", f"{now['near 1']:.0%}", f"{now['near 1'] - then['near 1']:+.0%} vs before")
+    st.metric(f"|{name}| < 0.1, {when}", f"{now['near 0']:.0%}", f"{now['near 0'] - then['near 0']:+.0%} vs before",
               delta_color="off")
     st.markdown("At initialisation the weights are small, so states sit near 0. Training pushes some units to "
                 "the edge of tanh, where they act like switches; a saturated unit's gradient is near zero, which "
                 "is one reason plain RNNs learn slowly.")
+show_code(inspect.saturation, plots.saturation_histogram, key="hs_saturation")
 
 try_this(
     "Pick the pattern **after a space** and open the best unit: does it light up on the first letter of every word?",
+    "Drag **Training time** from step 0 to the end: watch the heatmap go from grey noise to stripes and bands.",
     "Type a sentence with one very long word (*incomprehensibility*) and look at the pattern **position in word**.",
     "Switch the model to **default LSTM** and show the cell state **c**: it grows beyond ±1, unlike h.",
     "Compare the saturation histogram of the **default RNN (tanh)** with the GRU's.",
 )
+hideable = {"model": "model", "time": "training time", "input": "input text", "layer": "layer",
+            "quantity": "h / c", "pattern": "pattern"}
+hideable = {k: v for k, v in hideable.items()  # offer only controls this model shows
+            if (k != "layer" or len(trace.layers) > 1) and (k != "quantity" or cell == "lstm")}
+class_link_form("Hidden_states", hideable,
+                {**chosen.params, "layer": layer + 1 if len(trace.layers) > 1 else None,
+                 "quantity": name if cell == "lstm" else None, "pattern": pattern}, key="hs_link",
+                note="" if not insp.own else "Your own model lives in your session only: the link opens the "
+                                              "default model instead.")

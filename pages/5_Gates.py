@@ -3,17 +3,22 @@
 import streamlit as st
 
 from rnnviz import inspect
+from rnnviz.cells import textbook_gru_step
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import gates as plots
+from rnnviz.trace import replay, trace_model
 from rnnviz.ui import error_box, setup_page, try_this
 from rnnviz.ui import inspect as ui
+from rnnviz.ui.affordances import chart, class_link_form, control, export_trace, guide, query_value, show_code
 
 setup_page("Gates")
 st.title("Gates: what a GRU or an LSTM keeps and what it rewrites")
 st.markdown(ui.lesson_part("gates", 0))
+guide("gates")
 
 try:
-    insp, text = ui.model_and_text("gt", cells=("gru", "lstm"))
+    chosen = ui.model_and_text("gt", cells=("gru", "lstm"))
+    insp, text, when = chosen.insp, chosen.text, chosen.when
     after, before = ui.run_trace(insp.model, text), ui.before_trace(insp, text)
 except RnnvizError as err:
     error_box(err)
@@ -21,56 +26,67 @@ except RnnvizError as err:
 cell, keep = insp.cfg.model.cell, inspect.KEEP_GATE[insp.cfg.model.cell]
 
 st.subheader("The step that ran")
-textbook = cell == "gru" and st.toggle("Compare with the textbook GRU", key="gt_textbook")
+textbook = cell == "gru" and control("textbook", query_value("textbook", "0") == "1",
+                                     lambda: st.toggle("Compare with the textbook GRU", key="gt_textbook"))
 ui.formula_panel(insp, textbook=textbook)
 st.markdown(ui.lesson_part("gates", 1))
 if textbook:
     gap = inspect.textbook_gru_gap(insp.model.rnn, insp.model.inputs(text.ids))
-    st.plotly_chart(plots.textbook_gap(gap, text.tokens), key="gt_textbook_gap")
+    chart(plots.textbook_gap(gap, text.tokens), key="gt_textbook_gap")
+    show_code(inspect.textbook_gru_gap, ui.cell_step("gru"), textbook_gru_step, key="gt_textbook")
 
 st.subheader("Every gate of every unit")
 a, b, c = st.columns(3)
 with a:
     layer = ui.layer_select(after, "gt_layer")
-when = b.radio("Weights", ["after training", "before training"], horizontal=True, key="gt_when")
-trace = after if when == "after training" else before
+moments = ["after training", "before training"]
+moment = query_value("weights", moments[0], moments)
+moment = control("weights", moment, lambda: b.radio(
+    "Weights", moments, index=moments.index(moment), horizontal=True, key="gt_when",
+    format_func=lambda m: m if m == moments[1] or chosen.step is None else f"trained ({when})"))
+trace = after if moment == moments[0] else before
+shown_when = moment if chosen.step is None or moment == moments[1] else f"at {when}"
 H = insp.cfg.model.hidden_size
-lo, hi = c.slider("Units shown", 0, H, (0, min(H, 48)), key="gt_units")
+units = (min(query_value("lo", 0), H - 1), min(query_value("hi", min(H, 48)), H))
+lo, hi = control("units", units, lambda: c.slider("Units shown", 0, H, units, key="gt_units"))
 hi = max(hi, lo + 1)
 shown = {name: inspect.states_of(trace, name, layer)[:, lo:hi] for name in trace.names}
-st.plotly_chart(plots.gate_heatmaps(shown, text.tokens, list(range(lo, hi)),
-                                    f"{cell.upper()} gates {when}: yellow = open (1), purple = closed (0)"),
-                key="gt_heatmaps")
+chart(plots.gate_heatmaps(shown, text.tokens, list(range(lo, hi)),
+                          f"{cell.upper()} gates {shown_when}: yellow = open (1), purple = closed (0)"),
+      key="gt_heatmaps")
 st.caption(f"**What to look for.** The {keep} gate keeps the old state where it is near 1 (yellow). Vertical "
            "stripes are characters that switch many units at once, usually the space between words. Before "
            "training every gate hovers near 0.5: it neither keeps nor forgets.")
+with st.expander("Download the recorded gates and states (every layer, every step)"):
+    export_trace(trace, text.tokens, key="gt_export")
+show_code(trace_model, replay, ui.cell_step(cell), plots.gate_heatmaps, key="gt_heatmaps")
 
 st.subheader("One unit's gate timeline")
 memory = inspect.memory_units(inspect.keep_gate(after, layer))
 unit = st.selectbox("Unit", memory["unit"].tolist(), key="gt_unit",
                     format_func=lambda u: f"unit {u} (longest stretch with {keep} > 0.9: "
                                           f"{memory.set_index('unit').at[u, 'longest_run']} steps)")
-st.plotly_chart(plots.gate_timeline({n: inspect.states_of(trace, n, layer)[:, unit] for n in trace.names},
-                                    text.tokens, unit), key="gt_timeline")
+chart(plots.gate_timeline({n: inspect.states_of(trace, n, layer)[:, unit] for n in trace.names},
+                          text.tokens, unit), key="gt_timeline")
 st.caption(f"Units are listed best memory holder first. Where {keep} stays near 1 the state line is flat: "
            "the unit is carrying something forward. Where it dips, the candidate is written in.")
+show_code(inspect.memory_units, plots.gate_timeline, key="gt_timeline")
 
 st.subheader("Questions the gates answer")
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(plots.memory_bars(memory, inspect.memory_units(inspect.keep_gate(before, layer)), keep),
-                    key="gt_memory")
+    chart(plots.memory_bars(memory, inspect.memory_units(inspect.keep_gate(before, layer)), keep), key="gt_memory")
     st.caption(f"**Which units hold memory?** A long stretch of {keep} > 0.9 means the unit copied its state "
                "forward for that many characters. Before training no unit does: the grey bars sit at 0.")
 with right:
     resets = inspect.reset_units(inspect.keep_gate(after, layer), ui.space_mask(text))
-    st.plotly_chart(plots.reset_bars(resets, keep), key="gt_resets")
+    chart(plots.reset_bars(resets, keep), key="gt_resets")
     st.caption("**Which units reset on spaces?** The cleaned text has no punctuation, so the space is the only "
                f"boundary: these units' {keep} falls there, so they write a fresh value for the next word.")
 summary_after, summary_before = inspect.gate_summary(after, layer), inspect.gate_summary(before, layer)
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(plots.saturation_bars(summary_after, summary_before), key="gt_saturation")
+    chart(plots.saturation_bars(summary_after, summary_before), key="gt_saturation")
 with right:
     st.markdown("**How many gates are saturated?** At initialisation every gate sits near 0.5: half keep, half "
                 "write, a blur. Training turns many of them into switches, almost exactly 0 or 1, so the cell can "
@@ -78,14 +94,27 @@ with right:
                 "**Weights** above to *before training* to see the same thing in the heatmaps.")
 
 st.subheader("RNN vs GRU vs LSTM on the same text")
-comparison = ui.compare_traces(text)
-st.plotly_chart(plots.cell_comparison({c: inspect.states_of(t, "h") for c, t in comparison.items()}, text.tokens),
-                key="gt_compare")
+comparison = ui.compare_traces(text, step=None if insp.own else chosen.step)
+if chosen.step is not None and not insp.own:
+    st.caption(f"All three default models at the same training time: {when}.")
+chart(plots.cell_comparison({c: inspect.states_of(t, "h") for c, t in comparison.items()}, text.tokens),
+      key="gt_compare")
 ui.show_comparison(inspect.compare_cells(comparison))
 
 try_this(
     "Type a long word like *incomprehensibility* and follow the best memory unit: does its gate stay open inside the word?",
     "Switch **Weights** to *before training* and back: watch the gates go from grey 0.5 to clear switches.",
+    "Drag **Training time** step by step: at which checkpoint do the first long yellow bands of z appear?",
     "Open the **default LSTM** and compare its forget gate with the GRU's update gate on the same passage.",
     "Turn on **Compare with the textbook GRU**: the gap grows over the text, although the weights are the same.",
 )
+hideable = {"model": "model", "time": "training time", "input": "input text", "layer": "layer",
+            "weights": "before/after", "units": "units shown", "textbook": "textbook toggle"}
+hideable = {k: v for k, v in hideable.items()  # offer only controls this model shows
+            if (k != "layer" or len(after.layers) > 1) and (k != "textbook" or cell == "gru")}
+class_link_form("Gates", hideable,
+                {**chosen.params, "layer": layer + 1 if len(after.layers) > 1 else None,
+                 "weights": moment if moment != moments[0] else None, "lo": lo or None, "hi": hi,
+                 "textbook": "1" if textbook else None}, key="gt_link",
+                note="" if not insp.own else "Your own model lives in your session only: the link opens the "
+                                              "default model instead.")

@@ -100,3 +100,56 @@ def test_compare_three_cells_and_textbook_toggle():
     gap = decode(figures(at)["gt_textbook_gap"]["data"][0]["y"])
     assert gap.shape == (at.slider(key="gt_length").value,) and np.all(gap >= 0) and gap.max() > 0
     assert len(at.latex) > 3  # torch's GRU plus the textbook candidate
+
+
+def lab_like_run(steps: int = 20):
+    """Returns a tiny GRU language-model run trained like the lab does, keeping snapshots as it goes."""
+    from rnnviz.config import ModelConfig, RunConfig, TrainConfig
+    from rnnviz.data import load_corpus
+    from rnnviz.tasks import make_model, make_task
+    from rnnviz.train import TrainRun
+
+    cfg = RunConfig(task="lm", model=ModelConfig(cell="gru", hidden_size=8),
+                    train=TrainConfig(optimizer="adam", lr=0.05, clip=1.0, steps=steps))
+    task = make_task(cfg, load_corpus(cfg.text))
+    run = TrainRun(make_model(task, cfg.model, cfg.train.seed), task, cfg.train, max_snapshots=4, snapshot_every=5)
+    run.run(steps)
+    return cfg, run
+
+
+def test_scrubber_shows_the_gates_of_each_checkpoint():
+    import torch
+
+    from rnnviz.inspect import corpus_passage, prepare_text
+    from rnnviz.trace import trace_model
+    from rnnviz.ui import store
+
+    cfg, run = lab_like_run()
+    steps = [s.step for s in run.snapshots]
+    assert steps[0] == 0 and len(steps) >= 3
+    live = {k: v.clone() for k, v in run.model.state_dict().items()}
+    at = app_test(PAGE)
+    at.session_state[store.MODELS_KEY] = {"mine1": store.ModelEntry("mine1", cfg, run)}  # what add_model stores
+    at.session_state[store.ACTIVE_KEY] = "mine1"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="gt_model").value == "mine: mine1"
+    slider = at.select_slider(key="gt_scrub")
+    assert list(slider.options) == [str(s) for s in steps]
+    seen = {}
+    for step in (steps[0], steps[1]):
+        at.select_slider(key="gt_scrub").set_value(step).run()
+        assert not at.exception, at.exception
+        fig = figures(at)["gt_heatmaps"]
+        assert f"step {step} of {run.steps_done}" in fig["layout"]["title"]["text"]
+        seen[step] = {t["name"]: decode(t["z"]) for t in fig["data"]}
+        # The figure is the replay of exactly that snapshot's weights, computed here independently.
+        model = lab_like_run(0)[1].model
+        model.load_state_dict(next(s.state for s in run.snapshots if s.step == step))
+        corpus = run.task.corpus
+        raw = corpus_passage(corpus, at.number_input(key="gt_start").value, at.slider(key="gt_length").value)
+        text_ids = prepare_text(raw, corpus.vocab, clean=False).ids
+        z_want = trace_model(model.eval(), text_ids).layers[0].z[0].detach().numpy().T  # (H, T)
+        np.testing.assert_allclose(seen[step]["z"], z_want, atol=1e-5)
+    assert not np.allclose(seen[steps[0]]["z"], seen[steps[1]]["z"], atol=1e-3)  # the gates changed with training
+    assert all(torch.equal(v, live[k]) for k, v in run.model.state_dict().items())  # the live model is untouched

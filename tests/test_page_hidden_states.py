@@ -109,3 +109,44 @@ def test_lstm_offers_the_cell_state():
     heat = figures(at)["hs_heatmap"]["data"][0]
     assert heat["name"] == "c" and heat["zmid"] == 0
     assert any("LSTM" in line.value or "c_t" in line.value for line in at.latex)
+
+
+def test_default_model_without_snapshots_says_how_to_get_a_slider():
+    at = run_page()  # the tiny default trains 3 steps: only the step-0 snapshot, nothing to scrub
+    assert not at.select_slider, "no training-time slider without snapshots"
+    assert any("Training lab" in c.value for c in at.caption)
+
+
+def test_default_model_scrubs_read_only(monkeypatch):
+    import torch
+
+    from rnnviz.trace import trace_model
+    from rnnviz.ui.scrub import NO_SNAPSHOTS
+
+    base = cache.DEFAULT_RUNS["lm"]
+    cfg = replace(base, model=replace(base.model, hidden_size=12), train=replace(base.train, steps=20))
+    monkeypatch.setitem(cache.DEFAULT_RUNS, "lm", cfg)
+    at = run_page()
+    assert not any(NO_SNAPSHOTS in c.value for c in at.caption)
+    run = cache.trained_run(cfg)  # the same in-process cache the page filled
+    final = {k: v.clone() for k, v in run.model.state_dict().items()}
+    assert [int(o) for o in at.select_slider(key="hs_scrub").options] == sorted({s.step for s in run.snapshots} | {20})
+    at.select_slider(key="hs_scrub").set_value(0).run()
+    assert not at.exception, at.exception
+    heat = figures(at)["hs_heatmap"]
+    assert "step 0 of 20" in heat["layout"]["title"]["text"]
+    untrained = trace_model(cache.untrained_model(cfg), _page_ids(at, cfg)).layers[0].h[0].numpy().T  # (H, T)
+    np.testing.assert_allclose(decode(heat["data"][0]["z"]), untrained, atol=1e-5)  # step 0 = initialisation
+    at.select_slider(key="hs_scrub").set_value(20).run()
+    trained = trace_model(run.model, _page_ids(at, cfg)).layers[0].h[0].numpy().T
+    np.testing.assert_allclose(decode(figures(at)["hs_heatmap"]["data"][0]["z"]), trained, atol=1e-5)
+    assert all(torch.equal(v, final[k]) for k, v in run.model.state_dict().items())  # the shared model is untouched
+
+
+def _page_ids(at, cfg):
+    """Returns the token ids of the passage the page is showing."""
+    from rnnviz.inspect import corpus_passage, prepare_text
+
+    corpus = cache.corpus(cfg.text)
+    raw = corpus_passage(corpus, at.number_input(key="hs_start").value, at.slider(key="hs_length").value)
+    return prepare_text(raw, corpus.vocab, clean=False).ids

@@ -104,3 +104,53 @@ def export_trace(trace: Trace, tokens: Sequence[str], key: str) -> None:
     c.download_button("LSTMVis files (zip)", lambda: export.lstmvis_zip(trace, tokens), f"{key}_lstmvis.zip",
                       "application/zip", key=f"{key}_lstmvis",
                       help="states.hdf5 (states per timestep per layer), words.hdf5 + words.dict (tokens), lstm.yml")
+
+
+def query_value(name: str, default: Any, options: Sequence[Any] | None = None) -> Any:
+    """Returns a lesson link's preset for a control (?name=value), converted like default; default if absent or bad.
+
+    With options, the preset counts only when it is one of them (a stale or mistyped link falls back quietly).
+    """
+    raw = st.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = type(default)(raw) if isinstance(default, (int, float)) and not isinstance(default, bool) else raw
+    except ValueError:
+        return default
+    if options is not None and value not in options:
+        return default
+    return value
+
+
+def absolute_link(link: str) -> str:
+    """Returns a relative lesson link ('./Page?...') as a full URL when the browser's address is known."""
+    url = st.context.url
+    if not url or not link.startswith("./"):
+        return link
+    return url.rsplit("/", 1)[0] + link[1:]
+
+
+def class_link_form(page: str, controls: dict[str, str], values: dict[str, Any], key: str,
+                    note: str = "") -> str:
+    """Draws a 'Link for a class' expander: tick controls to hide and the guide; returns and shows the link.
+
+    `controls` maps a control's name (as control() knows it) to its label; `values` are the settings the
+    link presets, so it opens the page as the teacher sees it now.
+    """
+    with st.expander("Link for a class"):
+        st.caption("Send this link to a class: it opens this page with your current settings. Tick the controls "
+                   "to hide, so learners look at the lesson rather than at the knobs.")
+        hidden = hidden_controls()
+        cols = st.columns(min(len(controls), 4) or 1)
+        hide = [name for i, (name, label) in enumerate(controls.items())
+                if cols[i % len(cols)].checkbox(f"Hide {label}", value=name in hidden, key=f"{key}_hide_{name}")]
+        guided = st.checkbox("Open the guided lesson", value=st.query_params.get(GUIDE_PARAM) == "1",
+                             key=f"{key}_guide")
+        params = {name: str(value) for name, value in values.items() if value is not None}
+        if guided:
+            params[GUIDE_PARAM] = "1"
+        link = absolute_link(lesson_link(page, params, hide))
+        st.code(link, language=None, wrap_lines=True)
+        st.markdown(f"[Open the link]({link})" + (f"  \n{note}" if note else ""))
+    return link

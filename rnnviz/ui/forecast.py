@@ -23,6 +23,7 @@ from rnnviz.data.series import TITLES, Series, numeric_columns, read_csv_table, 
 from rnnviz.errors import DataError
 from rnnviz.tasks import scaled_series
 from rnnviz.ui import cache, store
+from rnnviz.ui.affordances import control, query_value
 from rnnviz.ui.core import error_box
 
 SOURCES = ("sine", "airline", "temperatures", "sunspots", "upload")
@@ -54,11 +55,17 @@ class Data:
 def choose_data() -> Data:
     """Draws the series choice, split, tau and upload panel; returns the data to show (never a bad upload)."""
     a, b, c = st.columns([2, 2, 1])
-    source = a.selectbox("Series", SOURCES, format_func=TITLES.get, key="fc_source")
-    frac = b.slider("Training part (fraction of the series)", 0.3, 0.9, 0.6, 0.05, key="fc_split",
-                    help="Models learn on the first part only; every error below is measured on the rest.")
-    tau = c.number_input("τ: values the MLP sees", 1, 64, 4, key="fc_tau",
-                         help="d2l uses τ = 4. The recurrent models read the whole history instead.")
+    source = query_value("series", SOURCES[0], SOURCES[:-1])  # an upload cannot travel in a link
+    frac = min(max(round(query_value("split", 0.6) * 20) / 20, 0.3), 0.9)
+    tau = min(max(query_value("tau", 4), 1), 64)
+    source = control("series", source, lambda: a.selectbox(
+        "Series", SOURCES, index=SOURCES.index(source), format_func=TITLES.get, key="fc_source"))
+    frac = control("split", frac, lambda: b.slider(
+        "Training part (fraction of the series)", 0.3, 0.9, frac, 0.05, key="fc_split",
+        help="Models learn on the first part only; every error below is measured on the rest."))
+    tau = control("tau", tau, lambda: c.number_input(
+        "τ: values the MLP sees", 1, 64, tau, key="fc_tau",
+        help="d2l uses τ = 4. The recurrent models read the whole history instead."))
     cfg = SeriesConfig(name=source, n_train=None, train_frac=float(frac), tau=int(tau))
     if source == "upload":
         uploaded = _upload_panel()
@@ -129,27 +136,53 @@ def _registry() -> _Registry:
     return _Registry()
 
 
+HIDDEN_SIZES, STEP_CHOICES = (8, 16, 32, 64), (30, 100, 200, 300, 500, 1000)
+
+
+def form_presets() -> tuple[list[str], int, int, int, bool]:
+    """Returns a lesson link's training presets: (forecaster kinds, hidden size, steps, seed, log)."""
+    kinds = [k for k in query_value("models", "").split(",") if k in KINDS] or [fc.MLP, "gru"]
+    return (kinds, query_value("hidden", 32, HIDDEN_SIZES), query_value("steps", 300, STEP_CHOICES),
+            min(max(query_value("seed", 0), 0), 999), query_value("log", "0") == "1")
+
+
 def model_form(data: Data) -> tuple[list[str], list[fc.ForecastSpec]]:
     """Draws the model choice and training settings (applied on Train); returns (own model names, specs)."""
     own = [name for name, e in store.models().items()
            if e.cfg.task == "forecast" and e.cfg.series.name == data.cfg.name]
     options = list(KINDS) + [f"mine: {name}" for name in own]
-    with st.form("fc_form", border=True):
-        a, b, c, d = st.columns([3, 1, 1, 1])
-        chosen = a.multiselect("Forecasters to train and compare", options, default=[fc.MLP, "gru"],
-                               format_func=lambda o: KIND_LABELS.get(o, o), key="fc_models",
-                               help="Your own forecasters come from the training lab (same series only).")
-        hidden = b.select_slider("Hidden size", [8, 16, 32, 64], 32, key="fc_hidden")
-        steps = c.select_slider("Training steps", [30, 100, 200, 300, 500, 1000], 300, key="fc_steps",
-                                help="Recurrent models only; the MLP trains 5 epochs, like d2l.")
-        seed = d.number_input("Seed", 0, 999, 0, key="fc_seed")
-        log = st.toggle("Model log(x) (for a series whose swings grow with its level, like airline passengers)",
-                        key="fc_log")
-        st.form_submit_button("Train", key="fc_train", type="primary")
+    chosen, hidden, steps, seed, log = control("forecasters", form_presets(), lambda: _form(options, *form_presets()))
     kinds = [o for o in chosen if o in KINDS]
     specs = [fc.ForecastSpec(kind=k, series=data.cfg, hidden_size=int(hidden), steps=int(steps), seed=int(seed),
                              log=bool(log)) for k in kinds]
     return [o.removeprefix("mine: ") for o in chosen if o.startswith("mine: ")], specs
+
+
+def _form(options: list[str], kinds: list[str], hidden: int, steps: int, seed: int,
+          log: bool) -> tuple[list[str], int, int, int, bool]:
+    """Draws the training form (values apply when Train is pressed); returns what it holds."""
+    with st.form("fc_form", border=True):
+        a, b, c, d = st.columns([3, 1, 1, 1])
+        chosen = a.multiselect("Forecasters to train and compare", options, default=kinds,
+                               format_func=lambda o: KIND_LABELS.get(o, o), key="fc_models",
+                               help="Your own forecasters come from the training lab (same series only).")
+        hidden = b.select_slider("Hidden size", HIDDEN_SIZES, hidden, key="fc_hidden")
+        steps = c.select_slider("Training steps", STEP_CHOICES, steps, key="fc_steps",
+                                help="Recurrent models only; the MLP trains 5 epochs, like d2l.")
+        seed = d.number_input("Seed", 0, 999, seed, key="fc_seed")
+        log = st.toggle("Model log(x) (for a series whose swings grow with its level, like airline passengers)",
+                        value=log, key="fc_log")
+        st.form_submit_button("Train", key="fc_train", type="primary")
+    return chosen, hidden, steps, seed, log
+
+
+def link_params(data: Data, specs: list[fc.ForecastSpec]) -> dict[str, object]:
+    """Returns a class link's presets that reproduce the series and forecasters on screen (uploads cannot travel)."""
+    spec = specs[0] if specs else None
+    return {"series": data.cfg.name, "split": round(data.cfg.train_frac, 2), "tau": data.cfg.tau,
+            "models": ",".join(s.kind for s in specs) or None,
+            "hidden": spec.hidden_size if spec else None, "steps": spec.steps if spec else None,
+            "seed": (spec.seed or None) if spec else None, "log": "1" if spec and spec.log else None}
 
 
 def label_of(spec: fc.ForecastSpec) -> str:

@@ -1,4 +1,4 @@
-"""The checkpoint scrubber: a slider over a run's snapshots, giving a private copy of the model at that point."""
+"""The checkpoint scrubber: a slider over a run's snapshots, giving a read-only copy of the model at that point."""
 
 from __future__ import annotations
 
@@ -7,31 +7,77 @@ import copy
 import streamlit as st
 import torch
 
-from rnnviz.ui import store
+from rnnviz.config import RunConfig
+from rnnviz.train import TrainRun
+from rnnviz.ui import cache, store
+from rnnviz.ui.affordances import control, hidden_controls, query_value
 
 SCRATCH_KEY = "rnnviz_scrub_models"  # (model name, step) -> this session's copy at that step
+STEP_PARAM = "step"  # a lesson link's preset training step (?step=80)
+NO_SNAPSHOTS = ("No training-time slider for this model: it kept no snapshots while it trained. Train your own "
+                "model in the **Training lab** and come back to scrub through its training.")
+
+
+def _run_of(item: store.Inspectable) -> TrainRun | None:
+    """Returns the run behind an inspectable: the learner's own, or the cached default (read-only)."""
+    if item.own:
+        entry = store.models().get(item.label)
+        return entry.run if entry is not None else None
+    return cache.trained_run(item.cfg)
+
+
+def _copy_at(model: torch.nn.Module, state: dict[str, torch.Tensor]) -> torch.nn.Module:
+    """Returns a frozen deep copy of model holding the snapshot's weights (the original is only read)."""
+    clone = copy.deepcopy(model).eval()
+    clone.load_state_dict(state)
+    return clone.requires_grad_(False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def default_model_at(cfg: RunConfig, step: int) -> torch.nn.Module:
+    """Returns the default model of cfg as it was after `step` training steps (shared, read-only copy)."""
+    run = cache.trained_run(cfg)
+    snap = next((s for s in run.snapshots if s.step == step), None)
+    return run.model if snap is None or step == run.steps_done else _copy_at(run.model, snap.state)
+
+
+def _own_model_at(item: store.Inspectable, run: TrainRun, step: int) -> torch.nn.Module:
+    """Returns this session's copy of its own model at a snapshot (bounded cache; the live model keeps training)."""
+    scratch = st.session_state.setdefault(SCRATCH_KEY, {})
+    where = (item.label, id(run), step)  # id(run): a retrained model of the same name is a new run
+    if where not in scratch:
+        if len(scratch) > 16:  # bounded: drop the oldest copies
+            scratch.pop(next(iter(scratch)))
+        scratch[where] = _copy_at(item.model, next(s.state for s in run.snapshots if s.step == step))
+    return scratch[where]
+
+
+def scrub_at(item: store.Inspectable, key: str) -> tuple[torch.nn.Module, str, int | None]:
+    """Draws the 'training time' slider; returns (model at that step, caption, step or None for the latest).
+
+    Works for the learner's own run and, read-only, for a cached default run. Without snapshots the slider
+    is absent and a caption says how to get one.
+    """
+    run = _run_of(item)
+    snaps = run.snapshots if run is not None else []
+    if len(snaps) < 2:
+        st.caption(NO_SNAPSHOTS)
+        return item.model, "final weights", None
+    latest = run.steps_done
+    steps = sorted({s.step for s in snaps} | {latest})
+    preset = query_value(STEP_PARAM, latest, steps)
+    chosen = control("time", preset, lambda: st.select_slider(
+        "Training time (step)", options=steps, value=preset, key=key,
+        help="Weights kept while the model trained; scrub to watch the states and gates form."))
+    if "time" not in hidden_controls():
+        st.caption(f"Checkpoints at steps {', '.join(map(str, steps))}; step 0 is the untrained model.")
+    if chosen == latest:
+        return item.model, f"fully trained (step {chosen})" if not item.own else f"latest (step {chosen})", None
+    model = _own_model_at(item, run, chosen) if item.own else default_model_at(item.cfg, chosen)
+    return model, f"step {chosen} of {latest}", chosen
 
 
 def scrub(item: store.Inspectable, key: str) -> tuple[torch.nn.Module, str]:
-    """Draws a 'training time' slider for the learner's own model and returns (model at that step, caption).
-
-    A default model has no snapshots, so it is returned as is. The copy is this session's own:
-    the live model keeps training undisturbed and nothing shared is mutated.
-    """
-    entry = store.models().get(item.label) if item.own else None
-    snaps = entry.run.snapshots if entry is not None else []
-    if len(snaps) < 2:
-        return item.model, "final weights"
-    steps = [s.step for s in snaps] + [entry.run.steps_done]
-    chosen = st.select_slider("Training time (step)", options=steps, value=steps[-1], key=key,
-                              help="Snapshots kept while the model trained; scrub to watch states and gates form.")
-    if chosen == entry.run.steps_done:
-        return item.model, f"step {chosen} (latest)"
-    cache = st.session_state.setdefault(SCRATCH_KEY, {})
-    if (item.label, chosen) not in cache:
-        if len(cache) > 16:  # bounded: drop the oldest copies
-            cache.pop(next(iter(cache)))
-        model = copy.deepcopy(item.model).eval()
-        model.load_state_dict(next(s.state for s in snaps if s.step == chosen))
-        cache[(item.label, chosen)] = model.requires_grad_(False)
-    return cache[(item.label, chosen)], f"step {chosen} of {entry.run.steps_done}"
+    """Draws a 'training time' slider and returns (model at that step, caption); see scrub_at."""
+    model, when, _ = scrub_at(item, key)
+    return model, when
