@@ -9,11 +9,11 @@ from rnnviz.plots.spectrum import eigenvalue_plane, norms_over_time
 from rnnviz.spectrum import recurrent_spectra
 from rnnviz.trace import hidden_grads
 from rnnviz.ui import setup_page, try_this
-from rnnviz.ui.affordances import chart, guide, show_code
+from rnnviz.ui.affordances import chart, class_link_form, control, guide, query_value, show_code
 from rnnviz.ui.cache import corpus, untrained_model
-from rnnviz.ui.scrub import scrub
+from rnnviz.ui.inspect import choose_model
+from rnnviz.ui.scrub import STEP_PARAM, scrub_at
 from rnnviz.ui.spectrum import spectra_by_block, state_and_grad_norms
-from rnnviz.ui.store import pick_model
 
 setup_page("The recurrent matrix")
 st.title("The recurrent matrix W_hh")
@@ -28,14 +28,18 @@ guide("recurrent_matrix")
 st.latex(r"h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}),\qquad "
          r"\frac{\partial h_t}{\partial h_{t-1}} = \operatorname{diag}(\phi'(\cdot))\, W_{hh}")
 
-item = pick_model("lm", key="matrix_model")
-model, when = scrub(item, key="matrix_scrub")
+item = choose_model("lm", key="matrix_model")
+model, when, step = scrub_at(item, key="matrix_scrub")
 before = untrained_model(item.cfg)
 after_blocks, before_blocks = spectra_by_block(model), spectra_by_block(before)
-blocks = list(after_blocks)
-layer, block = st.selectbox("Block of W_hh", blocks, format_func=lambda b: f"layer {b[0]}, {b[1]}", key="matrix_block")
-passage = clean_text(st.text_input("Passage", "the time traveller for so it will be convenient to speak of him "
-                                   "was expounding a recondite matter to us", key="matrix_text"))[:300]
+names = {f"layer {b[0]}, {b[1]}": b for b in after_blocks}  # a link carries the block by its label
+block_name = query_value("block", next(iter(names)), list(names))
+block_name = control("block", block_name, lambda: st.selectbox(
+    "Block of W_hh", list(names), index=list(names).index(block_name), key="matrix_block"))
+layer, block = names[block_name]
+typed = query_value("text", "the time traveller for so it will be convenient to speak of him was expounding a "
+                            "recondite matter to us")
+passage = clean_text(control("text", typed, lambda: st.text_input("Passage", typed, key="matrix_text")))[:300]
 if len(passage) < 3:
     st.warning("Type at least three letters.")
     st.stop()
@@ -62,9 +66,14 @@ with right:
                           "||dL/dh_t|| (log)", log=True), key="matrix_g")
 
 show_code(recurrent_spectra, hidden_grads, key="matrix")
+class_link_form("Recurrent_matrix", {"model": "model", "time": "training time", "block": "block", "text": "passage"},
+                {"model": None if item.own else item.label, STEP_PARAM: step, "block": block_name, "text": passage},
+                key="matrix_link", note="" if not item.own else "Your own model cannot travel in a link: it opens "
+                "the default model of the same cell.")
 try_this(
     "Train an exploding plain RNN in the lab (high learning rate, no clipping) and come back: eigenvalues move "
     "outside the circle and ||dL/dh_t|| grows toward early steps.",
     "Pick a GRU and compare the update-gate block z with the candidate block n: which one sits near 1?",
-    "Scrub the training-time slider (your own model only) and watch the cloud of eigenvalues spread during training.",
+    "Scrub the training-time slider (the default models kept checkpoints too; your own runs from the lab as well) "
+    "and watch the cloud of eigenvalues spread during training.",
 )
