@@ -8,7 +8,7 @@ from rnnviz.plots.training import grad_norm_figure
 from rnnviz.tasks import truncated_forward
 from rnnviz.ui import clipping as ui
 from rnnviz.ui import setup_page, try_this
-from rnnviz.ui.affordances import chart, guide, show_code
+from rnnviz.ui.affordances import chart, class_link_form, control, guide, query_value, show_code
 
 setup_page("Clipping and truncation")
 st.title("Taming gradients through time: clipping and truncation")
@@ -26,10 +26,17 @@ st.latex(r"\lVert g \rVert = \sqrt{\textstyle\sum_{p} \lVert \nabla_p L \rVert^2
          r"g \leftarrow \min\!\Big(1, \frac{\theta}{\lVert g \rVert}\Big)\, g \qquad "
          r"\text{(torch.nn.utils.clip\_grad\_norm\_, every parameter at once)}")
 a, b, c, d = st.columns(4)
-cell = a.selectbox("Cell", ["rnn_relu", "rnn_tanh", "gru", "lstm"], format_func=ui.grad_label, key="clip_cell")
-lr = b.select_slider("SGD learning rate", [0.1, 0.3, 1.0, 3.0, 10.0, 30.0], 10.0, key="clip_lr")
-theta = c.select_slider("Threshold θ", [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0], 1.0, key="clip_theta")
-steps = d.slider("Steps per run", 50, 400, 150, 50, key="clip_steps")
+CELLS, LRS, THETAS, STEPS = ["rnn_relu", "rnn_tanh", "gru", "lstm"], [0.1, 0.3, 1.0, 3.0, 10.0, 30.0], \
+    [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0], list(range(50, 401, 50))
+cell = query_value("cell", CELLS[0], CELLS)  # a class link presets (and may hide) each control
+cell = control("cell", cell, lambda: a.selectbox("Cell", CELLS, CELLS.index(cell), format_func=ui.grad_label,
+                                                 key="clip_cell"))
+lr = query_value("lr", 10.0, LRS)
+lr = control("lr", lr, lambda: b.select_slider("SGD learning rate", LRS, lr, key="clip_lr"))
+theta = query_value("theta", 1.0, THETAS)
+theta = control("theta", theta, lambda: c.select_slider("Threshold θ", THETAS, theta, key="clip_theta"))
+steps = query_value("steps", 150, STEPS)
+steps = control("steps", steps, lambda: d.slider("Steps per run", 50, 400, steps, 50, key="clip_steps"))
 cfgs = {"clipped": ui.lm_cfg(cell, 64, "sgd", lr, theta, steps), "not clipped": ui.lm_cfg(cell, 64, "sgd", lr, None, steps)}
 st.caption("Both runs: the same character language model (64 units, seed 0, the same minibatches), one with "
            "clipping and one without. Press Start to train them side by side.")
@@ -71,14 +78,21 @@ st.latex(r"\frac{\partial L}{\partial h_t} = \sum_{s \ge t,\; s < \text{end of }
 st.markdown("The state is carried forward into the next chunk, but detached: its gradient is cut at every chunk "
             "boundary (`truncated_forward`, the code that trains the language model).")
 a, b, c = st.columns(3)
-tcell = a.selectbox("Cell", ["gru", "lstm", "rnn_tanh"], format_func=ui.grad_label, key="trunc_cell")
-cuts = b.multiselect("Truncation lengths", ["5", "10", "35", "full"], ["5", "35", "full"], key="trunc_cuts")
-tsteps = c.slider("Steps per run", 50, 400, 150, 50, key="trunc_steps")
+TCELLS, CUTS = ["gru", "lstm", "rnn_tanh"], ["5", "10", "35", "full"]
+tcell = query_value("tcell", TCELLS[0], TCELLS)
+tcell = control("tcell", tcell, lambda: a.selectbox("Cell", TCELLS, TCELLS.index(tcell), format_func=ui.grad_label,
+                                                    key="trunc_cell"))
+cuts = [k for k in query_value("cuts", "5,35,full").split(",") if k in CUTS] or ["5", "35", "full"]
+cuts = control("cuts", cuts, lambda: b.multiselect("Truncation lengths", CUTS, cuts, key="trunc_cuts"))
+tsteps = query_value("tsteps", 150, STEPS)
+tsteps = control("tsteps", tsteps, lambda: c.slider("Steps per run", 50, 400, tsteps, 50, key="trunc_steps"))
 tcfgs = {f"bptt {k}": ui.lm_cfg(tcell, 64, "adam", 0.01, 1.0, tsteps, num_steps=ui.TRUNC_LENGTH,
                                 bptt=None if k == "full" else int(k), batch=16) for k in cuts}
 st.caption(f"Each run reads subsequences of {ui.TRUNC_LENGTH} characters (Adam, lr 0.01, clipping at 1, the "
            "same seed); only where the backward pass is cut differs.")
-mode = st.radio("Gradient of", ui.LOSS_MODES, horizontal=True, key="trunc_mode")
+mode = ui.LOSS_MODES[1] if query_value("mode", "last") == "every" else ui.LOSS_MODES[0]
+mode = control("mode", mode, lambda: st.radio("Gradient of", ui.LOSS_MODES, ui.LOSS_MODES.index(mode), horizontal=True,
+                                              key="trunc_mode"))
 if tcfgs:
     ui.start_stop(ui.TRUNC_KEY, tcfgs)
 else:
@@ -110,6 +124,12 @@ def trunc_body(runs):
 ui.live(ui.TRUNC_KEY, trunc_body)
 
 show_code(gradients.clip_check, gradients.truncated_hidden_grads, truncated_forward, key="clip")
+class_link_form("Clipping_and_truncation",
+                {"cell": "clipping cell", "lr": "learning rate", "theta": "threshold θ", "steps": "clipping steps",
+                 "tcell": "truncation cell", "cuts": "truncation lengths", "tsteps": "truncation steps",
+                 "mode": "gradient of"},
+                {"cell": cell, "lr": lr, "theta": theta, "steps": steps, "tcell": tcell, "cuts": ",".join(cuts),
+                 "tsteps": tsteps, "mode": "every" if mode == ui.LOSS_MODES[1] else "last"}, key="clip_link")
 try_this(
     "Press Start with the defaults (ReLU RNN, SGD at learning rate 10): within a few steps the unclipped run's "
     "gradient spikes and it diverges, while the clipped one keeps learning. The cosine stays 1.000000 whatever θ is.",

@@ -73,3 +73,21 @@ def test_truncation_runs_start_and_stop():
     figs = figures(at)
     assert {"trunc_loss_steps", "trunc_loss_time"} <= set(figs)
     assert at.session_state[f"{ui.TRUNC_KEY}_running"] is False
+
+
+def test_a_class_link_presets_both_experiments_and_hides_the_named_controls():
+    at = app_test(PAGE)
+    at.query_params.update({"cell": "gru", "lr": "1.0", "theta": "0.5", "steps": "50", "cuts": "10,full",
+                            "tcell": "lstm", "mode": "every", "hide": "cell,lr,cuts"})
+    at.run()
+    assert not at.exception
+    keys = {w.key for w in [*at.selectbox, *at.select_slider, *at.multiselect]}
+    assert not {"clip_cell", "clip_lr", "trunc_cuts"} & keys and {"clip_theta", "trunc_cell"} <= keys
+    assert at.select_slider(key="clip_theta").value == 0.5 and at.selectbox(key="trunc_cell").value == "lstm"
+    assert at.radio(key="trunc_mode").value == ui.LOSS_MODES[1]
+    assert {t["name"] for t in figures(at)["trunc_reach"]["data"]} == {"bptt 10", "bptt full"}
+    at.button(key=f"{ui.CLIP_KEY}_start").click().run()
+    runs = at.session_state[ui.CLIP_KEY].runs
+    clipped = runs["clipped"]
+    assert clipped.cfg.clip == 0.5 and clipped.cfg.lr == 1.0 and clipped.cfg.steps == 50
+    assert clipped.model.rnn.__class__.__name__ == "GRU"  # the hidden cell control kept the link's value
