@@ -8,7 +8,7 @@ from rnnviz.plots import gradients as plots
 from rnnviz.trace import hidden_grads, input_sensitivity
 from rnnviz.ui import error_box, setup_page, try_this
 from rnnviz.ui import gradients as ui
-from rnnviz.ui.affordances import chart, guide, show_code
+from rnnviz.ui.affordances import chart, class_link_form, control, guide, query_value, show_code
 
 setup_page("Gradients through time")
 st.title("Gradients through time: why a plain RNN forgets")
@@ -28,9 +28,11 @@ st.latex(r"\frac{\partial L}{\partial h_t} = \frac{\partial L_t}{\partial h_t} +
 guide("gradients")
 
 st.header("1. How much each step's state matters to the loss")
-source = st.radio("Models trained on", ui.SOURCES, horizontal=True, key="gtt_source",
-                  help="The memory task scores only a symbol read 40 steps earlier; a character model mostly needs "
-                       "the last few characters.")
+source = ui.SOURCES[1] if query_value("source", "memory") == "lm" else ui.SOURCES[0]  # a class link's preset
+source = control("source", source, lambda: st.radio(
+    "Models trained on", ui.SOURCES, ui.SOURCES.index(source), horizontal=True, key="gtt_source",
+    help="The memory task scores only a symbol read 20 steps earlier; a character model mostly needs the last few "
+         "characters."))
 try:
     if source == ui.SOURCES[0]:
         curves, tokens = ui.memory_curves(ui.MEMORY_DELAY)
@@ -72,7 +74,9 @@ st.markdown("Strip the network to its recurrence $h_t = A h_{t-1}$. Along the ei
             "eigenvalue, 100 steps multiply by $|\\lambda|^{100}$: $0.9^{100} \\approx 2.7\\cdot10^{-5}$, "
             "$1.2^{100} \\approx 8.3\\cdot10^{7}$. A tanh squashes every unit into $(-1, 1)$, so the state cannot "
             "explode, but the gradient still carries the factor $W_{hh}$ at every step.")
-radius = st.slider("Spectral radius max |λ| of A (and of W_hh below)", 0.5, 2.0, 0.9, 0.05, key="gtt_radius")
+radius = min(max(round(query_value("radius", 0.9) * 20) / 20, 0.5), 2.0)
+radius = control("radius", radius, lambda: st.slider("Spectral radius max |λ| of A (and of W_hh below)", 0.5, 2.0,
+                                                     radius, 0.05, key="gtt_radius"))
 norms = ui.recurrence(radius)
 left, right = st.columns(2)
 with left:
@@ -94,13 +98,21 @@ st.markdown("Each sequence is a symbol to remember (one of 4), then **k** random
             "travel k steps back. Every architecture gets the same budget: "
             f"{ui.MEMORY_STEPS} Adam steps, 32 units, batches of 64.")
 a, b = st.columns(2)
-delay = a.select_slider("Delay k (distractors)", [2, 5, 10, 15, 20, 30, 40, 60], 20, key="gtt_delay")
-bias = b.select_slider("LSTM forget-gate bias at the start", [0.0, 1.0, 3.0], 3.0, key="gtt_forget",
-                       help="torch starts b_f at about 0: f = σ(0) = 0.5 halves the cell every step.")
+DELAYS, BIASES = [2, 5, 10, 15, 20, 30, 40, 60], [0.0, 1.0, 3.0]
+delay = query_value("k", 20, DELAYS)
+delay = control("k", delay, lambda: a.select_slider("Delay k (distractors)", DELAYS, delay, key="gtt_delay"))
+bias = query_value("bias", 3.0, BIASES)
+bias = control("bias", bias, lambda: b.select_slider(
+    "LSTM forget-gate bias at the start", BIASES, bias, key="gtt_forget",
+    help="torch starts b_f at about 0: f = σ(0) = 0.5 halves the cell every step."))
 ui.memory_controls(delay, bias)
 ui.memory_panel(delay)
 
 show_code(hidden_grads, input_sensitivity, gradients.recurrence_norms, gradients.memory_eval, key="gtt")
+class_link_form("Gradients_through_time", {"source": "models trained on", "radius": "spectral radius", "k": "delay k",
+                                           "bias": "forget-gate bias"},
+                {"source": "lm" if source == ui.SOURCES[1] else "memory", "radius": radius, "k": delay, "bias": bias},
+                key="gtt_link")
 try_this(
     "In section 1 switch to the character LM and its loss to every step: the curves flatten, because every state "
     "is also scored directly.",

@@ -89,3 +89,16 @@ def test_memory_task_trains_three_cells_on_button_press():
     assert all(0 <= decode(t["y"])[0] <= 1 for t in acc)
     assert len(figs["gtt_mem_grads"]["data"]) == 3
     assert at.button(key="gtt_mem_clear").disabled is False
+
+
+def test_a_class_link_presets_the_source_radius_and_delay_and_hides_the_named_controls():
+    at = app_test(PAGE)
+    at.session_state[ui.MEMORY_KEY] = ui.MemoryLab(steps=4)
+    at.query_params.update({"source": "lm", "radius": "1.2", "k": "10", "hide": "radius,k"})
+    at.run()
+    assert not at.exception
+    assert at.radio(key="gtt_source").value == ui.SOURCES[1] and at.slider(key="gtt_len")  # the LM view's controls
+    keys = {w.key for w in [*at.slider, *at.select_slider]}
+    assert "gtt_radius" not in keys and "gtt_delay" not in keys and "gtt_forget" in keys
+    assert any("max |λ| = 1.20" in c.value for c in at.caption)
+    assert any("k = 10" in b.label for b in at.button)
