@@ -2,25 +2,30 @@
 
 import streamlit as st
 
-from rnnviz.ui import home, lab, lab_settings, setup_page, try_this
+from rnnviz.ui import home, lab, lab_links, lab_settings, lab_step, setup_page, try_this
+from rnnviz.ui.affordances import guide
 
 setup_page("Training lab")
-lab_settings.apply_link()  # before any widget: a shared link fills in the settings
+lab_links.apply_link()  # before any widget: a shared link fills in the settings (a class link can fix some)
 st.title("Training lab: watch a recurrent network learn")
 st.markdown(
     "Pick a task and a model, press **Start**, and watch it learn step by step: the loss falls, the gradient norm "
     "jumps around, and a language model's sample turns from `the tiiiime` into words. Every step is one "
-    "minibatch, one backward pass through time, and one clipped update:"
+    "minibatch, one backward pass through time, and one clipped update. **One step** takes a single update "
+    "and shows what it changed:"
 )
+guide("training_lab")
 st.latex(r"g \leftarrow \nabla_\theta L, \qquad "
          r"g \leftarrow \min\!\Big(1, \frac{\theta}{\lVert g \rVert}\Big)\, g, \qquad "
          r"\text{params} \leftarrow \text{params} - \eta\, g \;\;(\text{SGD; Adam rescales } g \text{ per weight})")
 
 with st.container(border=True):
+    lab_links.fixed_note()
     cfg = lab_settings.settings()
     lab_settings.controls(cfg)
 
 lab.live_panel()
+lab_step.panel()
 
 run = lab.current()
 if run is not None and run.status != "running":
@@ -38,11 +43,16 @@ lab_settings.compare()
 with st.expander("Save, restore and share"):
     lab_settings.run_files()
     if cfg is not None:
-        lab_settings.share_link(cfg)
+        lab_links.share_link(cfg)
     st.markdown("**Preset links for a class** (append to this page's address):")
-    st.dataframe(lab_settings.presets_table(), hide_index=True)
+    st.dataframe(lab_links.presets_table(), hide_index=True)
+if cfg is not None:
+    lab_links.class_link(cfg)
 
 try_this(
+    "Pick **Exploding plain RNN (no clipping)** and press **One step** again and again: the gradient norm jumps "
+    "from about 0.3 to 15, the loss after the step explodes, and a few presses later the run stops with a message. "
+    "Tick **Clip gradients** and try again: *norm applied* stays at θ.",
     "Pick **Exploding plain RNN (no clipping)** and press Start: within a few steps the gradient norm shoots up and "
     "training stops with a message. Then pick **Same RNN, clipped at 1**: red crosses mark clipped steps and the "
     "loss falls.",

@@ -104,6 +104,9 @@ def test_run_finishes_and_forecaster_shows_its_fit():
     fit = figures(at)["lab_fit"]
     assert len(fit["data"]) == 2 and "40 steps" in fit["layout"]["title"]["text"]
     assert at.button(key="lab_resume").disabled
+    at.button(key="lab_one_step").click().run()  # a finished run: One step walks a new run of the settings
+    new = at.session_state[lab.LAB_KEY]
+    assert new is not run and new.steps_done == 1 and new.status == "paused" and run.steps_done == 40
 
 
 def test_sentiment_run_shows_held_out_accuracy():
@@ -201,6 +204,126 @@ def test_upload_restores_a_downloaded_run_and_refuses_anything_else():
     restored = fresh.session_state[lab.LAB_KEY]
     assert restored.name == "saved run" and restored.cfg == run.cfg and restored.steps_done == run.steps_done
     assert restored.name in fresh.session_state[MODELS_KEY]  # the inspection lessons see it
+    assert [s.step for s in restored.run.snapshots] == [run.steps_done]  # the scrubber starts at the restored step
     for a, b in zip(restored.run.model.parameters(), run.run.model.parameters()):
         torch.testing.assert_close(a, b)
     assert fresh.radio(key="lab_task").value == "forecast" and fresh.number_input(key="lab_hidden").value == 8
+
+
+# --- one step, snapshots for the scrubber, class links -------------------------------------------------------
+
+
+def test_one_step_starts_a_paused_run_and_takes_exactly_one_step_each_press():
+    at = app_test(PAGE)
+    at.run()
+    small(at, "forecast")
+    assert not at.button(key="lab_one_step").disabled
+    at.button(key="lab_one_step").click().run()
+    assert not at.exception
+    run = at.session_state[lab.LAB_KEY]
+    assert run.status == "paused" and run.steps_done == 1 and len(run.run.history) == 1
+    figs = figures(at)
+    assert {"lab_step_gate_fig", "lab_step_weights"} <= set(figs)
+    diff = figs["lab_step_gate_fig"]["layout"]
+    assert diff["coloraxis2"]["cmid"] == 0  # the difference map is diverging around 0
+    assert any("What step 1 changed" in s.value for s in at.subheader)
+    at.button(key="lab_one_step").click().run()
+    assert run.steps_done == 2 and len(run.run.history) == 2 and run.status == "paused"
+    assert any("What step 2 changed" in s.value for s in at.subheader)
+
+
+def test_one_step_after_pause_adds_one_step_and_is_off_while_running():
+    at = started(steps=5000)
+    run = at.session_state[lab.LAB_KEY]
+    if run.status == "running":
+        assert at.button(key="lab_one_step").disabled
+    at.button(key="lab_pause").click().run()
+    steps = run.steps_done
+    at.button(key="lab_one_step").click().run()
+    assert not at.exception
+    assert run.steps_done == steps + 1 and len(run.run.history) == steps + 1
+    at.button(key="lab_resume").click().run()  # resuming after single steps trains on
+    assert run.status in ("running", "done") and run.steps_done >= steps + 1
+
+
+def test_one_step_on_a_preset_makes_it_the_learners_own_and_leaves_the_class_run_alone():
+    at = app_test(PAGE)
+    at.run()
+    at.selectbox(key="lab_preset").set_value("sine-gru").run()
+    shared = lab.shared_run(PRESETS_BY_SLUG["sine-gru"].cfg)
+    shared_steps = len(shared.history)
+    at.button(key="lab_one_step").click().run()
+    run = at.session_state[lab.LAB_KEY]
+    assert run.shared is None and run.steps_done == 1 and len(shared.history) == shared_steps
+    assert at.session_state[MODELS_KEY][run.name].run is run.run  # the lessons inspect the stepped model
+    shared.advance(1, seconds=5.0)
+    assert shared.history[0].loss == run.run.history[0].loss  # from step 0 it is the class's own first step
+
+
+def test_a_private_lab_run_keeps_a_bounded_number_of_distinct_snapshots():
+    at = started("forecast", steps=300)
+    run = at.session_state[lab.LAB_KEY]
+    while lab.tick(run, seconds=1.0):
+        pass
+    snaps = run.run.snapshots
+    assert 12 <= run.run.max_snapshots <= 16 and 2 <= len(snaps) <= run.run.max_snapshots
+    steps = [s.step for s in snaps]
+    assert steps == sorted(set(steps)) and steps[0] == 0 and steps[-1] >= 0.8 * run.cfg.train.steps
+    first, last = snaps[0].state, snaps[-1].state
+    assert any(not torch.equal(first[k], last[k]) for k in first)
+
+
+def test_a_preset_run_keeps_snapshots_of_the_shared_runs_checkpoints():
+    at = app_test(PAGE)
+    at.run()
+    at.selectbox(key="lab_preset").set_value("sine-gru").run()
+    at.button(key="lab_start").click().run()
+    run = at.session_state[lab.LAB_KEY]
+    while lab.tick(run, seconds=1.0):
+        pass
+    snaps = run.run.snapshots
+    steps = [s.step for s in snaps]
+    assert 2 <= len(snaps) <= run.run.max_snapshots and steps == sorted(set(steps))
+    for snap in snaps[1:]:
+        at_step, weights = run.shared.snapshot_upto(snap.step)
+        assert at_step == snap.step
+        for k in weights:
+            torch.testing.assert_close(snap.state[k], weights[k])
+            assert snap.state[k].data_ptr() != weights[k].data_ptr()  # a copy, never the shared tensor
+
+
+def _class_link(at) -> str:
+    return next(c.value for c in at.code if "Training_lab?" in c.value and "hide=" in c.value)
+
+
+def test_a_class_link_reproduces_the_run_hides_the_ticked_controls_and_keeps_their_values():
+    import urllib.parse
+
+    at = app_test(PAGE)
+    at.run()
+    small(at, "forecast")
+    at.selectbox(key="lab_cell").set_value("lstm").run()
+    at.number_input(key="lab_lr").set_value(0.003).run()
+    at.checkbox(key="lab_class_link_hide_cell").check().run()
+    at.checkbox(key="lab_class_link_hide_lr").check().run()
+    at.checkbox(key="lab_class_link_guide").check().run()
+    link = _class_link(at)
+    assert link.startswith("./Training_lab?")
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(link).query))
+    assert query["hide"] == "cell,lr" and query["guide"] == "1"
+    at.button(key="lab_start").click().run()
+    cfg = at.session_state[lab.LAB_KEY].cfg
+
+    student = app_test(PAGE)
+    student.query_params.update(query)
+    student.run()
+    assert not student.exception
+    assert not [w for w in student.selectbox if w.key == "lab_cell"]
+    assert not [w for w in student.number_input if w.key == "lab_lr"]
+    assert [w for w in student.number_input if w.key == "lab_hidden"]  # the rest stay visible
+    assert any("fixed by your teacher's link" in i.value for i in student.info)
+    student.button(key="lab_start").click().run()
+    assert student.session_state[lab.LAB_KEY].cfg == cfg
+    student.radio(key="lab_task").set_value("lm").run()  # a visible control resets the others ...
+    assert student.session_state["lab_cell"] == "lstm" and student.session_state["lab_lr"] == 0.003  # ... not these
+    assert student.query_params.get("hide") in ("cell,lr", ["cell,lr"])  # the URL still hides them

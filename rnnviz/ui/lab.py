@@ -1,134 +1,40 @@
-"""The training lab's live part: session state, the bounded per-tick step, shared preset runs, the live panel.
-
-Each learner's model lives in their own session (st.session_state). Preset runs (same config and
-seed) are trained once per server by a SharedRun kept in st.cache_resource: it advances under a
-lock whenever any session asks for more steps and keeps weight snapshots at checkpoints; a session
-copies a snapshot into its own model and never receives the shared module.
-"""
+"""The training lab's live part: session state, the bounded per-tick step, following a preset's shared run,
+the live panel. The runs themselves (LabRun, SharedRun, bounded snapshots) are in lab_runs.py."""
 
 from __future__ import annotations
 
 import math
 import os
-import threading
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 import torch
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from rnnviz.config import RunConfig
 from rnnviz.forecast import one_step
 from rnnviz.generate import generate
 from rnnviz.plots.training import fit_figure, grad_norm_figure, loss_figure
-from rnnviz.presets import preset_for
-from rnnviz.tasks import make_model, make_task, scaled_series
-from rnnviz.train import TrainRun
+from rnnviz.tasks import scaled_series
 from rnnviz.ui import cache
+from rnnviz.ui.lab_runs import (  # noqa: F401  (re-exported: the lab's pages and tests import them from here)
+    SNAPSHOTS,
+    LabRun,
+    SharedRun,
+    detach,
+    keep_snapshot,
+    new_lab_run,
+    private_run,
+    shared_run,
+)
 
 LAB_KEY = "lab_run"  # the LabRun this session is training or last trained
 TICK_SECONDS = 0.4  # training wall time per refresh: bounded work, so 30 sessions share 2 cores fairly
 MIN_TICK_SECONDS = 0.15  # with many students each gets less per refresh, so every page still refreshes often
 ACTIVE_WINDOW_S = 3.0  # a session that ticked this recently counts as training
 REFRESH_SECONDS = 0.5  # interval of the live fragment; a tick plus drawing (~0.1 s) fills most of it
-SNAPSHOTS = 60  # checkpoints a shared run keeps (memory stays ~60 copies of a small model)
 SAMPLE_CHARS = 120
 SAMPLE_EVERY_S = 2.0  # while training, a new sample at most this often (generating costs ~50 ms per refresh)
-
-
-class SharedRun:
-    """One preset run per server: trained once under a lock, read by every session through weight snapshots."""
-
-    def __init__(self, cfg: RunConfig):
-        task = make_task(cfg, cache.data_for(cfg))
-        self.cfg = cfg
-        self.every = max(1, math.ceil(cfg.train.steps / SNAPSHOTS))
-        self._run = TrainRun(make_model(task, cfg.model, cfg.train.seed), task, cfg.train)
-        self._lock = threading.Lock()
-        self._snapshots: dict[int, dict[str, torch.Tensor]] = {0: self._copy()}
-
-    def _copy(self) -> dict[str, torch.Tensor]:
-        return {k: v.detach().clone() for k, v in self._run.model.state_dict().items()}
-
-    @property
-    def history(self) -> list:
-        """Returns the metrics so far (append-only: sessions read slices of it)."""
-        return self._run.history
-
-    @property
-    def diverged(self) -> str | None:
-        """Returns the divergence message, if the preset run blew up."""
-        return self._run.diverged
-
-    @property
-    def rate(self) -> float:
-        """Returns the shared run's recent steps/s (how fast a session replays it)."""
-        return self._run.history[-1].steps_per_s if self._run.history else 20.0
-
-    def advance(self, target: int, seconds: float) -> None:
-        """Trains towards target steps for at most `seconds`; if another session is training it, waits instead."""
-        target = min(target, self.cfg.train.steps)
-        if self._run.steps_done >= target or self._run.diverged:
-            return
-        if not self._lock.acquire(timeout=seconds):
-            return  # another session is advancing it: its work serves us too
-        try:
-            deadline = time.perf_counter() + seconds
-            while self._run.steps_done < target and not self._run.diverged and time.perf_counter() < deadline:
-                done = self._run.steps_done
-                stop = min(target, (done // self.every + 1) * self.every)
-                self._run.run(stop - done, seconds=deadline - time.perf_counter())
-                now = self._run.steps_done
-                if now % self.every == 0 or now == self.cfg.train.steps or self._run.diverged:
-                    self._snapshots[now] = self._copy()
-        finally:
-            self._lock.release()
-
-    def snapshot_upto(self, step: int) -> tuple[int, dict[str, torch.Tensor]]:
-        """Returns (checkpoint step, weights) of the latest snapshot at or before step."""
-        best = max(s for s in list(self._snapshots) if s <= step)
-        return best, self._snapshots[best]
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def shared_run(cfg: RunConfig) -> SharedRun:
-    """Returns the server's one shared run of a preset config (computed once, advanced on demand)."""
-    return SharedRun(cfg)
-
-
-@dataclass
-class LabRun:
-    """A session's run in the lab: its own TrainRun (model, optimizer, history) and where it stands."""
-
-    name: str
-    cfg: RunConfig
-    run: TrainRun
-    shared: SharedRun | None = None
-    status: str = "running"  # running | paused | done | diverged
-    train_seconds: float = 0.0
-    rate: float = 0.0  # steps/s of wall time as this session sees them (ticks and the pauses between them)
-    last_tick: float | None = None  # perf_counter at the end of the previous tick; None after a pause
-    sample: tuple[tuple, str, float] | None = None  # (step, prefix, temperature), text, when: the last sample drawn
-
-    @property
-    def steps_done(self) -> int:
-        """Returns how many steps this session's model has taken."""
-        return self.run.steps_done
-
-    def eta_seconds(self) -> float | None:
-        """Returns an estimate of the seconds left at the recent rate."""
-        left = self.cfg.train.steps - self.steps_done
-        return left / self.rate if self.rate > 0 else None
-
-
-def new_lab_run(name: str, cfg: RunConfig, status: str = "running") -> LabRun:
-    """Returns a fresh run of cfg with its own model; presets follow the server's shared run."""
-    task = make_task(cfg, cache.data_for(cfg))
-    run = TrainRun(make_model(task, cfg.model, cfg.train.seed), task, cfg.train)
-    shared = shared_run(cfg) if preset_for(cfg) is not None else None
-    return LabRun(name, cfg, run, shared, status)
 
 
 def tick(lab: LabRun, seconds: float = TICK_SECONDS) -> int:
@@ -161,10 +67,22 @@ def _follow(lab: LabRun, seconds: float) -> None:
     shared.advance(target, seconds)
     step, weights = shared.snapshot_upto(target)
     if step > lab.steps_done:
+        _keep_checkpoints(lab, step)
         lab.run.model.load_state_dict(weights)  # copies: the shared tensors are never handed out
         lab.run.history = list(shared.history[:step])
     if shared.diverged and step >= len(shared.history):
         lab.run.diverged = shared.diverged
+
+
+def _keep_checkpoints(lab: LabRun, upto: int) -> None:
+    """Copies the shared run's checkpoints between our step and upto into our own run's bounded snapshots."""
+    run = lab.run
+    step = (lab.steps_done // run.snapshot_every + 1) * run.snapshot_every
+    while step <= upto:
+        at, weights = lab.shared.snapshot_upto(step)
+        if at == step:
+            keep_snapshot(run, step, weights)
+        step = (step // run.snapshot_every + 1) * run.snapshot_every  # thinning may have doubled the interval
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,11 +1,14 @@
-"""The training lab's controls: presets, settings widgets, the shareable link, start/pause/resume/reset, run files."""
+"""The training lab's controls: presets, settings widgets, start / pause / resume / one step / reset, run files.
+
+The links (shared, class, presets) are in lab_links.py."""
 
 from __future__ import annotations
 
-import urllib.parse
+from collections.abc import Callable
 from dataclasses import replace
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from rnnviz import runfile
 from rnnviz.config import CELL_LABELS, CELLS, SENTIMENT_SOURCES, SERIES_NAMES, RunConfig
@@ -17,24 +20,20 @@ from rnnviz.presets import (
     LIMITS,
     LR_RANGE,
     OPTIMIZERS,
-    PRESETS,
     PRESETS_BY_SLUG,
     SAMPLINGS,
     TASK_LABELS,
     TASKS,
-    decode_query,
-    encode_query,
     preset_for,
     validate,
 )
 from rnnviz.tasks import make_model, make_task
-from rnnviz.train import TrainRun
-from rnnviz.ui import cache, store
+from rnnviz.ui import cache, lab_step, store
+from rnnviz.ui.affordances import control, hidden_controls
 from rnnviz.ui.core import error_box
-from rnnviz.ui.lab import LAB_KEY, LabRun, current, new_lab_run
+from rnnviz.ui.lab import LAB_KEY, LabRun, current, new_lab_run, private_run
 
 CUSTOM = "custom"
-LINK_KEY = "lab_link_applied"  # the query params this session already applied (so our own URL sync is no news)
 MESSAGE_KEY = "lab_message"  # (kind, text) left by a callback for the next run to show
 MAX_MODELS = 6  # per session: each keeps a model and its optimizer state in server memory
 SETTING_KEYS = ("lab_task", "lab_cell", "lab_hidden", "lab_layers", "lab_opt", "lab_lr", "lab_clip_on", "lab_clip",
@@ -44,21 +43,25 @@ SERIES_LABELS = {"sine": "d2l sine + noise", "airline": "airline passengers", "t
 SOURCE_LABELS = {"imdb": "IMDb", "amazon": "Amazon", "yelp": "Yelp"}
 
 
+def widget_values(cfg: RunConfig) -> dict[str, object]:
+    """Returns the settings widgets' session values (by key) that describe cfg."""
+    preset = preset_for(cfg)
+    return {
+        "lab_task": cfg.task, "lab_cell": cfg.model.cell, "lab_hidden": cfg.model.hidden_size,
+        "lab_layers": cfg.model.num_layers, "lab_opt": cfg.train.optimizer, "lab_lr": float(cfg.train.lr),
+        "lab_clip_on": cfg.train.clip is not None, "lab_clip": float(cfg.train.clip if cfg.train.clip is not None else 1.0),
+        "lab_steps": cfg.train.steps, "lab_seed": cfg.train.seed, "lab_seq": cfg.text.num_steps,
+        "lab_batch": cfg.text.batch_size, "lab_sampling": cfg.text.sampling, "lab_series": cfg.series.name,
+        "lab_source": cfg.sentiment.source, "lab_preset": preset.slug if preset else CUSTOM,
+    }
+
+
 def set_widgets(cfg: RunConfig) -> None:
     """Puts cfg into the settings widgets (call before they are drawn, or from a callback)."""
-    s = st.session_state
-    s.lab_task, s.lab_cell = cfg.task, cfg.model.cell
-    s.lab_hidden, s.lab_layers = cfg.model.hidden_size, cfg.model.num_layers
-    s.lab_opt, s.lab_lr, s.lab_clip_on = cfg.train.optimizer, float(cfg.train.lr), cfg.train.clip is not None
-    s.lab_clip = float(cfg.train.clip if cfg.train.clip is not None else 1.0)
-    s.lab_steps, s.lab_seed = cfg.train.steps, cfg.train.seed
-    s.lab_seq, s.lab_batch, s.lab_sampling = cfg.text.num_steps, cfg.text.batch_size, cfg.text.sampling
-    s.lab_series, s.lab_source = cfg.series.name, cfg.sentiment.source
-    preset = preset_for(cfg)
-    s.lab_preset = preset.slug if preset else CUSTOM
+    st.session_state.update(widget_values(cfg))
 
 
-def _persist() -> None:
+def persist() -> None:
     """Keeps every setting in session state, even those whose widget this task hides.
 
     Streamlit forgets the value of a widget that was not drawn in a run; re-assigning the keys
@@ -74,21 +77,6 @@ def _persist() -> None:
     s.lab_preset = preset.slug if preset else CUSTOM
 
 
-def apply_link() -> None:
-    """Applies the settings encoded in the page's URL once per new link; a bad link leaves a plain message."""
-    params = st.query_params.to_dict()
-    _persist()
-    if not params or params == st.session_state.get(LINK_KEY):
-        return
-    st.session_state[LINK_KEY] = params
-    try:
-        set_widgets(decode_query(params))
-        st.session_state[MESSAGE_KEY] = ("info", "Settings loaded from the link. Press **Start** to train them.")
-    except RnnvizError as err:
-        st.session_state[MESSAGE_KEY] = ("error", f"This link's settings cannot be used: {err} The lab's defaults are "
-                                                  "shown instead.")
-
-
 def _on_preset() -> None:
     slug = st.session_state.lab_preset
     if slug != CUSTOM:
@@ -100,40 +88,65 @@ def _on_task() -> None:
 
 
 def settings() -> RunConfig | None:
-    """Draws the preset choice and the settings; returns the validated config, or None (with a message) if bad."""
-    st.selectbox("Preset for a class", [CUSTOM, *PRESETS_BY_SLUG], key="lab_preset", on_change=_on_preset,
-                 format_func=lambda s: "Custom settings" if s == CUSTOM else PRESETS_BY_SLUG[s].name)
+    """Draws the preset choice and the settings; returns the validated config, or None (with a message) if bad.
+
+    A class link can hide any of them (?hide=cell,lr): the hidden ones are not drawn, the others close up,
+    and the values stay the link's (lab_links pins them in session state).
+    """
+    control("preset", None, lambda: st.selectbox(
+        "Preset for a class", [CUSTOM, *PRESETS_BY_SLUG], key="lab_preset", on_change=_on_preset,
+        format_func=lambda s: "Custom settings" if s == CUSTOM else PRESETS_BY_SLUG[s].name))
     preset = PRESETS_BY_SLUG.get(st.session_state.lab_preset)
     if preset is not None:
         st.caption(f"**What to look for:** {preset.look_for}")
-    task = st.radio("Task", TASKS, key="lab_task", format_func=TASK_LABELS.get, horizontal=True, on_change=_on_task)
-    c = st.columns(4)
-    c[0].selectbox("Cell", CELLS, key="lab_cell", format_func=CELL_LABELS.get)
-    c[1].number_input("Hidden size", *LIMITS["hidden"], key="lab_hidden", step=8)
-    c[2].number_input("Layers", *LIMITS["layers"], key="lab_layers")
-    if task == "lm":
-        c[3].number_input("Sequence length", *LIMITS["seq"], key="lab_seq", help="Characters per subsequence (d2l: 35)")
-    elif task == "forecast":
-        c[3].selectbox("Series", SERIES_NAMES, key="lab_series", format_func=SERIES_LABELS.get)
-    else:
-        c[3].selectbox("Sentences", SENTIMENT_SOURCES, key="lab_source", format_func=SOURCE_LABELS.get)
-    c = st.columns(4)
-    c[0].radio("Optimizer", OPTIMIZERS, key="lab_opt", format_func=str.upper, horizontal=True)
-    c[1].number_input("Learning rate", *LR_RANGE, key="lab_lr", format="%g", step=0.001)
-    c[2].checkbox("Clip gradients", key="lab_clip_on", help="Rescale the gradient when its global norm exceeds θ")
-    c[2].number_input("Threshold θ", *CLIP_RANGE, key="lab_clip", format="%g", disabled=not st.session_state.lab_clip_on)
-    c[3].number_input("Steps", *LIMITS["steps"], key="lab_steps", step=100)
-    c = st.columns(4)
-    if task == "lm":
-        c[0].number_input("Batch size", *LIMITS["batch"], key="lab_batch")
-        c[1].radio("Sampling", SAMPLINGS, key="lab_sampling", horizontal=True,
-                   help="Sequential carries the state across minibatches; random starts each from zero (d2l 9.3)")
-    c[2].number_input("Seed", *LIMITS["seed"], key="lab_seed", help="Same settings + same seed = the same run")
+    control("task", None, lambda: st.radio("Task", TASKS, key="lab_task", format_func=TASK_LABELS.get,
+                                           horizontal=True, on_change=_on_task))
+    hidden = hidden_controls()
+    shown = [draw for name, draw in _setting_widgets(st.session_state.lab_task) if name not in hidden]
+    for row in range(0, len(shown), 4):
+        for col, draw in zip(st.columns(4), shown[row:row + 4]):
+            draw(col)
     try:
         return validate(widgets_cfg())
     except RnnvizError as err:
         error_box(err)
         return None
+
+
+def _setting_widgets(task: str) -> list[tuple[str, Callable[[DeltaGenerator], object]]]:
+    """Returns (control name, draw into a column) for every setting of the task, in reading order."""
+    per_task = {
+        "lm": ("seq", lambda c: c.number_input("Sequence length", *LIMITS["seq"], key="lab_seq",
+                                               help="Characters per subsequence (d2l: 35)")),
+        "forecast": ("series", lambda c: c.selectbox("Series", SERIES_NAMES, key="lab_series",
+                                                     format_func=SERIES_LABELS.get)),
+        "sentiment": ("source", lambda c: c.selectbox("Sentences", SENTIMENT_SOURCES, key="lab_source",
+                                                      format_func=SOURCE_LABELS.get)),
+    }
+    widgets = [
+        ("cell", lambda c: c.selectbox("Cell", CELLS, key="lab_cell", format_func=CELL_LABELS.get)),
+        ("hidden", lambda c: c.number_input("Hidden size", *LIMITS["hidden"], key="lab_hidden", step=8)),
+        ("layers", lambda c: c.number_input("Layers", *LIMITS["layers"], key="lab_layers")),
+        per_task[task],
+        ("opt", lambda c: c.radio("Optimizer", OPTIMIZERS, key="lab_opt", format_func=str.upper, horizontal=True)),
+        ("lr", lambda c: c.number_input("Learning rate", *LR_RANGE, key="lab_lr", format="%g", step=0.001)),
+        ("clip", _clip_widgets),
+        ("steps", lambda c: c.number_input("Steps", *LIMITS["steps"], key="lab_steps", step=100)),
+    ]
+    if task == "lm":
+        widgets += [
+            ("batch", lambda c: c.number_input("Batch size", *LIMITS["batch"], key="lab_batch")),
+            ("sampling", lambda c: c.radio("Sampling", SAMPLINGS, key="lab_sampling", horizontal=True,
+                                           help="Sequential carries the state across minibatches; random starts "
+                                                "each from zero (d2l 9.3)")),
+        ]
+    return widgets + [("seed", lambda c: c.number_input("Seed", *LIMITS["seed"], key="lab_seed",
+                                                        help="Same settings + same seed = the same run"))]
+
+
+def _clip_widgets(c: DeltaGenerator) -> None:
+    c.checkbox("Clip gradients", key="lab_clip_on", help="Rescale the gradient when its global norm exceeds θ")
+    c.number_input("Threshold θ", *CLIP_RANGE, key="lab_clip", format="%g", disabled=not st.session_state.lab_clip_on)
 
 
 def widgets_cfg() -> RunConfig:
@@ -148,24 +161,13 @@ def widgets_cfg() -> RunConfig:
         series=replace(base.series, name=s.lab_series), sentiment=replace(base.sentiment, source=s.lab_source))
 
 
-def share_link(cfg: RunConfig) -> None:
-    """Keeps the URL in step with the settings and shows the link that reproduces this run."""
-    params = encode_query(cfg)
-    if st.query_params.to_dict() != params:
-        st.query_params.from_dict(params)
-    st.session_state[LINK_KEY] = params
-    base = (st.context.url or "").split("?")[0] or "/Training_lab"
-    st.code(f"{base}?{urllib.parse.urlencode(params)}", language=None)
-    st.caption("Share this link: it opens the lab with exactly these settings (same seed, same run).")
-
-
 def controls(cfg: RunConfig | None) -> None:
     """Draws the run name and the Start / Pause / Resume / Reset buttons (by key, for tests and the browser)."""
     message = st.session_state.pop(MESSAGE_KEY, None)
     if message is not None:
         (st.error if message[0] == "error" else st.info)(message[1])
     lab = current()
-    c = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
+    c = st.columns([3, 1, 1, 1, 1], vertical_alignment="bottom")
     c[0].text_input("Name this run (optional)", key="lab_name", placeholder=auto_name(cfg) if cfg else "",
                     max_chars=40, help="Runs are kept under their names, to compare and to inspect in other lessons")
     c[1].button("Start", key="lab_start", type="primary", on_click=_start, disabled=cfg is None, width="stretch")
@@ -174,7 +176,10 @@ def controls(cfg: RunConfig | None) -> None:
     else:
         c[2].button("Resume", key="lab_resume", on_click=_set_status, args=("running",), width="stretch",
                     disabled=lab is None or lab.status != "paused")
-    c[3].button("Reset", key="lab_reset", on_click=_reset, disabled=lab is None, width="stretch")
+    c[3].button("One step", key="lab_one_step", on_click=_one_step, width="stretch", help=lab_step.why_not(lab),
+                disabled=not lab_step.can_press(lab) or (cfg is None and not lab_step.can_step(lab)),
+                icon=":material/skip_next:")
+    c[4].button("Reset", key="lab_reset", on_click=_reset, disabled=lab is None, width="stretch")
     if lab is not None and cfg is not None and lab.cfg != cfg:
         st.caption(f"Training **{lab.name}** with its own settings; press Start to train the settings above as a new run.")
 
@@ -200,13 +205,25 @@ def _keep(lab: LabRun) -> None:
         store.models().pop(old)
 
 
-def _start() -> None:
+def _start(status: str = "running") -> None:
     try:
         cfg = validate(widgets_cfg())  # read now: a setting changed in the same click is already in session state
         name = _unique((st.session_state.get("lab_name") or "").strip() or auto_name(cfg))
-        _keep(new_lab_run(name, cfg))
+        _keep(new_lab_run(name, cfg, status))
+        lab_step.forget()
     except RnnvizError as err:
         st.session_state[MESSAGE_KEY] = ("error", str(err))
+
+
+def _one_step() -> None:
+    """Takes one update of the paused run, or of a new (paused) run of the settings when none can go on."""
+    if not lab_step.can_press(current()):
+        return  # it began training in the meantime: the button was stale
+    if not lab_step.can_step(current()):
+        _start(status="paused")
+    lab = current()
+    if lab is not None:
+        lab_step.take(lab)
 
 
 def _set_status(status: str) -> None:
@@ -218,6 +235,7 @@ def _set_status(status: str) -> None:
 def _reset() -> None:
     """Forgets the current run: its model leaves the session's list and the lab is empty again."""
     lab = st.session_state.pop(LAB_KEY, None)
+    lab_step.forget()
     if lab is not None:
         store.models().pop(lab.name, None)
 
@@ -253,8 +271,7 @@ def _on_upload() -> None:
         rf = runfile.read_weights(data)
         task = make_task(rf.cfg, cache.data_for(rf.cfg))
         model = runfile.load_into(make_model(task, rf.cfg.model, rf.cfg.train.seed), rf.state_dict)
-        run = TrainRun(model, task, rf.cfg.train)
-        run.history = rf.history
+        run = private_run(model, task, rf.cfg, rf.history)  # snapshots from the restored step on
         status = "done" if run.steps_done >= rf.cfg.train.steps else "paused"
         _keep(LabRun(_unique(rf.name), rf.cfg, run, None, status))
         set_widgets(rf.cfg)
@@ -274,9 +291,3 @@ def compare() -> None:
     names = list(own)
     picked = st.multiselect("Compare", names, default=names[-2:], key="lab_compare")
     st.plotly_chart(compare_figure({n: own[n].run.history for n in picked}), key="lab_compare_chart")
-
-
-def presets_table() -> list[dict[str, str]]:
-    """Returns the presets as rows (name, link query, what to look for) for a teacher's handout."""
-    return [{"preset": p.name, "link": "?" + urllib.parse.urlencode(encode_query(p.cfg)), "look for": p.look_for}
-            for p in PRESETS]

@@ -73,3 +73,34 @@ def test_start_live_loss_pause_and_shared_link(page, server_url):
         assert page_problems(other) == []
     finally:
         other.close()
+
+
+def one_step(page, expected: int) -> None:
+    """Presses One step and waits until the progress bar shows `expected` steps, then checks it stays there."""
+    from .conftest import click_button
+
+    click_button(page, "lab_one_step")
+    deadline = time.monotonic() + 30.0
+    while steps_shown(page) != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)  # a paused run must not train on by itself
+    assert steps_shown(page) == expected
+
+
+def test_one_step_adds_exactly_one_step_and_shows_what_changed(page, server_url):
+    from pathlib import Path
+
+    from .conftest import save_screenshot
+
+    small = {**SETTINGS, "steps": "300"}
+    page.goto(f"{server_url}/Training_lab?{urllib.parse.urlencode(small)}", wait_until="domcontentloaded")
+    wait_for_app(page, timeout_ms=120_000)
+    one_step(page, 1)
+    panel = page.locator(".st-key-lab_step_panel")
+    panel.get_by_text("What step 1 changed").wait_for(timeout=30_000)
+    one_step(page, 2)
+    panel.get_by_text("What step 2 changed").wait_for(timeout=30_000)
+    panel.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+    assert panel.locator(".js-plotly-plot").count() == 2  # the gate before/after/difference and the weight moves
+    assert page_problems(page) == []
+    save_screenshot(page, Path("/tmp/lab_browser/Training_lab_one_step.png"), thumb_from=".st-key-lab_step_panel")
