@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 
 import numpy as np
@@ -35,6 +36,11 @@ ACTIVE_WINDOW_S = 3.0  # a session that ticked this recently counts as training
 REFRESH_SECONDS = 0.5  # interval of the live fragment; a tick plus drawing (~0.1 s) fills most of it
 SAMPLE_CHARS = 120
 SAMPLE_EVERY_S = 2.0  # while training, a new sample at most this often (generating costs ~50 ms per refresh)
+# One private run trains at a time per server. Every session's script runs in a thread of one process,
+# so they share one GIL: small models interleaved step by step spend their time switching threads
+# (20 students measured 0.11x the headless rate). Taking turns keeps each chunk at full speed.
+TRAIN_LOCK = threading.Lock()
+LOCK_WAIT_S = 5.0  # a refresh that waits longer skips training and just redraws
 
 
 def tick(lab: LabRun, seconds: float = TICK_SECONDS) -> int:
@@ -42,12 +48,17 @@ def tick(lab: LabRun, seconds: float = TICK_SECONDS) -> int:
     if lab.status != "running":
         return 0
     start, before = time.perf_counter(), lab.steps_done
+    trained_from = start
     if lab.shared is not None:
-        _follow(lab, seconds)
-    else:
-        lab.run.run(lab.cfg.train.steps - before, seconds=seconds)
+        _follow(lab, seconds)  # the shared run has its own lock
+    elif TRAIN_LOCK.acquire(timeout=LOCK_WAIT_S):
+        try:
+            trained_from = time.perf_counter()
+            lab.run.run(lab.cfg.train.steps - before, seconds=seconds)
+        finally:
+            TRAIN_LOCK.release()
     now = time.perf_counter()
-    lab.train_seconds += now - start
+    lab.train_seconds += now - trained_from
     wall = max(now - (lab.last_tick if lab.last_tick is not None else start), 1e-6)  # includes the wait between ticks
     lab.last_tick = now
     taken = lab.steps_done - before
