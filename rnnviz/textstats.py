@@ -144,11 +144,20 @@ class WordReading:
 
 
 def read_word_by_word(model: SequenceClassifier, vocab: Vocab, sentence: str, max_words: int = 200) -> WordReading:
-    """Returns the classifier's P(positive) and top-layer hidden state after each word of a sentence."""
-    tokens = words(sentence)[:max_words]
+    """Returns the classifier's P(positive) and top-layer hidden state after each word of a sentence.
+
+    Raises DataError for a review with no words, more than max_words words, or only words the model never saw.
+    """
+    tokens = words(sentence)
     if not tokens:
         raise DataError("Type a review with at least one word (letters or digits).")
+    if len(tokens) > max_words:
+        raise DataError(f"The review has {len(tokens)} words; keep it to {max_words} or fewer so the chart stays "
+                        "readable.")
     ids = torch.tensor([vocab.encode(tokens)])  # (1, T)
+    if not ids.any():
+        raise DataError("None of these words appear in the training reviews, so the model reads only <unk>: "
+                        "try everyday words such as 'great', 'bad', 'boring' or 'love'.")
     with torch.no_grad():
         h, _ = model.rnn(model.inputs(ids))  # (1, T, H)
         p = torch.softmax(model.head(h), dim=-1)[0, :, 1]  # (T,)
@@ -180,3 +189,18 @@ def held_out(model: SequenceClassifier, data: SentimentData) -> HeldOut:
 def encode_review(sentence: str, vocab: Vocab, max_len: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
     """Returns (indices (1, L), length (1,)) of one review, as the training data was encoded."""
     return encode_sentences([sentence], vocab, max(1, min(max_len, len(words(sentence)) or 1)))
+
+
+def state_gap(a: WordReading, b: WordReading) -> np.ndarray:
+    """Returns ||h_t(a) - h_t(b)|| after each word: how much two readings' states still differ.
+
+    Two reviews that differ only in their first words differ in the state only through what it remembers of them.
+    """
+    n = min(len(a.words), len(b.words))
+    return np.linalg.norm(a.h[:n] - b.h[:n], axis=1)  # (T,)
+
+
+def biggest_swing(r: WordReading) -> int:
+    """Returns the index of the word that moved P(positive) most (the first word is measured from 0.5)."""
+    before = np.concatenate([[0.5], r.p_positive[:-1]])
+    return int(np.argmax(np.abs(r.p_positive - before)))

@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 from rnnviz.config import CELL_LABELS
 from rnnviz.plots.style import CELL_COLORS, DIVERGING, TRUTH, base_layout
-from rnnviz.textstats import HeldOut, WordReading
+from rnnviz.textstats import HeldOut, WordReading, biggest_swing
 
 POS, NEG = "#2ca02c", "#d62728"
 
@@ -31,6 +31,11 @@ def word_by_word(r: WordReading, title: str) -> go.Figure:
         marker=dict(color=colors, size=10), name="P(positive)", customdata=list(r.words),
         hovertemplate="after '%{customdata}' (word %{x})<br>P(positive) = %{y:.2f}<extra></extra>"), row=1, col=1)
     fig.add_hline(y=0.5, line=dict(color="#999", dash="dot"), row=1, col=1)
+    t = biggest_swing(r)
+    before = 0.5 if t == 0 else float(r.p_positive[t - 1])
+    fig.add_annotation(x=t, y=float(r.p_positive[t]), text=f"'{r.words[t]}': {before:.2f} → {r.p_positive[t]:.2f}",
+                       showarrow=True, arrowhead=2, ax=0, ay=-40 if r.p_positive[t] < 0.5 else 40,
+                       bgcolor="rgba(255,255,255,0.85)", row=1, col=1)
     zmax = float(max(np.abs(r.h).max(), 1e-6))
     hover = np.array([[f"after '{w}' (word {t})" for t, w in enumerate(r.words)]] * H)
     fig.add_trace(go.Heatmap(
@@ -38,7 +43,7 @@ def word_by_word(r: WordReading, title: str) -> go.Figure:
         customdata=hover, colorbar=dict(title="h", thickness=12, len=0.5, y=0.27),
         hovertemplate="%{customdata}<br>unit %{y}<br>h = %{z:.3f}<extra></extra>", name="h"), row=2, col=1)
     base_layout(fig, title, "", "", height=560)
-    fig.update_yaxes(title_text="P(positive)", range=[-0.03, 1.03], row=1, col=1)
+    fig.update_yaxes(title_text="P(positive)", range=[-0.05, 1.05], row=1, col=1)
     fig.update_yaxes(title_text="hidden unit", row=2, col=1)
     fig.update_xaxes(title_text="word read (italic? = unknown word, read as <unk>)", row=2, col=1)
     _word_ticks(fig, r.words, r.unknown, row=2)
@@ -68,8 +73,8 @@ def confusion(h: HeldOut, source: str) -> go.Figure:
         z=h.confusion, x=[f"predicted {lab}" for lab in labels], y=[f"truly {lab}" for lab in labels],
         colorscale="Blues", zmin=0, text=h.confusion, texttemplate="%{text}", textfont=dict(size=20),
         showscale=False, hovertemplate="%{y}, %{x}: %{z} sentences<extra></extra>"))
-    base_layout(fig, f"Held-out {source} sentences: the diagonal is right ({h.accuracy:.0%} of {h.n})", "", "",
-                height=320)
+    base_layout(fig, f"Held-out {source}: the diagonal is right<br><sup>{h.accuracy:.0%} of {h.n} sentences</sup>",
+                "", "", height=360)
     fig.update_yaxes(autorange="reversed")
     return fig
 
@@ -82,7 +87,38 @@ def accuracy_by_source(table: pd.DataFrame) -> go.Figure:
         go.Bar(x=table["source"], y=table["majority"], name="always guess the commoner label", marker_color="#bbb",
                text=[f"{a:.0%}" for a in table["majority"]], textposition="outside"),
     ])
-    base_layout(fig, "Accuracy on held-out sentences, per source: anything above the grey bar is learned",
+    base_layout(fig, "Held-out accuracy per source<br><sup>above the grey bar is learned, not guessed</sup>",
                 "review source", "accuracy", height=360)
     fig.update_yaxes(range=[0, 1.1], tickformat=".0%")
+    return fig
+
+
+def opening_memory(gaps: dict[str, np.ndarray], words: tuple[str, ...], n_opening: int, title: str) -> go.Figure:
+    """Returns ||h_t(positive opening) - h_t(negative opening)|| per word and cell, on a log axis."""
+    fig = go.Figure()
+    for cell, gap in gaps.items():
+        fig.add_trace(go.Scatter(x=np.arange(len(gap)), y=np.maximum(gap, 1e-4), mode="lines", name=CELL_LABELS[cell],
+                                 line=dict(color=CELL_COLORS[cell], width=2), customdata=list(words[:len(gap)]),
+                                 hovertemplate="after '%{customdata}' (word %{x})<br>||Δh|| = %{y:.3g}<extra></extra>"))
+    fig.add_vrect(x0=-0.5, x1=n_opening - 0.5, fillcolor="#f2d7a6", opacity=0.35, line_width=0,
+                  annotation_text="openings differ", annotation_position="bottom left")
+    base_layout(fig, title, "word read", "||h (loved it) − h (hated it)|| (log)", height=380)
+    fig.update_yaxes(type="log")
+    _word_ticks(fig, words, (False,) * len(words))
+    return fig
+
+
+def two_openings(loved: WordReading, hated: WordReading, cell: str, title: str) -> go.Figure:
+    """Returns P(positive) after each word for the loved-it and hated-it versions of one review, read by one cell."""
+    fig = go.Figure()
+    for r, name, color in ((loved, "opens 'I loved it'", POS), (hated, "opens 'I hated it'", NEG)):
+        fig.add_trace(go.Scatter(x=np.arange(len(r.words)), y=r.p_positive, mode="lines", name=name,
+                                 line=dict(color=color, width=2), customdata=list(r.words),
+                                 hovertemplate="after '%{customdata}' (word %{x})<br>P(positive) = %{y:.2f}"
+                                               "<extra>" + CELL_LABELS[cell] + "</extra>"))
+    fig.add_hline(y=0.5, line=dict(color="#999", dash="dot"))
+    base_layout(fig, title, "word read", "P(positive)", height=340)
+    fig.update_yaxes(range=[-0.05, 1.05])
+    ticks = tuple(a if a == b else f"{a}/{b}" for a, b in zip(loved.words, hated.words))
+    _word_ticks(fig, ticks, loved.unknown)
     return fig

@@ -4,20 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from rnnviz import textstats
 from rnnviz.config import CELL_LABELS, SENTIMENT_SOURCES, RunConfig
-from rnnviz.data import SentimentData
+from rnnviz.data import SentimentData, words
+from rnnviz.errors import RnnvizError
 from rnnviz.models import SequenceClassifier
 from rnnviz.ui import cache, store
+from rnnviz.ui.core import error_box
 
 SOURCE_LABELS = {"imdb": "IMDb (movies)", "amazon": "Amazon (phones)", "yelp": "Yelp (restaurants)"}
 SENT_CELLS = ("rnn_tanh", "gru", "lstm")
-LONG_REVIEW = ("what a wonderful film , brilliant acting and a great story . then the film goes on and on about "
-               "the city and the house and the car and the trip and the family and the weather and the train "
-               "and the dog and the school and the road and the town and the old friends and the neighbours")
+MAX_REVIEW_WORDS = 120
+# Measured on 2 shared cores: hidden 32 and 200 Adam steps train in 1-5 s per model and reach 62-81 % held-out
+# accuracy (majority baseline 50-54 %); the shared default (hidden 64, 300 steps) was no more accurate but ~2x slower.
+DEFAULT_HIDDEN, DEFAULT_STEPS = 32, 200
+# One review per source whose opinion turns half-way, in words every source's training part contains.
+EXAMPLE_REVIEWS = {
+    "imdb": "a great cast and a beautiful score , but the plot was boring and the ending was awful",
+    "amazon": "i love the screen but the charger broke and it does not work",
+    "yelp": "i loved the pizza but the waitress was rude and i will not be back",
+}
+# The long review: an opinion in the first eight words, then 45 words that carry none.
+LONG_OPENINGS = ("i loved it , it was great .", "i hated it , it was awful .")
+LONG_FILLER = ("then i went home and i told my friends about it and we talked about the day and the time and the "
+               "place and the people we saw there and what we did after that and where we went next and who we "
+               "met on the way")
+LONG_REVIEW = f"{LONG_OPENINGS[0]} {LONG_FILLER}"
 
 
 @dataclass(frozen=True)
@@ -28,29 +44,85 @@ class Classifier:
     cfg: RunConfig
     model: SequenceClassifier
     data: SentimentData
+    own: bool = False
+
+    @property
+    def source(self) -> str:
+        """Returns the review source the model was trained on."""
+        return self.cfg.sentiment.source
 
 
 def default_cfg(cell: str, source: str) -> RunConfig:
-    """Returns the default sentiment run for a cell and a review source."""
+    """Returns the default sentiment run for a cell and a review source (small: it trains in seconds)."""
     base = cache.DEFAULT_RUNS["sentiment"]
-    return replace(base, model=replace(base.model, cell=cell), sentiment=replace(base.sentiment, source=source))
+    return replace(base, model=replace(base.model, cell=cell, hidden_size=DEFAULT_HIDDEN),
+                   train=replace(base.train, steps=DEFAULT_STEPS), sentiment=replace(base.sentiment, source=source))
 
 
 def choose_classifier(key: str) -> Classifier:
     """Draws the model and review-source choosers; returns the learner's model or a cached default."""
     own = {f"mine: {e.name}": e for e in store.models().values() if e.cfg.task == "sentiment"}
     options = list(own) + [f"default {CELL_LABELS[c]}" for c in SENT_CELLS]
+    act = store.active()
+    index = options.index(f"mine: {act.name}") if act is not None and f"mine: {act.name}" in options else len(own) + 1
     a, b = st.columns(2)
-    choice = a.selectbox("Model", options, index=len(own) + 1, key=f"{key}_model",
-                         help="Defaults are trained once per server (300 steps); your own come from the training lab.")
+    choice = a.selectbox("Model", options, index=index, key=f"{key}_model",
+                         help=f"Defaults are trained once per server ({DEFAULT_STEPS} steps, {DEFAULT_HIDDEN} hidden "
+                              "units); your own come from the training lab (task: sentiment).")
     if choice in own:
         entry = own[choice]
         b.caption(f"Trained on {SOURCE_LABELS.get(entry.cfg.sentiment.source, entry.cfg.sentiment.source)}")
-        return Classifier(entry.name, entry.cfg, entry.run.model, cache.sentiment(entry.cfg.sentiment))
+        return Classifier(entry.name, entry.cfg, entry.run.model, cache.sentiment(entry.cfg.sentiment), own=True)
     source = b.selectbox("Trained on reviews from", SENTIMENT_SOURCES, key=f"{key}_source",
                          format_func=SOURCE_LABELS.get)
     cfg = default_cfg(SENT_CELLS[options.index(choice) - len(own)], source)
     return Classifier(choice, cfg, cache.trained_run(cfg).model, cache.sentiment(cfg.sentiment))
+
+
+def formula(cell: str) -> str:
+    """Returns the LaTeX of the recurrence torch runs for a cell (torch's own GRU and LSTM forms), one step per line."""
+    if cell == "gru":
+        body = (r"r_t &= \sigma(W_{ir} e_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}),\quad "
+                r"z_t = \sigma(W_{iz} e_t + b_{iz} + W_{hz} h_{t-1} + b_{hz})\\ "
+                r"n_t &= \tanh(W_{in} e_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))\\ "
+                r"h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}")
+    elif cell == "lstm":
+        body = (r"i_t &= \sigma(W_{ii} e_t + b_{ii} + W_{hi} h_{t-1} + b_{hi})\quad"
+                r"\text{(} f_t, o_t \text{ alike, with their own weights)},\quad "
+                r"g_t = \tanh(W_{ig} e_t + b_{ig} + W_{hg} h_{t-1} + b_{hg})\\ "
+                r"c_t &= f_t \odot c_{t-1} + i_t \odot g_t,\qquad h_t = o_t \odot \tanh(c_t)")
+    else:
+        phi = r"\mathrm{ReLU}" if cell == "rnn_relu" else r"\tanh"
+        body = rf"h_t &= {phi}(W_{{ih}} e_t + b_{{ih}} + W_{{hh}} h_{{t-1}} + b_{{hh}})"
+    return r"\begin{aligned} e_t &= E[x_t]\quad\text{(the word's embedding)}\\ " + body + r"\end{aligned}"
+
+
+def review_box(source: str, key: str) -> str:
+    """Draws the review text box; it shows the source's example until the learner types their own."""
+    if st.session_state.get(key) in (None, *EXAMPLE_REVIEWS.values()):
+        st.session_state[key] = EXAMPLE_REVIEWS.get(source, EXAMPLE_REVIEWS["imdb"])
+    return st.text_area("A review (press Ctrl+Enter or click outside the box to read it)", key=key, height=80,
+                        help=f"Up to {MAX_REVIEW_WORDS} words. Words the model never saw in training are read "
+                             "as <unk> and shown in italics with a '?'.")
+
+
+def read_review(clf: Classifier, text: str, key: str) -> textstats.WordReading | None:
+    """Returns the model's word-by-word reading of the review; on bad input shows why and reads the last good one."""
+    good_key = f"{key}_last_good"
+    try:
+        reading = textstats.read_word_by_word(clf.model, clf.data.vocab, text, MAX_REVIEW_WORDS)
+    except RnnvizError as err:
+        error_box(err)
+        last = st.session_state.get(good_key)
+        if last is None:
+            return None
+        st.caption(f"Still showing the last review that could be read: “{last}”")
+        try:
+            return textstats.read_word_by_word(clf.model, clf.data.vocab, last, MAX_REVIEW_WORDS)
+        except RnnvizError:  # the last review may be all <unk> for another source's vocabulary
+            return None
+    st.session_state[good_key] = text
+    return reading
 
 
 def accuracy_table(cell: str) -> pd.DataFrame:
@@ -69,5 +141,26 @@ def readings_by_cell(source: str, review: str) -> dict[str, textstats.WordReadin
     for cell in SENT_CELLS:
         cfg = default_cfg(cell, source)
         out[cell] = textstats.read_word_by_word(cache.trained_run(cfg).model, cache.sentiment(cfg.sentiment).vocab,
-                                                review)
+                                                review, MAX_REVIEW_WORDS)
     return out
+
+
+@dataclass(frozen=True)
+class LongReading:
+    """Every default cell reading the long review with a loved-it and a hated-it opening."""
+
+    loved: dict[str, textstats.WordReading]
+    hated: dict[str, textstats.WordReading]
+    gaps: dict[str, np.ndarray]  # cell -> (T,) ||h_t(loved) - h_t(hated)||
+    words: tuple[str, ...]  # tick labels: 'loved/hated' where the two openings differ
+    n_opening: int
+
+
+def long_reading(source: str) -> LongReading:
+    """Returns the three default cells of a source reading the long review with both openings."""
+    loved = readings_by_cell(source, f"{LONG_OPENINGS[0]} {LONG_FILLER}")
+    hated = readings_by_cell(source, f"{LONG_OPENINGS[1]} {LONG_FILLER}")
+    gaps = {cell: textstats.state_gap(loved[cell], hated[cell]) for cell in SENT_CELLS}
+    a, b = loved[SENT_CELLS[0]].words, hated[SENT_CELLS[0]].words
+    ticks = tuple(x if x == y else f"{x}/{y}" for x, y in zip(a, b))
+    return LongReading(loved, hated, gaps, ticks, len(words(LONG_OPENINGS[0])))

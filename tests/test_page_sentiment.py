@@ -1,0 +1,101 @@
+"""The sentiment page runs alone, redraws the word chart for a typed review and turns bad reviews into messages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import app_test
+
+import rnnviz.ui.sentiment as sentiment_ui
+
+
+@pytest.fixture(autouse=True)
+def _tiny_defaults(monkeypatch):
+    # AppTest runs the page in this process, so these module globals size the default models it trains (fast);
+    # the real sizes are checked for accuracy in test_sentiment_lesson.py.
+    monkeypatch.setattr(sentiment_ui, "DEFAULT_HIDDEN", 8)
+    monkeypatch.setattr(sentiment_ui, "DEFAULT_STEPS", 20)
+
+
+def _charts(at) -> dict[str, dict]:
+    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    return {f["layout"]["title"]["text"]: f for f in figs}
+
+
+def _word_ticks(at) -> list[str]:
+    fig = next(f for title, f in _charts(at).items() if "after each word" in title)
+    return fig["layout"]["xaxis2"]["ticktext"]
+
+
+def test_page_runs_and_shows_the_word_chart_the_long_review_and_held_out_scores():
+    at = app_test("pages/9_Sentiment.py")
+    at.run()
+    assert not at.exception
+    titles = list(_charts(at))
+    assert len(titles) == 5
+    assert any("after each word" in t for t in titles)
+    assert any("opening is left" in t for t in titles)
+    assert any("both openings" in t for t in titles)
+    assert any("accuracy per source" in t for t in titles)
+    assert any("diagonal is right" in t for t in titles)
+    assert len(at.latex) == 2 and "z_t" in at.latex[0].value  # the default GRU's own formula
+
+
+def test_typing_a_review_redraws_the_word_chart():
+    at = app_test("pages/9_Sentiment.py")
+    at.run()
+    before = _word_ticks(at)
+    at.text_area(key="sent_review").set_value("the plot was terrible").run()
+    assert not at.exception and not at.error
+    after = _word_ticks(at)
+    assert after == ["the", "plot", "was", "terrible"] and after != before
+
+
+@pytest.mark.parametrize("text, needle", [("", "at least one word"), ("zzzqqq xxyyq", "None of these words"),
+                                          ("good " * 130, "130 words")],
+                         ids=["empty", "all-unknown", "too-long"])
+def test_a_bad_review_shows_a_message_and_keeps_the_last_good_chart(text, needle):
+    at = app_test("pages/9_Sentiment.py")
+    at.run()
+    at.text_area(key="sent_review").set_value("the plot was terrible").run()
+    at.text_area(key="sent_review").set_value(text).run()
+    assert not at.exception
+    assert any(needle in e.value for e in at.error)
+    assert _word_ticks(at) == ["the", "plot", "was", "terrible"]  # what the learner had stays
+    assert len(at.get("plotly_chart")) == 5
+
+
+def test_switching_source_and_cell_changes_the_models():
+    at = app_test("pages/9_Sentiment.py")
+    at.run()
+    at.selectbox(key="sent_source").set_value("yelp").run()
+    assert not at.exception
+    assert at.text_area(key="sent_review").value == sentiment_ui.EXAMPLE_REVIEWS["yelp"]  # the example follows
+    at.selectbox(key="sent_model").set_value("default RNN (tanh)").run()
+    assert not at.exception
+    assert "tanh" in at.latex[0].value and "z_t" not in at.latex[0].value
+    assert any("Default RNN (tanh)" in t for t in _charts(at))
+
+
+def test_the_learners_own_sentiment_model_is_offered_and_read():
+    from rnnviz.config import ModelConfig, RunConfig, SentimentConfig, TrainConfig
+    from rnnviz.data import build_sentiment
+    from rnnviz.tasks import make_model, make_task
+    from rnnviz.train import TrainRun
+    from rnnviz.ui.store import ACTIVE_KEY, MODELS_KEY, ModelEntry
+
+    cfg = RunConfig(task="sentiment", model=ModelConfig(cell="lstm", hidden_size=6, embed_dim=4),
+                    train=TrainConfig(steps=5), sentiment=SentimentConfig(source="yelp"))
+    task = make_task(cfg, build_sentiment(cfg.sentiment))
+    run = TrainRun(make_model(task, cfg.model, 0), task, cfg.train)
+    run.run(5)
+    at = app_test("pages/9_Sentiment.py")
+    at.session_state[MODELS_KEY] = {"tiny": ModelEntry("tiny", cfg, run)}
+    at.session_state[ACTIVE_KEY] = "tiny"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="sent_model").value == "mine: tiny"
+    assert at.text_area(key="sent_review").value == sentiment_ui.EXAMPLE_REVIEWS["yelp"]
+    assert "c_t" in at.latex[0].value  # the LSTM's formula, not the default GRU's
+    assert any(t.startswith("tiny (Yelp") and "after each word" in t for t in _charts(at))
