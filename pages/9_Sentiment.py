@@ -6,7 +6,7 @@ from rnnviz.config import CELL_LABELS
 from rnnviz.plots.sentiment import accuracy_by_source, confusion, opening_memory, two_openings, word_by_word
 from rnnviz.textstats import biggest_swing, held_out, read_word_by_word, state_gap
 from rnnviz.ui import setup_page, try_this
-from rnnviz.ui.affordances import chart, guide, show_code
+from rnnviz.ui.affordances import chart, class_link_form, guide, show_code
 from rnnviz.ui.sentiment import (
     LONG_OPENINGS,
     SOURCE_LABELS,
@@ -87,6 +87,10 @@ with right:
                "label. Off the diagonal: reviews it got wrong.")
 show_code(held_out, accuracy_table, key="sent_heldout")
 
+class_link_form("Sentiment", {"model": "model", "source": "review source", "review": "review box"},
+                {"model": None if clf.own else clf.label, "source": None if clf.own else clf.source, "review": text},
+                key="sent_link", note="Your own model cannot travel in a link: it opens the default GRU instead."
+                if clf.own else "")
 try_this(
     "Put “not” before a positive word (“the food was not good”): does P drop at “not”, at “good”, or not at "
     "all? 800 training sentences hold few negations, so the model often misses them.",

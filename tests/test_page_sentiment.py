@@ -99,3 +99,17 @@ def test_the_learners_own_sentiment_model_is_offered_and_read():
     assert at.text_area(key="sent_review").value == sentiment_ui.EXAMPLE_REVIEWS["yelp"]
     assert "c_t" in at.latex[0].value  # the LSTM's formula, not the default GRU's
     assert any(t.startswith("tiny (Yelp") and "after each word" in t for t in _charts(at))
+
+
+def test_a_class_link_presets_model_source_and_review_and_hides_what_it_names():
+    at = app_test("pages/9_Sentiment.py")
+    at.query_params.update({"model": "default LSTM", "source": "yelp", "review": "the food was cold and bland",
+                            "hide": "model,review"})
+    at.run()
+    assert not at.exception
+    keys = {w.key for w in [*at.selectbox, *at.text_area]}
+    assert "sent_model" not in keys and "sent_review" not in keys and at.selectbox(key="sent_source").value == "yelp"
+    assert "c_t" in at.latex[0].value  # the linked LSTM's formula
+    assert _word_ticks(at)[:3] == ["the", "food", "was"]
+    link = next(c.proto.code_text for c in at.get("code") if "Sentiment?" in c.proto.code_text)
+    assert "model=default+LSTM" in link and "source=yelp" in link and "hide=model%2Creview" in link

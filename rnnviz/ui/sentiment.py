@@ -14,6 +14,7 @@ from rnnviz.data import SentimentData, words
 from rnnviz.errors import RnnvizError
 from rnnviz.models import SequenceClassifier
 from rnnviz.ui import cache, store
+from rnnviz.ui.affordances import control, hidden_controls, query_value
 from rnnviz.ui.core import error_box
 
 SOURCE_LABELS = {"imdb": "IMDb (movies)", "amazon": "Amazon (phones)", "yelp": "Yelp (restaurants)"}
@@ -65,16 +66,20 @@ def choose_classifier(key: str) -> Classifier:
     options = list(own) + [f"default {CELL_LABELS[c]}" for c in SENT_CELLS]
     act = store.active()
     index = options.index(f"mine: {act.name}") if act is not None and f"mine: {act.name}" in options else len(own) + 1
+    preset = query_value("model", options[index], options)  # a class link's model wins
     a, b = st.columns(2)
-    choice = a.selectbox("Model", options, index=index, key=f"{key}_model",
-                         help=f"Defaults are trained once per server ({DEFAULT_STEPS} steps, {DEFAULT_HIDDEN} hidden "
-                              "units); your own come from the training lab (task: sentiment).")
+    choice = control("model", preset, lambda: a.selectbox(
+        "Model", options, index=options.index(preset), key=f"{key}_model",
+        help=f"Defaults are trained once per server ({DEFAULT_STEPS} steps, {DEFAULT_HIDDEN} hidden units); your "
+             "own come from the training lab (task: sentiment)."))
     if choice in own:
         entry = own[choice]
         b.caption(f"Trained on {SOURCE_LABELS.get(entry.cfg.sentiment.source, entry.cfg.sentiment.source)}")
         return Classifier(entry.name, entry.cfg, entry.run.model, cache.sentiment(entry.cfg.sentiment), own=True)
-    source = b.selectbox("Trained on reviews from", SENTIMENT_SOURCES, key=f"{key}_source",
-                         format_func=SOURCE_LABELS.get)
+    source = query_value("source", SENTIMENT_SOURCES[0], list(SENTIMENT_SOURCES))
+    source = control("source", source, lambda: b.selectbox(
+        "Trained on reviews from", SENTIMENT_SOURCES, index=list(SENTIMENT_SOURCES).index(source),
+        key=f"{key}_source", format_func=SOURCE_LABELS.get))
     cfg = default_cfg(SENT_CELLS[options.index(choice) - len(own)], source)
     return Classifier(choice, cfg, cache.trained_run(cfg).model, cache.sentiment(cfg.sentiment))
 
@@ -99,8 +104,14 @@ def formula(cell: str) -> str:
 
 def review_box(source: str, key: str) -> str:
     """Draws the review text box; it shows the source's example until the learner types their own."""
+    linked = query_value("review", "")
+    if linked and key not in st.session_state:  # a class link's review, until the learner types their own
+        st.session_state[key] = linked
     if st.session_state.get(key) in (None, *EXAMPLE_REVIEWS.values()):
         st.session_state[key] = EXAMPLE_REVIEWS.get(source, EXAMPLE_REVIEWS["imdb"])
+    if "review" in hidden_controls():
+        st.markdown(f"> {st.session_state[key]}")
+        return st.session_state[key]
     return st.text_area("A review (press Ctrl+Enter or click outside the box to read it)", key=key, height=80,
                         help=f"Up to {MAX_REVIEW_WORDS} words. Words the model never saw in training are read "
                              "as <unk> and shown in italics with a '?'.")
