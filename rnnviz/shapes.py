@@ -84,9 +84,11 @@ def flow(spec: ShapeSpec, seed: int = 0) -> Flow:
     rows = []
     if embed is not None:
         tokens = torch.randint(0, spec.vocab, (B, T), generator=g)  # (B, T)
-        rows.append(_row("X: token indices", (B, T), (T, B), f"{B} sequences of {T} tokens from a vocabulary of {spec.vocab}"))
+        rows.append(_row("X: token indices", (B, T), (T, B),
+                         f"{B} sequences of {T} tokens from a vocabulary of {spec.vocab}"))
         x = embed(tokens)  # (B, T, D)
-        rows.append(_row("embed(X)", tuple(x.shape), (T, B, spec.input_size), f"each token becomes a {spec.input_size}-vector"))
+        rows.append(_row("embed(X)", tuple(x.shape), (T, B, spec.input_size),
+                         f"each token becomes a {spec.input_size}-vector"))
     else:
         x = torch.randn(B, T, spec.input_size, generator=g)  # (B, T, D)
         rows.append(_row("X: inputs", tuple(x.shape), (T, B, spec.input_size), f"one {spec.input_size}-vector per step"))
@@ -105,7 +107,7 @@ def flow(spec: ShapeSpec, seed: int = 0) -> Flow:
                                  f"h after reading the whole sequence {'left to right' if d == 0 else 'right to left'}"))
             layer_in = out_k
             layer_states.append(s_k)
-    rows.append(_row("output (what nn.%s returns)" % type(rnn).__name__, tuple(output.shape), (T, B, dirs * H),
+    rows.append(_row(f"output (what nn.{type(rnn).__name__} returns)", tuple(output.shape), (T, B, dirs * H),
                      "the top layer's output at every step"))
     rows.append(_row("state h_n" + (" (and c_n)" if spec.cell == "lstm" else ""), tuple(h_n.shape), None,
                      f"final state of every layer and direction: index = layer x {dirs} + direction (never batch_first)"))
@@ -113,7 +115,7 @@ def flow(spec: ShapeSpec, seed: int = 0) -> Flow:
 
 
 def _layer_meaning(k: int, layers: int, dirs: int, H: int) -> str:
-    where = "the input to layer %d" % (k + 2) if k + 1 < layers else "the model's output"
+    where = f"the input to layer {k + 2}" if k + 1 < layers else "the model's output"
     both = f"forward and backward states side by side ({dirs} x {H})" if dirs == 2 else f"h_t of all {H} units"
     return f"{both} at every step; {where}"
 
@@ -155,7 +157,10 @@ def dependency_mask(layers: int, steps: int, layer: int, t: int, bidirectional: 
 
 
 def input_jacobian(cell: str, steps: int, bidirectional: bool, hidden: int = 8, seed: int = 0) -> np.ndarray:
-    """Returns ||d output_t / d x_s|| (steps, steps) for a random one-layer module: zero above the diagonal unless bidirectional."""
+    """Returns ||d output_t / d x_s|| (steps, steps) for a random one-layer module.
+
+    Zero above the diagonal (no look-ahead) unless bidirectional.
+    """
     rnn = init_weights(make_rnn(ModelConfig(cell=cell, hidden_size=hidden), 1, bidirectional), seed)
     x = torch.randn(1, steps, 1, generator=torch.Generator().manual_seed(seed))  # (1, T, 1)
     jac = torch.autograd.functional.jacobian(lambda v: rnn(v)[0], x)  # (1, T, dirs*H, 1, T, 1)

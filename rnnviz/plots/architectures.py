@@ -53,7 +53,10 @@ def dependency_grid(mask: np.ndarray, layer: int, t: int, bidirectional: bool) -
 
 
 def lookahead(uni: np.ndarray, bi: np.ndarray) -> go.Figure:
-    """Returns ||d output_t / d x_s|| for a forward and a bidirectional RNN side by side (zero above the diagonal = no look-ahead)."""
+    """Returns ||d output_t / d x_s|| for a forward and a bidirectional RNN side by side.
+
+    Zero above the diagonal means no look-ahead.
+    """
     fig = make_subplots(rows=1, cols=2, subplot_titles=["forward only: output_t never sees x_s for s > t",
                                                         "bidirectional: output_t depends on later inputs too"],
                         horizontal_spacing=0.1)
@@ -99,8 +102,7 @@ def seq2seq_diagram(src: Sequence[int], dec_in: Sequence[str], tgt: Sequence[int
                                  marker=dict(size=36, color=color, symbol="square"),
                                  textfont=dict(color="white", size=13), hovertemplate=name + ": %{text}<extra></extra>"))
     fig.add_annotation(x=np.mean(dec_x), y=2.45, showarrow=False, text="target: " + " ".join(str(v) for v in tgt))
-    base_layout(fig, "Encoder-decoder: the encoder's last state becomes the context c, which starts the decoder "
-                "and is fed to it at every step", "", "", height=360)
+    base_layout(fig, "The context c (red) starts the decoder and feeds every step", "", "", height=360)
     fig.update_xaxes(visible=False, range=[-0.7, dec_x[-1] + 0.7])
     fig.update_yaxes(visible=False, range=[-0.5, 2.7])
     fig.update_layout(plot_bgcolor="white", legend=dict(orientation="h", y=-0.05))
@@ -121,7 +123,8 @@ def training_curve(losses: Sequence[float], accuracy: Sequence[tuple[int, float,
     base_layout(fig, "Training the encoder-decoder: loss falls, then whole sequences come out right", "step",
                 "cross-entropy (log scale)", height=360)
     fig.update_yaxes(type="log", secondary_y=False)
-    fig.update_yaxes(title_text="accuracy", range=[0, 1.05], tickformat=".0%", secondary_y=True)
+    fig.update_yaxes(title_text="held-out accuracy", type="linear", range=[0, 1.05], tickformat=".0%", dtick=0.25,
+                     showgrid=False, secondary_y=True)
     return fig
 
 
@@ -132,6 +135,6 @@ def encoder_states(h: np.ndarray, src: Sequence[int]) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=h.T, x=[f"{t + 1}: {v}" for t, v in enumerate(src)], y=np.arange(H),
                                colorscale=DIVERGING, zmid=0, zmin=-zmax, zmax=zmax, colorbar=dict(title="h", thickness=12),
                                hovertemplate="after token %{x}<br>unit %{y}<br>h = %{z:.3f}<extra></extra>"))
-    base_layout(fig, "The encoder's states: the last column is the context vector c, everything the decoder gets",
+    base_layout(fig, "Encoder states; the last column is the context c",
                 "step: source token", "hidden unit", height=420)
     return fig

@@ -41,3 +41,9 @@ def s2s_train(run: seq2seq.Seq2SeqRun) -> int:
     with st.spinner(f"Training for up to {S2S_SECONDS:.0f} seconds…"):
         torch.set_num_threads(1)
         return run.train(S2S_MAX_STEPS, S2S_SECONDS)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def lookahead_maps(cell: str, steps: int = 10) -> tuple:
+    """Returns ||d output_t / d x_s|| (steps, steps) for a forward and a bidirectional one-layer module (shared)."""
+    return shapes.input_jacobian(cell, steps, False), shapes.input_jacobian(cell, steps, True)

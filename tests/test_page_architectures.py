@@ -1,0 +1,79 @@
+"""The deep/bidirectional/encoder-decoder page: shape table, parameter agreement, dependencies, a live seq2seq."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import app_test
+
+from rnnviz.ui import architectures as ui
+
+PAGE = "pages/8_Deep_and_bidirectional.py"
+
+
+def figures(at) -> dict[str, dict]:
+    return {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+
+
+def output_shape(at) -> str:
+    table = at.dataframe[0].value.set_index("tensor")
+    row = next(name for name in table.index if name.startswith("output"))
+    return table.loc[row, "shape that ran (batch_first)"]
+
+
+def test_page_shows_d2l_example_and_agreeing_parameter_counts():
+    at = app_test(PAGE)
+    at.run()
+    assert not at.exception
+    assert output_shape(at) == "(4, 7, 16)"
+    counts = {m.label: m.value for m in at.metric}
+    assert counts["parameters by the formula"] == counts["torch's own count"] == "2,880"
+    assert {"arch_dependency", "arch_lookahead", "arch_s2s_diagram", "arch_s2s_states"} <= set(figures(at))
+
+
+def test_bidirectional_doubles_the_output_dimension_and_more_layers_add_state_rows():
+    at = app_test(PAGE)
+    at.run()
+    at.toggle(key="arch_bi").set_value(True).run()
+    assert not at.exception and output_shape(at) == "(4, 7, 32)"
+    at.slider(key="arch_layers").set_value(3).run()
+    table = at.dataframe[0].value.set_index("tensor")
+    assert table.loc["state h_n", "shape that ran (batch_first)"] == "(6, 4, 16)"
+    counts = {m.label: m.value for m in at.metric}
+    assert counts["parameters by the formula"] == counts["torch's own count"]
+
+
+def test_dependency_grid_follows_the_chosen_state_and_direction():
+    from rnnviz.plots.architectures import ON
+
+    at = app_test(PAGE)
+    at.run()
+
+    def inputs_read() -> int:
+        nodes = figures(at)["arch_dependency"]["data"][-1]
+        return sum(1 for label, color in zip(nodes["text"], nodes["marker"]["color"])
+                   if label.startswith("x_") and color == ON)
+
+    at.slider(key="arch_dep_t").set_value(0).run()
+    assert inputs_read() == 1  # forward: h_1 has read x_1 only
+    at.slider(key="arch_dep_t").set_value(4).run()
+    assert inputs_read() == 5
+    at.slider(key="arch_dep_t").set_value(0).run()
+    at.toggle(key="arch_dep_bi").set_value(True).run()
+    assert not at.exception and inputs_read() == 7  # bidirectional: every input of the 7 steps, the future too
+
+
+def test_train_button_trains_this_sessions_seq2seq(monkeypatch):
+    monkeypatch.setattr(ui, "S2S_SECONDS", 0.5)
+    monkeypatch.setattr(ui, "S2S_MAX_STEPS", 20)
+    at = app_test(PAGE)
+    at.run()
+    at.button(key="arch_s2s_train").click().run()
+    assert not at.exception
+    run = at.session_state[ui.S2S_KEY]
+    first = len(run.losses)
+    assert 0 < first <= 20 and "arch_s2s_curve" in figures(at)
+    at.button(key="arch_s2s_train").click().run()
+    assert len(run.losses) > first and len(run.accuracy) == 2
+    at.radio(key="arch_s2s_task").set_value("sort").run()
+    assert at.session_state[ui.S2S_KEY] is not run  # new settings, a fresh model
