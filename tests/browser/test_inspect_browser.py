@@ -8,12 +8,18 @@ import io
 import numpy as np
 import pandas as pd
 
-from .conftest import FIRST_VISIT_MS, page_problems, save_screenshot, wait_for_app
+from .conftest import FIRST_VISIT_MS, RERUN_MS, page_problems, save_screenshot, wait_for_app
 
 HEATMAP_JS = """() => {
   const plot = document.querySelector('.st-key-hs_heatmap .js-plotly-plot');
   const trace = plot._fullData[0];
   return {title: plot.layout.title.text, z: Array.from(trace.z, row => Array.from(row))};
+}"""
+
+
+TITLE_HAS_JS = """(text) => {
+  const plot = document.querySelector('.st-key-hs_heatmap .js-plotly-plot');
+  return plot !== null && plot.layout !== undefined && plot.layout.title.text.includes(text);
 }"""
 
 
@@ -42,6 +48,8 @@ def test_scrubber_and_csv_export_hold_the_heatmap_values(page, server_url, tmp_p
     assert "fully trained" in latest["title"]
     page.locator(".st-key-hs_scrub input[type='range']").focus()
     page.keyboard.press("Home")  # the first checkpoint: step 0, the untrained model
+    # The rerun may start after a short delay, so wait for the heatmap itself to change, not only for idleness.
+    page.wait_for_function(TITLE_HAS_JS, arg="step 0 of", timeout=RERUN_MS, polling=200)
     wait_for_app(page)
     early = page.evaluate(HEATMAP_JS)
     assert "step 0 of" in early["title"], early["title"]
