@@ -37,6 +37,7 @@ def test_class_link_opens_the_guide_and_hides_the_model(page, server_url, tmp_pa
     assert page.locator(".st-key-hs_model").count() == 0 and page.locator(".st-key-hs_pattern").count() == 0
     assert page.locator(".st-key-hs_source").count() == 1  # only what the link names is hidden
     page.locator(".st-key-guide_step_hidden_states_next button").click()
+    page.get_by_text("Step 2 of 6.").wait_for(timeout=RERUN_MS)
     wait_for_app(page)
     assert page.get_by_text("Step 2 of 6.").is_visible()
     save_screenshot(page, tmp_path / "hidden_states_class_link.png")

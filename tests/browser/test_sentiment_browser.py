@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import FIRST_VISIT_MS, page_problems, save_screenshot, wait_for_app
+from .conftest import FIRST_VISIT_MS, RERUN_MS, page_problems, save_screenshot, wait_for_app
 
 WORD_CHART_JS = """() => {
   const plot = document.querySelector('.st-key-sent_words .js-plotly-plot');
@@ -10,10 +10,12 @@ WORD_CHART_JS = """() => {
 }"""
 
 
-def _type_review(page, text: str) -> None:
+def _type_review(page, text: str, done_js: str) -> None:
+    """Types a review, sends it, and waits until done_js holds (the rerun may start a moment after the key)."""
     box = page.locator(".st-key-sent_review textarea")
     box.fill(text)
     box.press("Control+Enter")  # a text area sends its value on Ctrl+Enter (or when it loses focus)
+    page.wait_for_function(done_js, timeout=RERUN_MS, polling=200)
     wait_for_app(page)
 
 
@@ -26,13 +28,14 @@ def test_typing_a_review_redraws_the_word_chart_without_errors(page, server_url,
     save_screenshot(page, tmp_path / "sentiment.png")
     before = page.evaluate(WORD_CHART_JS)
 
-    _type_review(page, "the acting was brilliant but the plot was a mess")
+    _type_review(page, "the acting was brilliant but the plot was a mess",
+                 f"() => ({WORD_CHART_JS})().ticks.includes('brilliant')")
     after = page.evaluate(WORD_CHART_JS)
     assert after["ticks"] == ["the", "acting", "was", "brilliant", "but", "the", "plot", "was", "a", "mess"]
     assert after["x"] == 10 and after != before
     assert page_problems(page) == []
 
-    _type_review(page, "   ")
+    _type_review(page, "   ", """() => document.querySelector('[data-testid="stAlertContentError"]') !== null""")
     problems = page_problems(page)
     assert len(problems) == 1 and "at least one word" in problems[0]
     assert page.locator('[data-testid="stException"]').count() == 0
