@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz import inspect
+from rnnviz import inputs, inspect
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import states as plots
 from rnnviz.trace import replay, trace_model
@@ -22,7 +22,8 @@ try:
 except RnnvizError as err:
     error_box(err)
     st.stop()
-cell = insp.cfg.model.cell
+cell, kind = insp.cfg.model.cell, text.kind
+steps_are = inputs.UNIT_NAMES[kind]  # what one column of the charts is: characters, values or words
 
 st.subheader("The step that ran")
 ui.formula_panel(insp)
@@ -40,36 +41,39 @@ with b:
             format_func={"h": "hidden state h", "c": "cell state c"}.get))
 values = inspect.states_of(trace, name, layer)  # (T, H)
 chart(plots.state_heatmap(values, text.tokens, f"{name}_t of every unit while reading, {when}: rows are units, "
-                          "columns are characters", name), key="hs_heatmap")
-st.caption("**What to look for.** Vertical stripes: many units react to the same character (often the space). "
-           "Horizontal bands: a unit holding one value across many steps. Patches that line up with words: "
-           "units that know where they are in a word. Hover a cell for its character and value.")
+                          f"columns are {steps_are}", name), key="hs_heatmap")
+st.caption(ui.LOOK_FOR[kind])
 with st.expander("Download the recorded states (every layer, every step)"):
     export_trace(trace, text.tokens, key="hs_export")
 show_code(trace_model, replay, ui.cell_step(cell), plots.state_heatmap, key="hs_heatmap")
 
 st.subheader("Find a unit that means something")
-st.markdown(ui.lesson_part("hidden_states", 1))
+st.markdown(ui.lesson_part("hidden_states", 1) if kind == "text" else ui.FIND_NOTES[kind])
 a, b = st.columns([1, 2])
 with a:
-    pattern = query_value("pattern", next(iter(inspect.PATTERNS)), list(inspect.PATTERNS))
+    patterns = inputs.pattern_names(kind)
+    pattern = query_value("pattern", next(iter(patterns)), list(patterns))
     pattern = control("pattern", pattern, lambda: st.selectbox(
-        "Pattern", list(inspect.PATTERNS), index=list(inspect.PATTERNS).index(pattern), key="hs_pattern"))
-    st.caption(inspect.PATTERNS[pattern][0])
+        "Pattern", list(patterns), index=list(patterns).index(pattern),
+        key="hs_pattern" if kind == "text" else f"hs_pattern_{kind}"))
+    st.caption(patterns[pattern])
 try:
-    ranking = inspect.rank_units(values, inspect.pattern_signal(text.text, pattern))
+    lean = ui.review_lean(insp.cfg) if kind == "review" else None
+    ranking = inspect.rank_units(values, inputs.input_signal(text, pattern, lean))
 except RnnvizError as err:
     error_box(err)
     st.stop()
 with a:
-    unit = st.selectbox("Unit to colour the text with", ranking["unit"].tolist(), key=f"hs_unit_{pattern}",
+    unit = st.selectbox("Unit to colour the input with", ranking["unit"].tolist(), key=f"hs_unit_{pattern}",
                         format_func=lambda u: f"unit {u} (r = {ranking.set_index('unit').at[u, 'r']:+.2f})")
 with b:
     chart(plots.unit_ranking(ranking, pattern), key="hs_ranking")
-chart(plots.unit_text(values[:, unit], text.tokens, unit, label=name), key="hs_unit_text")
-st.caption("As in Karpathy's char-rnn pictures: each character is coloured by the chosen unit's value right after "
-           "the model read it. A good detector lights up in a pattern you can name without looking at the numbers.")
-show_code(inspect.pattern_signal, inspect.rank_units, plots.unit_text, key="hs_units")
+chart(plots.unit_text(values[:, unit], text.tokens, unit, per_line=ui.PER_LINE[kind], label=name),
+      key="hs_unit_text")
+st.caption(f"As in Karpathy's char-rnn pictures: each of the {steps_are} is coloured by the chosen unit's value "
+           "right after the model read it. A good detector lights up in a pattern you can name without looking at "
+           "the numbers.")
+show_code(inputs.input_signal, inspect.pattern_signal, inspect.rank_units, plots.unit_text, key="hs_units")
 
 st.subheader("The state's path through time")
 a, b = st.columns([2, 1])
@@ -78,9 +82,7 @@ with a:
     chart(plots.trajectory(projection.coords, text.tokens, projection.explained), key="hs_trajectory")
 with b:
     st.markdown(f"The {values.shape[1]}-dimensional state, flattened onto the two directions in which it varies "
-                "most (PCA). Each dot is one step, labelled with the character just read. Look for loops that "
-                "repeat with every word, and for letters that always land in the same region: the state encodes "
-                "*where in a word* the model is, not just the last letter.")
+                f"most (PCA). Each dot is one step, labelled with what was just read. {ui.PATH_NOTES[kind]}")
 show_code(inspect.pca_2d, plots.trajectory, key="hs_trajectory")
 
 st.subheader(f"Saturation: before training and {when}")
@@ -104,8 +106,11 @@ try_this(
     "Type a sentence with one very long word (*incomprehensibility*) and look at the pattern **position in word**.",
     "Switch the model to **default LSTM** and show the cell state **c**: it grows beyond ±1, unlike h.",
     "Compare the saturation histogram of the **default RNN (tanh)** with the GRU's.",
+    "Switch **What the model reads** to a review, pick the pattern **word leans positive** and colour the input "
+    "by the best unit: does it flip at *but*?",
 )
-hideable = {"model": "model", "time": "training time", "input": "input text", "layer": "layer",
+hideable = {"reads": "what the model reads", "model": "model", "time": "training time", "input": "input",
+            "layer": "layer",
             "quantity": "h / c", "pattern": "pattern"}
 hideable = {k: v for k, v in hideable.items()  # offer only controls this model shows
             if (k != "layer" or len(trace.layers) > 1) and (k != "quantity" or cell == "lstm")}

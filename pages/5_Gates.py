@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz import inspect
+from rnnviz import inputs, inspect
 from rnnviz.cells import textbook_gru_step
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import gates as plots
@@ -24,6 +24,7 @@ except RnnvizError as err:
     error_box(err)
     st.stop()
 cell, keep = insp.cfg.model.cell, inspect.KEEP_GATE[insp.cfg.model.cell]
+steps_are, boundaries = inputs.UNIT_NAMES[text.kind], inputs.BOUNDARIES[text.kind]
 
 st.subheader("The step that ran")
 textbook = cell == "gru" and control("textbook", query_value("textbook", "0") == "1",
@@ -55,8 +56,8 @@ chart(plots.gate_heatmaps(shown, text.tokens, list(range(lo, hi)),
                           f"{cell.upper()} gates {shown_when}: yellow = open (1), purple = closed (0)"),
       key="gt_heatmaps")
 st.caption(f"**What to look for.** The {keep} gate keeps the old state where it is near 1 (yellow). Vertical "
-           "stripes are characters that switch many units at once, usually the space between words. Before "
-           "training every gate hovers near 0.5: it neither keeps nor forgets.")
+           f"stripes are {steps_are} that switch many units at once (in a text, usually the space between words). "
+           "Before training every gate hovers near 0.5: it neither keeps nor forgets.")
 with st.expander("Download the recorded gates and states (every layer, every step)"):
     export_trace(trace, text.tokens, key="gt_export")
 show_code(trace_model, replay, ui.cell_step(cell), plots.gate_heatmaps, key="gt_heatmaps")
@@ -77,12 +78,15 @@ left, right = st.columns(2)
 with left:
     chart(plots.memory_bars(memory, inspect.memory_units(inspect.keep_gate(before, layer)), keep), key="gt_memory")
     st.caption(f"**Which units hold memory?** A long stretch of {keep} > 0.9 means the unit copied its state "
-               "forward for that many characters. Before training no unit does: the grey bars sit at 0.")
+               f"forward for that many {steps_are}. Before training no unit does: the grey bars sit at 0.")
 with right:
-    resets = inspect.reset_units(inspect.keep_gate(after, layer), ui.space_mask(text))
-    chart(plots.reset_bars(resets, keep), key="gt_resets")
-    st.caption("**Which units reset on spaces?** The cleaned text has no punctuation, so the space is the only "
-               f"boundary: these units' {keep} falls there, so they write a fresh value for the next word.")
+    try:
+        resets = inspect.reset_units(inspect.keep_gate(after, layer), ui.space_mask(text))
+        chart(plots.reset_bars(resets, keep, boundaries), key="gt_resets")
+        st.caption(f"**Which units reset at {boundaries}?** {ui.RESET_NOTES[text.kind].format(keep=keep)}")
+    except RnnvizError:
+        st.info(f"**Which units reset at {boundaries}?** This input has none (or nothing else), so there is "
+                "nothing to compare: use a longer input.")
 summary_after, summary_before = inspect.gate_summary(after, layer), inspect.gate_summary(before, layer)
 left, right = st.columns(2)
 with left:
@@ -93,8 +97,8 @@ with right:
                 "copy a value unchanged or overwrite it completely. Compare the before and after bars, then switch "
                 "**Weights** above to *before training* to see the same thing in the heatmaps.")
 
-st.subheader("RNN vs GRU vs LSTM on the same text")
-comparison = ui.compare_traces(text, step=None if insp.own else chosen.step)
+st.subheader("RNN vs GRU vs LSTM on the same input")
+comparison = ui.compare_traces(text, step=None if insp.own else chosen.step, task=insp.cfg.task)
 if chosen.step is not None and not insp.own:
     st.caption(f"All three default models at the same training time: {when}.")
 chart(plots.cell_comparison({c: inspect.states_of(t, "h") for c, t in comparison.items()}, text.tokens),
@@ -108,7 +112,8 @@ try_this(
     "Open the **default LSTM** and compare its forget gate with the GRU's update gate on the same passage.",
     "Turn on **Compare with the textbook GRU**: the gap grows over the text, although the weights are the same.",
 )
-hideable = {"model": "model", "time": "training time", "input": "input text", "layer": "layer",
+hideable = {"reads": "what the model reads", "model": "model", "time": "training time", "input": "input",
+            "layer": "layer",
             "weights": "before/after", "units": "units shown", "textbook": "textbook toggle"}
 hideable = {k: v for k, v in hideable.items()  # offer only controls this model shows
             if (k != "layer" or len(after.layers) > 1) and (k != "textbook" or cell == "gru")}

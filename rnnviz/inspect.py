@@ -32,14 +32,16 @@ VOWELS = frozenset("aeiou")
 class PreparedText:
     """A text ready for a character LM: its cleaned tokens, their indices and a note if it was changed."""
 
-    tokens: tuple[str, ...]
-    ids: torch.Tensor  # (1, T) int64
+    tokens: tuple[str, ...]  # what the charts show at each step: a character, a word or a formatted value
+    ids: torch.Tensor  # (1, T): int64 token indices, or float32 scaled values for a forecaster
     note: str | None = None
+    kind: str = "text"  # "text" (characters), "review" (words) or "series" (values); see rnnviz.inputs
+    values: tuple[float, ...] | None = None  # a series window's original values
 
     @property
     def text(self) -> str:
-        """Returns the cleaned text the model read."""
-        return "".join(self.tokens)
+        """Returns the cleaned text the model read (words joined by spaces for a review)."""
+        return " ".join(self.tokens) if self.kind == "review" else "".join(self.tokens)
 
 
 def prepare_text(raw: str, vocab: Vocab, max_chars: int = MAX_CHARS, clean: bool = True) -> PreparedText:

@@ -95,15 +95,17 @@ def memory_bars(after: pd.DataFrame, before: pd.DataFrame, gate: str, top: int =
     return fig
 
 
-def reset_bars(resets: pd.DataFrame, gate: str, top: int = 12) -> go.Figure:
-    """Returns, for the units whose keep gate drops most on spaces, its mean on spaces and elsewhere (0..1)."""
+def reset_bars(resets: pd.DataFrame, gate: str, boundaries: str = "spaces", top: int = 12) -> go.Figure:
+    """Returns, for the units whose keep gate drops most at the boundaries (spaces, turning points, clause words),
+    its mean there and elsewhere (0..1)."""
     best = resets.head(top)
     x = [str(u) for u in best["unit"]]
+    short = boundaries.split(" (")[0]
     fig = go.Figure([
-        go.Bar(x=x, y=best["elsewhere"], name=f"mean {gate} on letters", marker_color="#2ca02c"),
-        go.Bar(x=x, y=best["at_mask"], name=f"mean {gate} on spaces", marker_color="#d62728"),
+        go.Bar(x=x, y=best["elsewhere"], name=f"mean {gate} elsewhere", marker_color="#2ca02c"),
+        go.Bar(x=x, y=best["at_mask"], name=f"mean {gate} at {short}", marker_color="#d62728"),
     ])
-    base_layout(fig, f"Resetters: {gate} falls at a space", "unit (biggest drop first)", f"mean {gate} (0..1)",
+    base_layout(fig, f"Resetters: {gate} falls at {short}", "unit (biggest drop first)", f"mean {gate} (0..1)",
                 height=360)
     fig.update_layout(barmode="group")
     fig.update_xaxes(type="category")

@@ -20,20 +20,33 @@ def show(tokens: Sequence[str]) -> list[str]:
     return [SPACE if t == " " else t for t in tokens]
 
 
+MAX_LABEL_CHARS = 170  # characters of slanted word or value labels that still fit a wide chart
+
+
+def _label_fit(tokens: Sequence[str]) -> str | None:
+    """Returns 'chars' (one upright character per tick), 'words' (slanted labels) or None (too many to label)."""
+    if all(len(t) <= 1 for t in tokens):
+        return "chars" if len(tokens) <= MAX_TICKS else None
+    return "words" if sum(len(t) + 1 for t in tokens) <= MAX_LABEL_CHARS else None
+
+
 def time_axis(fig: go.Figure, tokens: Sequence[str], row: int | None = None, col: int | None = None) -> None:
-    """Labels a timestep axis with the characters when they fit (up to MAX_TICKS), else with timestep numbers."""
-    T = len(tokens)
-    if T <= MAX_TICKS:
-        fig.update_xaxes(tickmode="array", tickvals=list(range(T)), ticktext=show(tokens), tickangle=0,
-                         tickfont=dict(size=10), row=row, col=col)
-    else:  # too many to read: numbers here, the character is in every hover and in the coloured text
+    """Labels a timestep axis with the tokens when they fit (characters upright, words slanted), else numbers."""
+    T, fit = len(tokens), _label_fit(tokens)
+    if fit is not None:
+        fig.update_xaxes(tickmode="array", tickvals=list(range(T)), ticktext=show(tokens),
+                         tickangle=0 if fit == "chars" else -50, tickfont=dict(size=10), row=row, col=col)
+    else:  # too many to read: numbers here, the token is in every hover and in the coloured text
         fig.update_xaxes(tickmode="auto", row=row, col=col)
     fig.update_xaxes(range=[-0.5, T - 0.5], row=row, col=col)
 
 
 def time_title(tokens: Sequence[str]) -> str:
-    """Returns the timestep axis title, pointing to the hover when the characters do not fit on the axis."""
-    return "input character" if len(tokens) <= MAX_TICKS else "timestep (hover to see the character)"
+    """Returns the timestep axis title, pointing to the hover when the tokens do not fit on the axis."""
+    fit = _label_fit(tokens)
+    if fit == "chars":
+        return "input character"
+    return "input at each step" if fit == "words" else "timestep (hover to see what was read)"
 
 
 def hover_tokens(tokens: Sequence[str], H: int) -> np.ndarray:
@@ -60,7 +73,7 @@ def state_heatmap(values: np.ndarray, tokens: Sequence[str], title: str, name: s
 
 def unit_text(values: np.ndarray, tokens: Sequence[str], unit: int, per_line: int = 50,
               label: str = "h") -> go.Figure:
-    """Returns the input text laid out in lines, each character coloured by one unit's activation (T,)."""
+    """Returns the input laid out in lines, each token (character, word or value) coloured by one unit's value (T,)."""
     T = len(tokens)
     rows = int(np.ceil(T / per_line))
     z = np.full((rows, per_line), np.nan)
@@ -72,13 +85,14 @@ def unit_text(values: np.ndarray, tokens: Sequence[str], unit: int, per_line: in
         hover[t // per_line, t % per_line] = f"t={t} '{tok}'"
     zmax = float(max(np.abs(values).max(), 1e-6))
     fig = go.Figure(go.Heatmap(
-        z=z, text=text, customdata=hover, texttemplate="%{text}", textfont=dict(size=15, family="monospace"),
+        z=z, text=text, customdata=hover, texttemplate="%{text}",
+        textfont=dict(size=15 if max(map(len, tokens), default=1) <= 4 else 11, family="monospace"),
         colorscale=DIVERGING, zmid=0, zmin=-zmax, zmax=zmax, xgap=1, ygap=3,
         colorbar=dict(title=f"{label}[{unit}]", thickness=12),
         hovertemplate="%{customdata}<br>" + label + f"[{unit}]" + " = %{z:.3f}<extra></extra>",
     ))
-    base_layout(fig, f"The text coloured by unit {unit}: red = positive, blue = negative, white = 0",
-                "character in line", "line", height=max(230, 120 + 34 * rows))
+    base_layout(fig, f"The input coloured by unit {unit}: red = positive, blue = negative, white = 0",
+                "token in line", "line", height=max(230, 120 + 34 * rows))
     fig.update_yaxes(autorange="reversed", showticklabels=False, title_text="")
     fig.update_xaxes(showticklabels=False, title_text="", range=[-0.5, per_line - 0.5])
     return fig

@@ -9,17 +9,68 @@ import streamlit as st
 from torch import nn
 
 from rnnviz import cells as steps
-from rnnviz import inspect
-from rnnviz.config import CELL_LABELS, CELLS
+from rnnviz import inputs, inspect
+from rnnviz.config import CELL_LABELS, CELLS, RunConfig
 from rnnviz.data import Corpus
 from rnnviz.inspect import PreparedText
+from rnnviz.tasks import scaled_series
 from rnnviz.trace import Trace, trace_model
 from rnnviz.ui import cache, store
+from rnnviz.ui import sentiment as sentiment_ui
 from rnnviz.ui.affordances import control, query_value
 from rnnviz.ui.core import lesson_text
 from rnnviz.ui.scrub import STEP_PARAM, default_model_at, scrub_at
 
 SOURCES = ("A passage of The Time Machine", "Type your own text")
+READS = {"text": "A text (character language model)", "series": "A window of a series (forecaster)",
+         "review": "A review (sentiment classifier)"}
+TASK_OF_KIND = {kind: task for task, kind in inputs.KIND_OF_TASK.items()}
+TASK_CAPTIONS = {"lm": "character LM on The Time Machine", "forecast": "forecaster of the {series} series",
+                 "sentiment": "sentiment classifier of {source} reviews"}
+REVIEW_SOURCES = ("A held-out review", "Type your own review")
+PER_LINE = {"text": 50, "series": 12, "review": 12}  # tokens per line when colouring the input by one unit
+LOOK_FOR = {
+    "text": "**What to look for.** Vertical stripes: many units react to the same character (often the space). "
+            "Horizontal bands: a unit holding one value across many steps. Patches that line up with words: units "
+            "that know where they are in a word. Hover a cell for its character and value.",
+    "series": "**What to look for.** Bands that brighten and fade with the level of the series: units that follow "
+              "the value. Units whose colour flips where the series turns: they track the slope. A forecaster needs "
+              "both to say what comes next. Flickering columns are the noise. Hover a cell for the value read.",
+    "review": "**What to look for.** Columns where many units change at once: words that move the verdict (great, "
+              "boring, not). Bands that hold after such a word: units carrying the opinion to the end of the "
+              "sentence, where it is read out. Hover a cell for the word.",
+}
+FIND_NOTES = {
+    "series": "A forecaster reads one number per step, so the patterns are about the series itself: the value just "
+              "read, how much it moved, whether it is rising. A unit *tracks* a pattern when its activation rises "
+              "and falls with it: the search ranks every unit by its correlation $r$ with the pattern (1 or -1 = a "
+              "perfect detector, 0 = unrelated). To predict the next value of a wave the state needs both the value "
+              "and the slope: look for a unit for each.",
+    "review": "A sentiment classifier reads one word per step and is asked for its verdict only after the last "
+              "word, so its state must carry the opinion to the end. The patterns: how positive a word is in the "
+              "training sentences (log-odds), negations, everything after a *but*, the position in the review. "
+              "The search ranks units by their correlation $r$ with the pattern (1 or -1 = a perfect detector).",
+}
+PATH_NOTES = {
+    "text": "Look for loops that repeat with every word, and for letters that always land in the same region: the "
+            "state encodes *where in a word* the model is, not just the last letter.",
+    "series": "The state follows the series: where the value rises it moves one way, where it falls it comes back, "
+              "and noise only shakes it. The d2l sine repeats every ~628 steps, so a short window draws an arc; "
+              "widen the window, or train a forecaster on the airline series (a 12-month season) in the lab, to "
+              "see the path go round in loops.",
+    "review": "Follow the path after an opinion word: a positive word and a negative one push the state in "
+              "different directions, and the last point is what the classifier reads.",
+}
+RESET_NOTES = {
+    "text": "The cleaned text has no punctuation, so the space is the only boundary: these units' {keep} falls "
+            "there, so they write a fresh value for the next word.",
+    "series": "Where the series turns from rising to falling (or back), these units' {keep} falls: they rewrite "
+              "what they hold when the direction changes.",
+    "review": "The reader drops punctuation, so words like *but* and *and* mark where a new clause begins: these "
+              "units' {keep} falls there, so they can take in the next part of the opinion.",
+}
+INPUT_NOTES = {"lm": "x_t is a one-hot vector of D = {D} characters", "forecast": "x_t is one value of the series: D = {D}",
+               "sentiment": "x_t is the word's learned embedding, a vector of D = {D} numbers"}
 DEFAULT_TEXT = ("the time traveller for so it will be convenient to speak of him "
                 "was expounding a recondite matter to us")
 
@@ -61,9 +112,16 @@ def resolve_model(task: str, choice: str, cells: tuple[str, ...]) -> store.Inspe
         entry = store.models()[choice.removeprefix("mine: ")]
         return store.Inspectable(entry.name, entry.cfg, entry.run.model, True)
     cell = next(c for c in cells if choice == f"default {CELL_LABELS[c]}")
-    base = cache.DEFAULT_RUNS[task]
-    cfg = replace(base, model=replace(base.model, cell=cell))
+    cfg = default_cfg(task, cell)
     return store.Inspectable(choice, cfg, cache.trained_run(cfg).model, False)
+
+
+def default_cfg(task: str, cell: str) -> RunConfig:
+    """Returns the default run of a task with a cell type (the sentiment lesson's small classifiers, shared)."""
+    if task == "sentiment":
+        return sentiment_ui.default_cfg(cell, "imdb")
+    base = cache.DEFAULT_RUNS[task]
+    return replace(base, model=replace(base.model, cell=cell))
 
 
 def choose_model(task: str, key: str, cells: tuple[str, ...] = CELLS) -> store.Inspectable:
@@ -79,18 +137,88 @@ def choose_model(task: str, key: str, cells: tuple[str, ...] = CELLS) -> store.I
 
 
 def model_and_text(key: str, cells: tuple[str, ...] = CELLS) -> Inspected:
-    """Draws the model, training-time and input choosers; returns the model at the chosen step and the text."""
+    """Draws what the model reads (text, series window or review), the model, training-time and input choosers;
+    returns the model at the chosen step and the prepared input."""
+    kind = query_value("reads", "text", list(READS))
+    kind = control("reads", kind, lambda: st.radio(
+        "What the model reads", list(READS), index=list(READS).index(kind), horizontal=True, key=f"{key}_reads",
+        format_func=READS.get, help="Each is a different model: a character LM, a forecaster, a classifier."))
+    task = TASK_OF_KIND[kind]
     left, right = st.columns([1, 2])
     with left:
-        insp = choose_model("lm", f"{key}_model", cells)
+        insp = choose_model(task, f"{key}_model" if kind == "text" else f"{key}_model_{kind}", cells)
         st.caption(f"{CELL_LABELS[insp.cfg.model.cell]}, {insp.cfg.model.hidden_size} units, "
-                   f"{insp.cfg.model.num_layers} layer(s), character LM on The Time Machine"
+                   f"{insp.cfg.model.num_layers} layer(s), " + TASK_CAPTIONS[task].format(
+                       series=insp.cfg.series.name, source=sentiment_ui.SOURCE_LABELS.get(insp.cfg.sentiment.source))
                    + ("" if insp.own else f", trained {insp.cfg.train.steps} steps"))
         model, when, step = scrub_at(insp, f"{key}_scrub")
     with right:
-        text, text_params = choose_text(cache.corpus(insp.cfg.text), key)
-    params = {"model": None if insp.own else insp.label, **text_params, STEP_PARAM: step}
+        if kind == "text":
+            text, text_params = choose_text(cache.corpus(insp.cfg.text), key)
+        elif kind == "series":
+            text, text_params = choose_window(insp.cfg, key)
+        else:
+            text, text_params = choose_review(insp.cfg, key)
+    params = {"reads": None if kind == "text" else kind, "model": None if insp.own else insp.label, **text_params,
+              STEP_PARAM: step}
     return Inspected(replace(insp, model=model), text, when, step, params)
+
+
+def choose_window(cfg: RunConfig, key: str) -> tuple[PreparedText, dict[str, object]]:
+    """Draws the window chooser over the model's series; returns the window and its link presets."""
+    series = cache.series(cfg.series)
+    scaled, n_train, _ = scaled_series(series, cfg.series)
+    top = len(series) - 2
+    start = min(max(query_value("wstart", n_train), 0), top)
+    length = min(max(query_value("wlen", 60), 2), inputs.MAX_WINDOW)
+
+    def widgets() -> tuple[int, int]:
+        a, b = st.columns(2)
+        at = a.number_input(f"Start at value (training part: 0 to {n_train - 1})", 0, top, start, step=10,
+                            key=f"{key}_wstart")
+        n = b.slider("Window length (values)", 10, inputs.MAX_WINDOW, max(length, 10), step=5, key=f"{key}_wlen")
+        return int(at), int(n)
+
+    start, length = control("input", (start, length), widgets)
+    text = inputs.prepare_window(series, scaled, start, length)
+    st.caption(f"{series.name}: values {start} to {start + len(text.tokens) - 1} "
+               f"({'held-out part' if start >= n_train else 'training part'}); the model reads them scaled by the "
+               "training part's mean and spread, the charts show the original values.")
+    return text, {"wstart": start, "wlen": length}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def review_lean(cfg: RunConfig) -> dict[str, float]:
+    """Returns the words' positive/negative log-odds in the model's training sentences (cached per data)."""
+    return inputs.word_lean(cache.sentiment(cfg.sentiment))
+
+
+def choose_review(cfg: RunConfig, key: str) -> tuple[PreparedText, dict[str, object]]:
+    """Draws the review chooser (a held-out sentence or typed text); returns the prepared review and presets."""
+    data = cache.sentiment(cfg.sentiment)
+    typed = query_value("review", None)
+    linked = st.query_params.get("heldout") is not None and not typed  # a link to a held-out sentence
+    index = min(max(query_value("heldout", 0), 0), len(data.test_sentences) - 1)
+    default = sentiment_ui.EXAMPLE_REVIEWS.get(cfg.sentiment.source, sentiment_ui.EXAMPLE_REVIEWS["imdb"])
+
+    def widgets() -> tuple[bool, int, str]:
+        chosen = st.radio("Review", REVIEW_SOURCES, index=0 if linked else 1, horizontal=True,
+                          key=f"{key}_review_source")
+        if chosen == REVIEW_SOURCES[0]:
+            i = st.number_input(f"Held-out sentence (0 to {len(data.test_sentences) - 1})", 0,
+                                len(data.test_sentences) - 1, index, key=f"{key}_heldout")
+            label = "positive" if int(data.y_test[int(i)]) == 1 else "negative"
+            st.caption(f"Labelled **{label}** by its author: “{data.test_sentences[int(i)]}”")
+            return True, int(i), typed or default
+        return False, index, st.text_area(f"Your review (up to {inputs.MAX_WORDS} words are read)", typed or default,
+                                          key=f"{key}_review", height=80)
+
+    held, index, typed_now = control("input", (linked, index, typed or default), widgets)
+    raw = data.test_sentences[index] if held else typed_now
+    text = inputs.prepare_review(raw, data.vocab)
+    if text.note:
+        st.caption(text.note)
+    return text, ({"heldout": index} if held else {"review": typed_now if typed_now != default else None})
 
 
 def _text_presets(corpus: Corpus) -> tuple[str, int, int, str]:
@@ -160,27 +288,26 @@ def formula_panel(insp: store.Inspectable, textbook: bool = False) -> None:
         mark = "matches" if check.matches else "does NOT match"
         st.markdown(f"gates × H × (H + D) + biases = {check.expression} = **{check.formula:,}**, which {mark} "
                     f"torch's own count of the recurrent core's tensors: **{check.torch_count:,}** "
-                    f"(x_t is a one-hot vector of D = {rnn.input_size} characters).")
+                    f"({INPUT_NOTES[insp.cfg.task].format(D=rnn.input_size)}).")
 
 
 def compare_traces(text: PreparedText, cells: tuple[str, ...] = ("rnn_tanh", "gru", "lstm"),
-                   step: int | None = None) -> dict[str, Trace]:
-    """Returns the default model of every cell (same task, size and training) replayed on the same text.
+                   step: int | None = None, task: str = "lm") -> dict[str, Trace]:
+    """Returns the default model of every cell (same task, size and training) replayed on the same input.
 
     With a step, every default is taken at that training step (they share one schedule of snapshots).
     """
-    base = cache.DEFAULT_RUNS["lm"]
     out = {}
     for cell in cells:
-        cfg = replace(base, model=replace(base.model, cell=cell))
+        cfg = default_cfg(task, cell)
         model = cache.trained_run(cfg).model if step is None else default_model_at(cfg, step)
         out[cell] = trace_model(model, text.ids)
     return out
 
 
 def space_mask(text: PreparedText) -> np.ndarray:
-    """Returns True at the spaces of the text (the word boundaries the cleaned corpus keeps)."""
-    return np.array([t == " " for t in text.tokens])
+    """Returns True where the input's natural unit ends: spaces, a series' turning points, a review's clause words."""
+    return inputs.boundary_mask(text)
 
 
 def lesson_part(name: str, index: int) -> str:

@@ -1,0 +1,93 @@
+"""The hidden-state and gate lessons also open a forecaster on a window of a series and a classifier on a review."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from conftest import app_test
+from test_page_hidden_states import decode, figures
+
+from rnnviz.ui import cache
+from rnnviz.ui import sentiment as sentiment_ui
+
+HS, GT = "pages/4_Hidden_states.py", "pages/5_Gates.py"
+
+
+@pytest.fixture(autouse=True)
+def tiny_defaults(monkeypatch):
+    """Shrinks the default forecaster and classifiers so each page trains them in well under a second."""
+    for task in ("lm", "forecast"):
+        base = cache.DEFAULT_RUNS[task]
+        monkeypatch.setitem(cache.DEFAULT_RUNS, task, replace(base, model=replace(base.model, hidden_size=8),
+                                                              train=replace(base.train, steps=4)))
+    monkeypatch.setattr(sentiment_ui, "DEFAULT_HIDDEN", 8)
+    monkeypatch.setattr(sentiment_ui, "DEFAULT_STEPS", 4)
+
+
+def open_reads(page: str, key: str, kind: str, **params):
+    at = app_test(page)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    at.radio(key=f"{key}_reads").set_value(kind).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def heat_columns(fig: dict) -> int:
+    return decode(fig["data"][0]["z"]).reshape(-1, len(decode(fig["data"][0]["x"]))).shape[1]
+
+
+def test_hidden_states_of_a_forecaster_on_a_series_window():
+    at = open_reads(HS, "hs", "series")
+    at.number_input(key="hs_wstart").set_value(650).run()
+    at.slider(key="hs_wlen").set_value(40).run()
+    assert not at.exception
+    figs = figures(at)
+    assert heat_columns(figs["hs_heatmap"]) == 40  # one column per value read
+    assert "columns are values" in figs["hs_heatmap"]["layout"]["title"]["text"]
+    assert at.selectbox(key="hs_pattern_series").options == ["value", "change", "rising", "above the window's mean"]
+    assert any("held-out part" in c.value for c in at.caption)  # 650 is past the sine's 600 training values
+    assert any("D = 1" in m.value for m in at.markdown)  # the shape note speaks of one value per step
+
+
+def test_hidden_states_of_a_classifier_on_a_review():
+    at = open_reads(HS, "hs", "review")
+    at.text_area(key="hs_review").set_value("the food was great but the service was slow").run()
+    assert not at.exception
+    figs = figures(at)
+    ticks = figs["hs_heatmap"]["layout"]["xaxis"]["ticktext"]
+    assert ticks == ["the", "food", "was", "great", "but", "the", "service", "was", "slow"]
+    at.selectbox(key="hs_pattern_review").set_value("after 'but'").run()
+    assert not at.exception and "after 'but'" in figures(at)["hs_ranking"]["layout"]["title"]["text"]
+    at.text_area(key="hs_review").set_value("  ").run()  # bad input: a message, not a traceback
+    assert not at.exception and any("at least one word" in e.value for e in at.error)
+
+
+def test_a_class_link_opens_a_held_out_review():
+    at = app_test(HS)
+    at.query_params.update({"reads": "review", "heldout": "3"})
+    at.run()
+    assert not at.exception, at.exception
+    assert at.radio(key="hs_reads").value == "review" and at.number_input(key="hs_heldout").value == 3
+    data = cache.sentiment(sentiment_ui.default_cfg("gru", "imdb").sentiment)
+    assert data.test_sentences[3] == "You won't forget this movie!"
+    assert figures(at)["hs_heatmap"]["layout"]["xaxis"]["ticktext"] == ["you", "won't", "forget", "this", "movie"]
+    assert any("Labelled **positive**" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("kind", ["series", "review"])
+def test_gates_of_other_tasks_stay_in_0_1_and_compare_three_cells(kind):
+    at = open_reads(GT, "gt", kind)
+    figs = figures(at)
+    for trace in figs["gt_heatmaps"]["data"]:
+        if trace["name"] in {"r", "z"}:
+            values = decode(trace["z"])
+            assert np.nanmin(values) >= 0 and np.nanmax(values) <= 1
+    assert len(at.dataframe) >= 1 and "gt_compare" in figs
+    compared = [a["text"] for a in figs["gt_compare"]["layout"].get("annotations", [])]
+    assert len(compared) == 3  # RNN, GRU and LSTM on the same input
