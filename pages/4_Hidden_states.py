@@ -60,19 +60,20 @@ with a:
 try:
     lean = ui.review_lean(insp.cfg) if kind == "review" else None
     ranking = inspect.rank_units(values, inputs.input_signal(text, pattern, lean))
-except RnnvizError as err:
-    error_box(err)
-    st.stop()
-with a:
-    unit = st.selectbox("Unit to colour the input with", ranking["unit"].tolist(), key=f"hs_unit_{pattern}",
-                        format_func=lambda u: f"unit {u} (r = {ranking.set_index('unit').at[u, 'r']:+.2f})")
-with b:
-    chart(plots.unit_ranking(ranking, pattern), key="hs_ranking")
-chart(plots.unit_text(values[:, unit], text.tokens, unit, per_line=ui.PER_LINE[kind], label=name),
-      key="hs_unit_text")
-st.caption(f"As in Karpathy's char-rnn pictures: each of the {steps_are} is coloured by the chosen unit's value "
-           "right after the model read it. A good detector lights up in a pattern you can name without looking at "
-           "the numbers.")
+except RnnvizError as err:  # e.g. no negation in this review: say so, and keep the rest of the lesson
+    ranking = None
+    b.info(str(err))
+if ranking is not None:
+    with a:
+        unit = st.selectbox("Unit to colour the input with", ranking["unit"].tolist(), key=f"hs_unit_{pattern}",
+                            format_func=lambda u: f"unit {u} (r = {ranking.set_index('unit').at[u, 'r']:+.2f})")
+    with b:
+        chart(plots.unit_ranking(ranking, pattern), key="hs_ranking")
+    chart(plots.unit_text(values[:, unit], text.tokens, unit, per_line=ui.PER_LINE[kind], label=name),
+          key="hs_unit_text")
+    st.caption(f"As in Karpathy's char-rnn pictures: each of the {steps_are} is coloured by the chosen unit's "
+               "value right after the model read it. A good detector lights up in a pattern you can name without "
+               "looking at the numbers.")
 show_code(inputs.input_signal, inspect.pattern_signal, inspect.rank_units, plots.unit_text, key="hs_units")
 
 st.subheader("The state's path through time")

@@ -123,8 +123,8 @@ def rank_units(states: np.ndarray, signal: np.ndarray) -> pd.DataFrame:
         raise ValueError(f"states have {states.shape[0]} steps but the signal has {signal.shape[0]}")
     s = signal - signal.mean()
     if not np.any(s):
-        raise DataError("This pattern never changes in the text (it is always or never there); "
-                        "use a longer text or another pattern.")
+        raise DataError("This pattern never changes in this input (it is always or never there), so no unit "
+                        "can be said to track it: use a longer input or another pattern.")
     x = states - states.mean(axis=0)  # (T, H)
     denom = np.sqrt((x ** 2).sum(axis=0) * (s ** 2).sum())
     r = np.divide(x.T @ s, denom, out=np.zeros(states.shape[1]), where=denom > 1e-12)  # constant units score 0

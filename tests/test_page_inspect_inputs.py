@@ -91,3 +91,13 @@ def test_gates_of_other_tasks_stay_in_0_1_and_compare_three_cells(kind):
     assert len(at.dataframe) >= 1 and "gt_compare" in figs
     compared = [a["text"] for a in figs["gt_compare"]["layout"].get("annotations", [])]
     assert len(compared) == 3  # RNN, GRU and LSTM on the same input
+
+
+def test_a_pattern_absent_from_the_input_is_a_note_and_the_lesson_goes_on():
+    at = open_reads(HS, "hs", "review")
+    at.text_area(key="hs_review").set_value("a great film and a fine cast").run()
+    at.selectbox(key="hs_pattern_review").set_value("negation").run()
+    assert not at.exception and not at.error
+    assert any("never changes in this input" in i.value for i in at.info)
+    figs = figures(at)
+    assert "hs_ranking" not in figs and {"hs_trajectory", "hs_saturation"} <= set(figs)
