@@ -9,7 +9,7 @@ from rnnviz.errors import RnnvizError
 from rnnviz.plots import text as plots
 from rnnviz.ui import error_box, setup_page, store, try_this
 from rnnviz.ui import text as ui
-from rnnviz.ui.affordances import chart
+from rnnviz.ui.affordances import chart, guide, show_code
 
 setup_page("Text and language models")
 st.title("Text and language models")
@@ -20,6 +20,7 @@ st.markdown(
     "list of indices is cut into **minibatches** of subsequences whose labels are the same subsequences shifted "
     "by one. The model is then scored by its **perplexity**."
 )
+guide("text")
 
 st.header("1. From text to tokens and indices")
 a, b = st.columns([3, 1])
@@ -62,6 +63,7 @@ st.dataframe(sparse, hide_index=True, column_config={
 st.caption("Most possible n-grams never occur and many that do occur only once, so a table of counts cannot "
            "estimate P(next | previous n-1) for long contexts. A recurrent network shares one set of weights "
            "across every context instead.")
+show_code(textstats.zipf_table, textstats.zipf_exponent, textstats.sparsity, key="tl_zipf")
 
 st.header("3. Minibatches: cutting the corpus into subsequences")
 c1, c2, c3, c4 = st.columns(4)
@@ -87,6 +89,7 @@ st.markdown("**Sequential:** row r of consecutive minibatches continues where it
             "carried from one minibatch to the next. **Random:** subsequences are shuffled, so the state starts "
             "fresh each time. Either way, the label of position t is the token at t+1:")
 st.latex(r"X = (x_t, \dots, x_{t+T-1}), \qquad Y = (x_{t+1}, \dots, x_{t+T})")
+show_code(partition_layout, textstats.partition_strip, textstats.batch_windows, key="tl_partition")
 
 st.header("4. Perplexity: how surprised is the model?")
 st.latex(r"\mathrm{PPL} = \exp\Big(-\frac{1}{n}\sum_{t=1}^{n} \ln P(x_t \mid x_{t-1}, \dots, x_1)\Big)")
@@ -113,6 +116,7 @@ terms = " + ".join(f"{s:.2f}" for s in ppl.surprise[:6])
 st.latex(rf"\mathrm{{PPL}} = \exp\Big(\tfrac{{1}}{{{len(ppl.surprise)}}}\big({terms} + \dots\big)\Big) = "
          rf"\exp\big(\tfrac{{{ppl.surprise.sum():.1f}}}{{{len(ppl.surprise)}}}\big) = \exp({ppl.mean_surprise:.3f})"
          rf" = {ppl.perplexity:.2f}")
+show_code(ui.lm_perplexity, textstats.perplexity_breakdown, key="tl_perplexity")
 
 try_this(
     "Switch **Tokens** to words: the vocabulary grows from 28 to thousands and the Zipf line for words is much "
