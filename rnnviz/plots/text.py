@@ -39,12 +39,18 @@ def zipf_plot(table: pd.DataFrame, exponents: dict[int, float]) -> go.Figure:
             x=part["rank"], y=part["count"], mode="lines", name=f"{NGRAM_NAMES[int(n)]} (slope ≈ -{alpha:.2f})",
             line=dict(color=NGRAM_COLORS[int(n)], width=2), customdata=part["gram"],
             hovertemplate="rank %{x:,}<br>count %{y:,}<br>'%{customdata}'<extra></extra>"))
-    base_layout(fig, "Frequency against rank on log-log axes: straight lines are Zipf's law; longer n-grams are "
-                "flatter and run out into a long tail of counts of 1", "rank (log scale)", "count (log scale)",
-                height=420)
+    base_layout(fig, "Frequency against rank, log-log: a straight line is Zipf's law<br><sup>longer n-grams are "
+                "flatter and run out into a long tail of counts of 1</sup>", "rank (log scale)", "count (log scale)",
+                height=440)
     fig.update_xaxes(type="log")
     fig.update_yaxes(type="log")
     return fig
+
+
+def _few_ticks(top: int, most: int = 5) -> list[int]:
+    """Returns at most `most` evenly spaced integer ticks from 0 to top (a short colour bar cannot hold more)."""
+    step = max(1, int(np.ceil(top / (most - 1))))
+    return list(range(0, top + 1, step))
 
 
 def partition_strip(strip: Strip, tokens: Sequence[str], colour_by: str, title: str, per_line: int = 50) -> go.Figure:
@@ -68,7 +74,8 @@ def partition_strip(strip: Strip, tokens: Sequence[str], colour_by: str, title: 
     fig = go.Figure(go.Heatmap(
         z=z, text=text, customdata=hover, texttemplate="%{text}", textfont=dict(size=12, family="monospace"),
         colorscale=BATCH_SCALE, zmin=-0.5, zmax=top + 0.5, xgap=1, ygap=4,
-        colorbar=dict(title=colour_by, thickness=12, tickvals=list(range(top + 1)) if top < 20 else None),
+        colorbar=dict(title=colour_by, thickness=12, len=1.0, y=0.5, yanchor="middle",
+                      tickvals=_few_ticks(top), ticks="outside"),
         hovertemplate="%{customdata}<extra></extra>"))
     base_layout(fig, title, f"position within the line ({per_line} per line)", "line of the corpus",
                 height=min(120 + 34 * lines, 700))
