@@ -327,3 +327,33 @@ def test_a_class_link_reproduces_the_run_hides_the_ticked_controls_and_keeps_the
     student.radio(key="lab_task").set_value("lm").run()  # a visible control resets the others ...
     assert student.session_state["lab_cell"] == "lstm" and student.session_state["lab_lr"] == 0.003  # ... not these
     assert student.query_params.get("hide") in ("cell,lr", ["cell,lr"])  # the URL still hides them
+
+
+def test_an_upload_answered_in_the_run_that_finishes_training_keeps_its_message():
+    """A run that finishes training reruns the page; the upload's message must survive that rerun.
+
+    Every refresh carries a fresh empty upload until training ends, so the run that finishes is one that also
+    answers an upload: what happened by chance, depending on the machine's speed, when a bad file arrived just
+    as a run ended (and the page showed nothing).
+    """
+    at = started(steps=60)
+    run = at.session_state[lab.LAB_KEY]
+    for _ in range(200):
+        if run.status != "running":
+            break
+        at.file_uploader(key="lab_upload").set_value(("empty.json", b"", "application/octet-stream"))
+        at.run()
+        assert not at.exception
+        assert any("JSON" in str(e.value) for e in at.error), \
+            f"step {run.steps_done} ({run.status}): no message: {[e.value for e in at.error]}"
+    assert run.status == "done", "the run never finished: the test proves nothing"
+    at.run()  # the next refresh does not repeat the message
+    assert not [e for e in at.error if "JSON" in str(e.value)]
+
+
+def test_every_empty_upload_gets_a_message():
+    at = started(steps=5000)
+    for name in ("empty.json", "empty.pt", "EMPTY.JSON"):
+        at.file_uploader(key="lab_upload").set_value((name, b"", "application/octet-stream")).run()
+        assert not at.exception
+        assert [e for e in at.error if len(str(e.value)) > 20], f"{name}: no message"

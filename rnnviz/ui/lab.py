@@ -23,7 +23,9 @@ from rnnviz.ui.lab_runs import (  # noqa: F401  (re-exported: the lab's pages an
     LabRun,
     SharedRun,
     detach,
+    keep_message_for_rerun,
     keep_snapshot,
+    message_delivered,
     new_lab_run,
     private_run,
     shared_run,
@@ -124,6 +126,7 @@ def live_panel() -> None:
     lab = current()
     running = lab is not None and lab.status == "running"
     st.fragment(_live, run_every=REFRESH_SECONDS if running else None)()
+    message_delivered()
 
 
 def _live() -> None:
@@ -139,6 +142,7 @@ def _live() -> None:
     _progress(lab)
     _charts(lab)
     if was_running and lab.status != "running":
+        keep_message_for_rerun()
         st.rerun(scope="app")  # a full rerun stops the timer and updates the buttons
 
 

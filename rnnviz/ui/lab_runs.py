@@ -160,3 +160,30 @@ def detach(lab: LabRun) -> None:
     lab.run.snapshot_every = old.snapshot_every
     keep_snapshot(lab.run, now.step, now.state)
     lab.run.diverged, lab.shared = old.diverged, None
+
+
+MESSAGE_KEY = "lab_message"  # (kind, text) left by a callback for the next run to show
+SHOWN_KEY = "lab_message_shown"  # the message this run showed, kept in case the run is cut short
+
+
+def take_message() -> tuple[str, str] | None:
+    """Returns the message a callback left for this run (and forgets it), remembering it was shown."""
+    message = st.session_state.pop(MESSAGE_KEY, None)
+    st.session_state[SHOWN_KEY] = message
+    return message
+
+
+def keep_message_for_rerun() -> None:
+    """Puts the message this run showed back for the next run: a run cut short by st.rerun never reaches the page.
+
+    Without this, a message left by a callback (say, for an empty uploaded file) vanished whenever the same run
+    also finished a training run, whose rerun replaced the page before it was sent.
+    """
+    shown = st.session_state.get(SHOWN_KEY)
+    if shown is not None and MESSAGE_KEY not in st.session_state:
+        st.session_state[MESSAGE_KEY] = shown
+
+
+def message_delivered() -> None:
+    """Marks the end of a full run: its message reached the page, and a later tick's rerun must not repeat it."""
+    st.session_state.pop(SHOWN_KEY, None)

@@ -32,9 +32,9 @@ from rnnviz.ui import cache, lab_step, store
 from rnnviz.ui.affordances import control, hidden_controls
 from rnnviz.ui.core import error_box
 from rnnviz.ui.lab import LAB_KEY, LabRun, current, new_lab_run, private_run
+from rnnviz.ui.lab_runs import MESSAGE_KEY, take_message
 
 CUSTOM = "custom"
-MESSAGE_KEY = "lab_message"  # (kind, text) left by a callback for the next run to show
 MAX_MODELS = 6  # per session: each keeps a model and its optimizer state in server memory
 SETTING_KEYS = ("lab_task", "lab_cell", "lab_hidden", "lab_layers", "lab_opt", "lab_lr", "lab_clip_on", "lab_clip",
                 "lab_steps", "lab_seed", "lab_seq", "lab_batch", "lab_sampling", "lab_series", "lab_source", "lab_preset")
@@ -163,7 +163,7 @@ def widgets_cfg() -> RunConfig:
 
 def controls(cfg: RunConfig | None) -> None:
     """Draws the run name and the Start / Pause / Resume / Reset buttons (by key, for tests and the browser)."""
-    message = st.session_state.pop(MESSAGE_KEY, None)
+    message = take_message()
     if message is not None:
         (st.error if message[0] == "error" else st.info)(message[1])
     lab = current()
