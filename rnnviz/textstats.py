@@ -35,8 +35,9 @@ def check_pasted(raw: str, max_chars: int = MAX_PASTE_CHARS, min_letters: int = 
         raw, note = raw[:max_chars], f"Only the first {max_chars:,} characters are used (the text had {len(raw):,})."
     letters = len(clean_text(raw).replace(" ", ""))
     if letters < min_letters:
-        raise DataError(f"The text has only {letters} letters once punctuation and digits are removed; "
-                        f"paste at least {min_letters} so frequencies and minibatches mean something.")
+        raise DataError(f"The text has only {letters} letters or Chinese characters once digits, symbols and other "
+                        f"scripts are removed (kept: a-z, CJK characters and ，。！？；：、); paste at least "
+                        f"{min_letters} so frequencies and minibatches mean something.")
     return PastedText(raw, note)
 
 

@@ -1,4 +1,4 @@
-"""Text: The Time Machine, tokens, vocabulary, n-gram counts and d2l's minibatch partitioning."""
+"""Text: The Time Machine and the Tang poems, tokens, vocabulary, n-gram counts and d2l's minibatch partitioning."""
 
 from __future__ import annotations
 
@@ -10,12 +10,22 @@ from dataclasses import dataclass, field
 import torch
 
 from rnnviz.config import TextConfig
+from rnnviz.data.chinese import CJK_PUNCTUATION, CJK_RANGES, tang_text
 from rnnviz.data.paths import DATA
 from rnnviz.errors import DataError
 
 UNK = "<unk>"
 GUTENBERG_END = "*** END OF THE PROJECT GUTENBERG"
 CORPUS_FILES = {"timemachine": "timemachine_d2l.txt", "timemachine_gutenberg": "timemachine.txt"}
+TANG_CORPORA = {"tang": "traditional", "tang_simplified": "simplified"}  # Three Hundred Tang Poems
+CORPORA = (*CORPUS_FILES, *TANG_CORPORA)
+_DROPPED = re.compile(f"[^A-Za-z{CJK_RANGES}{CJK_PUNCTUATION}]+")
+# A space between two Chinese characters or marks, or before a full-width mark, is not part of the text.
+_CJK_SPACE = re.compile(f"(?<=[{CJK_RANGES}{CJK_PUNCTUATION}]) (?=[{CJK_RANGES}{CJK_PUNCTUATION}])| (?=[{CJK_PUNCTUATION}])")
+# ASCII punctuation typed after a Chinese character stands for its full-width form ("明月, 低頭" -> "明月，低頭").
+_HALF_AFTER_CJK = re.compile(f"(?<=[{CJK_RANGES}])\\s*([,.!?;:])")
+_FULL_WIDTH = dict(zip(",.!?;:", "，。！？；：", strict=True))
+_CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
 
 
 def strip_gutenberg(text: str) -> str:
@@ -25,15 +35,29 @@ def strip_gutenberg(text: str) -> str:
 
 
 def load_corpus_text(name: str = "timemachine") -> str:
-    """Returns the raw novel (the d2l copy, or the Gutenberg copy with its trailer cut)."""
+    """Returns the raw text of a bundled corpus (a novel with any Gutenberg trailer cut, or the Tang poems)."""
+    if name in TANG_CORPORA:
+        return tang_text(TANG_CORPORA[name])
     if name not in CORPUS_FILES:
-        raise DataError(f"Unknown corpus '{name}'; choose one of: {', '.join(CORPUS_FILES)}.")
+        raise DataError(f"Unknown corpus '{name}'; choose one of: {', '.join(CORPORA)}.")
     return strip_gutenberg((DATA / CORPUS_FILES[name]).read_text(encoding="utf-8"))
 
 
 def clean_text(text: str) -> str:
-    """Returns d2l's preprocessing: every run of non-letters becomes one space, lower case."""
-    return re.sub("[^A-Za-z]+", " ", text).lower().strip()
+    """Returns d2l's preprocessing, extended to Chinese: letters (lower case), CJK characters and ，。！？；：、 are kept.
+
+    On English text this is exactly d2l's rule (every run of non-letters becomes one space). Chinese is written
+    without spaces, so a run of anything else next to a CJK character or mark is dropped rather than spaced,
+    and the full-width comma and full stop stay: they carry a poem's rhythm, which a character model can learn.
+    """
+    text = _HALF_AFTER_CJK.sub(lambda m: _FULL_WIDTH[m[1]], text)
+    kept = _DROPPED.sub(" ", text).strip()
+    return _CJK_SPACE.sub("", kept).lower()
+
+
+def count_cjk(text: str) -> int:
+    """Returns how many CJK characters (not punctuation) the text holds."""
+    return len(_CJK_CHAR.findall(text))
 
 
 def tokenize(text: str, token: str = "char") -> list[str]:
@@ -92,7 +116,8 @@ def build_corpus(text: str, token: str = "char", max_tokens: int | None = None, 
     if max_tokens is not None:
         tokens = tokens[:max_tokens]
     if len(tokens) < 3:
-        raise DataError("The text has fewer than 3 letters once punctuation and digits are removed. Paste more text.")
+        raise DataError("The text has fewer than 3 letters or Chinese characters once digits, symbols and other "
+                        "scripts are removed (kept: a-z, CJK characters and ，。！？；：、). Paste more text.")
     vocab = Vocab.build(tokens, min_freq)
     return Corpus(tuple(tokens), vocab, torch.tensor(vocab.encode(tokens), dtype=torch.long), token)
 
