@@ -131,7 +131,7 @@ class _Registry:
                 self.items.popitem(last=False)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=1)
 def _registry() -> _Registry:
     return _Registry()
 
