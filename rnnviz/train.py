@@ -13,10 +13,12 @@ from torch import nn
 from rnnviz.config import TrainConfig
 from rnnviz.errors import ConfigError
 
-# Divergence, relative to the run's recent best loss (minibatch losses are noisy, so both bounds below must be
-# passed): a step whose loss is JUMP_FACTOR times the best of the last RECENT steps, and above it by more than
-# the first loss (an untrained model's loss), has blown up. A slow climb is caught at DIVERGE_FACTOR x the first.
+# Divergence, relative to the run's recent best loss. Minibatch losses are noisy and a clipped ReLU RNN can spike
+# 8x for a step or two and recover (measured on the default character LM), so a run has blown up when PATIENCE
+# steps in a row score JUMP_FACTOR times the best loss of the RECENT steps before them, and above it by more than
+# the first loss (an untrained model's). A loss DIVERGE_FACTOR times the first, or non-finite, stops it at once.
 RECENT = 20
+PATIENCE = 3
 JUMP_FACTOR = 4.0
 DIVERGE_FACTOR = 100.0
 
@@ -55,8 +57,14 @@ def blew_up(loss: float, history: list[StepMetrics]) -> bool:
     if not history:
         return False
     first = max(history[0].loss, 1e-3)
-    best = min(m.loss for m in history[-RECENT:])
-    return loss > DIVERGE_FACTOR * first or (loss > JUMP_FACTOR * best and loss - best > first)
+    if loss > DIVERGE_FACTOR * first:
+        return True
+    before = history[: len(history) - (PATIENCE - 1)][-RECENT:]
+    if not before:
+        return False
+    best = min(m.loss for m in before)
+    streak = [m.loss for m in history[len(history) - (PATIENCE - 1):]] + [loss]
+    return all(x > max(JUMP_FACTOR * best, best + first) for x in streak)
 
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
