@@ -99,7 +99,7 @@ class TrainConfig:
     lr: float = bounded(0.01, 1e-5, 100.0)
     clip: float | None = bounded(1.0, 0.01, 1000.0, optional=True)  # global-norm threshold; None = no clipping
     steps: int = bounded(500, 1, 5000)
-    bptt: int | None = bounded(None, 1, 200, optional=True)  # truncate backprop every bptt steps (LM); None = whole subsequence
+    bptt: int | None = bounded(None, 1, 200, optional=True)  # truncate backprop every bptt steps (LM); None = all
     seed: int = bounded(0, *SEED_RANGE)
 
 

@@ -12,13 +12,11 @@ import base64
 import json
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
+from conftest import ROOT, app_test
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import ROOT, app_test
 
 PAGES = ["app.py", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))]
 SOURCES = [*(ROOT / "rnnviz" / "ui").glob("*.py"), *(ROOT / "pages").glob("*.py")]
