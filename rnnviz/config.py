@@ -88,7 +88,7 @@ class ModelConfig:
     hidden_size: int = bounded(64, 1, 256)
     num_layers: int = bounded(1, 1, 3)
     bias: bool = field(default=True, metadata={"options": (True, False)})
-    embed_dim: int = bounded(32, 1, 256)  # sentiment word embedding size (LM uses one-hot, as d2l)
+    embed_dim: int = bounded(32, 1, 128)  # sentiment word embedding size (LM uses one-hot, as d2l)
 
 
 @dataclass(frozen=True)

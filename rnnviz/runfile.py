@@ -26,6 +26,7 @@ from rnnviz.config import (
     SeriesConfig,
     TextConfig,
     TrainConfig,
+    bounds,
     check_field,
     shown,
 )
@@ -40,14 +41,15 @@ _SECTIONS = {"model": ModelConfig, "train": TrainConfig, "text": TextConfig, "se
              "sentiment": SentimentConfig}
 _FIELDS = {name: {f.name for f in fields(cls)} for name, cls in _SECTIONS.items()}
 _METRIC_FIELDS = tuple(f.name for f in fields(StepMetrics))
-MAX_RECORDS = 20_000  # metric rows a run file may hold (the lab's longest run is 5000 steps, resumed a few times)
-# What a weights file from the lab holds, sized for the largest model the gate allows (measured in
-# tests/test_hostile_runfiles.py: an LSTM, 256 units, 3 layers, on the largest review vocabulary, 9.1 MB, its
-# largest tensor 2.8 MB). torch.save stores every member uncompressed, so a member that is compressed, or that
-# declares more than this, is not from the lab and is refused before torch.load inflates anything.
+MAX_RECORDS = bounds(TrainConfig, "steps")[1]  # one metric row per step: a run never holds more
+# What a weights file from the lab holds, sized for the largest run the gate allows (measured in
+# tests/test_hostile_runfiles.py: an LSTM, 256 units, 3 layers, 128-wide embeddings of the largest review
+# vocabulary: 7.4 MB of weights, the largest tensor 1.6 MB; 5000 metric rows: about 1 MB of JSON).
+# torch.save stores every member uncompressed, so a member that is compressed, or that declares more than
+# this, is not from the lab and is refused before torch.load inflates anything.
 MAX_MEMBERS = 64
-MAX_TENSOR_BYTES = 4 * 1024 * 1024
-MAX_PICKLE_BYTES = 6 * 1024 * 1024  # data.pkl: the config and up to MAX_RECORDS metric rows as JSON text
+MAX_TENSOR_BYTES = 2 * 1024 * 1024
+MAX_PICKLE_BYTES = 2 * 1024 * 1024  # data.pkl: the config and up to MAX_RECORDS metric rows as JSON text
 
 
 @dataclass(frozen=True)
