@@ -49,7 +49,7 @@ def series(cfg: SeriesConfig) -> Series:
     return _series(cfg.name, cfg.T, cfg.noise, cfg.data_seed)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _series(name: str, T: int, noise: float, data_seed: int) -> Series:
     cfg = SeriesConfig(name=name, T=T, noise=noise, data_seed=data_seed) if name == "sine" else SeriesConfig(name=name)
     return load_series(cfg)
@@ -84,7 +84,8 @@ def trained_run(cfg: RunConfig) -> TrainRun:
     return run
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+# Keyed by the default configs and by learners' own (gated) configs: 16 x the largest allowed model (7.4 MB).
+@st.cache_resource(show_spinner=False, max_entries=16)
 def untrained_model(cfg: RunConfig) -> torch.nn.Module:
     """Returns the model of cfg at initialisation (shared read-only), for before/after comparisons."""
     task = make_task(cfg, data_for(cfg))
