@@ -59,12 +59,17 @@ def blew_up(loss: float, history: list[StepMetrics]) -> bool:
     first = max(history[0].loss, 1e-3)
     if loss > DIVERGE_FACTOR * first:
         return True
-    before = history[: len(history) - (PATIENCE - 1)][-RECENT:]
-    if not before:
-        return False
-    best = min(m.loss for m in before)
+    bar = far_above(history[: len(history) - (PATIENCE - 1)])
     streak = [m.loss for m in history[len(history) - (PATIENCE - 1):]] + [loss]
-    return all(x > max(JUMP_FACTOR * best, best + first) for x in streak)
+    return all(x > bar for x in streak)
+
+
+def far_above(history: list[StepMetrics]) -> float:
+    """Returns the loss above which a step is far above the best of the last RECENT steps of history."""
+    if not history:
+        return math.inf
+    best = min(m.loss for m in history[-RECENT:])
+    return max(JUMP_FACTOR * best, best + max(history[0].loss, 1e-3))
 
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -143,8 +148,12 @@ class TrainRun:
             self.snapshot_every *= 2
 
     def _keep_if_best(self, loss: float) -> None:
-        """Copies the weights that just scored `loss` if it is the best of the last RECENT steps."""
-        if loss <= self._best_loss or self.steps_done - self._best_step >= RECENT:
+        """Copies the weights that just scored `loss` if it is the best of the last RECENT steps.
+
+        When the kept weights are older than that, the current ones replace them unless they are in a spike.
+        """
+        stale = self.steps_done - self._best_step >= RECENT and loss <= far_above(self.history)
+        if loss <= self._best_loss or stale:
             with torch.no_grad():
                 torch._foreach_copy_(self._best, self._params)  # one fused copy
             self._best_loss, self._best_step = loss, self.steps_done

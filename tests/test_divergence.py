@@ -98,3 +98,31 @@ def test_the_default_relu_language_model_spikes_recovers_and_is_not_stopped():
     assert run.diverged is None and len(losses) == 12
     assert max(losses) > 4 * losses[0] > 4 * losses[-1]  # the spike is there, and gone
     assert PATIENCE >= 2
+
+
+class ScriptedTask:
+    """A task whose minibatch losses follow a script (the weights still get gradients and steps)."""
+
+    def __init__(self, losses):
+        self.losses = losses
+
+    def batches(self, generator):
+        yield from range(len(self.losses))
+
+    def score(self, model, i):
+        from types import SimpleNamespace
+
+        w = next(model.parameters())
+        return SimpleNamespace(loss=self.losses[i] + 0.0 * w.sum(), perplexity=None, accuracy=None)
+
+
+@pytest.mark.parametrize("losses, kept_step", [
+    ([3.0, 1.0] + [2.0] * 19 + [9.0, 9.0, 9.0], 1),  # the spike starts just as the best goes stale: not kept
+    ([3.0, 1.0] + [2.0] * 30 + [9.0, 9.0, 9.0], 31),  # a stale best gives way to the latest healthy step
+])
+def test_the_weights_kept_are_never_from_the_blow_up(losses, kept_step):
+    model = torch.nn.Linear(1, 1, bias=False)
+    run = TrainRun(model, ScriptedTask(losses), TrainConfig(optimizer="sgd", lr=0.1, clip=None))
+    list(run.steps(len(losses)))
+    assert run.diverged is not None and run.steps_done == len(losses) - 1
+    assert f"(step {kept_step}, loss" in run.diverged, run.diverged
