@@ -253,3 +253,38 @@ def test_the_largest_run_the_gate_allows_fits_the_archive_limits():
     rf = runfile.read_weights(data)
     assert rf.cfg == cfg and len(rf.history) == runfile.MAX_RECORDS
     assert dataclasses.astuple(rf.history[0]) == dataclasses.astuple(history[0])
+
+
+@pytest.mark.parametrize("case", ["bomb", "forged", "T=3,000,000", "noise=NaN"])
+def test_the_lab_page_refuses_hostile_run_files_with_a_message_and_keeps_the_learners_run(case, model, monkeypatch):
+    from conftest import app_test
+
+    from rnnviz.ui import lab
+
+    if case == "bomb":
+        data = zip_with({"archive/data.pkl": bytes(16 * MB)}, zipfile.ZIP_DEFLATED)
+    elif case == "forged":
+        data = forge_sizes(zip_with({"archive/data.pkl": b"x" * 100}), 2**31 - 1)
+    else:
+        section, name, value = ("series", "T", 3_000_000) if case.startswith("T") else ("series", "noise", math.nan)
+        payload = {"format": runfile.FORMAT, "version": runfile.VERSION, "name": "evil",
+                   "config": json.dumps(mutated(section, name, value)), "metrics": "[]",
+                   "state_dict": model.state_dict()}
+        buffer = io.BytesIO()
+        torch.save(payload, buffer)
+        data = buffer.getvalue()
+    at = app_test("pages/3_Training_lab.py")
+    at.run()
+    at.radio(key="lab_task").set_value("forecast").run()
+    at.number_input(key="lab_hidden").set_value(8).run()
+    at.button(key="lab_start").click().run()
+    mine = at.session_state[lab.LAB_KEY]
+    loads = []
+    real_load = runfile.torch.load
+    monkeypatch.setattr(runfile.torch, "load", lambda *a, **k: loads.append(1) or real_load(*a, **k))
+    at.file_uploader(key="lab_upload").set_value(("evil.pt", data, "application/octet-stream")).run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert ("compressed" in errors or "declares" in errors) if case in ("bomb", "forged") else "series." in errors
+    assert loads == ([] if case in ("bomb", "forged") else [1])  # a bomb never reaches torch.load
+    assert at.session_state[lab.LAB_KEY] is mine  # the learner's run is kept
