@@ -29,6 +29,7 @@ from rnnviz.config import (
     shown,
 )
 from rnnviz.errors import ConfigError
+from rnnviz.query import number
 
 TASK_LABELS = {"lm": "Character language model (The Time Machine)", "forecast": "Forecaster on a series",
                "sentiment": "Sentiment classifier (review sentences)"}
@@ -183,21 +184,20 @@ def _float_range(name: str, value: float, bounds: tuple[float, float]) -> None:
 def _int(get: Mapping[str, str], name: str, default: int) -> int:
     if name not in get:
         return default
-    try:
-        return int(get[name])
-    except ValueError:
+    value = number(get[name], whole=True)
+    if value is None:
         low, high = LIMITS[name]
-        raise ConfigError(f"Setting '{name}' must be a whole number from {low} to {high} "
-                          f"(got `{shown(get[name])}`).") from None
+        raise ConfigError(f"Setting '{name}' must be a whole number from {low} to {high} (got `{shown(get[name])}`).")
+    return value
 
 
 def _float(get: Mapping[str, str], name: str, default: float) -> float:
     if name not in get:
         return default
-    try:
-        return float(get[name])
-    except ValueError:
-        raise ConfigError(f"Setting '{name}' must be a number such as 0.01 or 1e-3 (got `{shown(get[name])}`).") from None
+    value = number(get[name], whole=False)
+    if value is None:
+        raise ConfigError(f"Setting '{name}' must be a finite number such as 0.01 or 1e-3 (got `{shown(get[name])}`).")
+    return value
 
 
 def _clip(get: Mapping[str, str], default: float | None) -> float | None:

@@ -36,14 +36,14 @@ def parse(name: str, raw: object, default: Any, options: Sequence[Any] | None = 
     text = raw[-1] if isinstance(raw, list) and raw else raw
     if not isinstance(text, str):
         return _refused(name, raw, default, "is not text")
-    number = isinstance(default, (int, float)) and not isinstance(default, bool)
-    value = _number(text, whole=isinstance(default, int)) if number else text
+    numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
+    value = number(text, whole=isinstance(default, int)) if numeric else text
     if value is None:
         kind = "a whole number" if isinstance(default, int) else "a finite number"
         return _refused(name, text, default, f"is not {kind}")
-    if not number and len(value) > MAX_TEXT:
+    if not numeric and len(value) > MAX_TEXT:
         return _refused(name, text, default, f"is longer than {MAX_TEXT} characters")
-    if bounds is not None and number and not bounds[0] <= value <= bounds[1]:
+    if bounds is not None and numeric and not bounds[0] <= value <= bounds[1]:
         return _refused(name, text, default, f"is outside {bounds[0]:g} to {bounds[1]:g}")
     if options is not None and value not in options:
         allowed = ", ".join(str(o) for o in list(options)[:12])
@@ -51,8 +51,8 @@ def parse(name: str, raw: object, default: Any, options: Sequence[Any] | None = 
     return Parsed(value)
 
 
-def _number(text: str, whole: bool) -> int | float | None:
-    """Returns text as an int (whole) or a finite float; None if it is neither."""
+def number(text: str, whole: bool) -> int | float | None:
+    """Returns text as an int (whole) or a finite float; None if it is neither (nan, inf, 1e400, junk)."""
     text = text.strip()
     if len(text) > 40:  # no real setting needs more digits; int() of a huge string is slow
         return None
