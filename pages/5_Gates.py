@@ -48,9 +48,11 @@ moment = control("weights", moment, lambda: b.radio(
 trace = after if moment == moments[0] else before
 shown_when = moment if chosen.step is None or moment == moments[1] else f"at {when}"
 H = insp.cfg.model.hidden_size
-units = (min(query_value("lo", 0), H - 1), min(query_value("hi", min(H, 48)), H))
+lo = query_value("lo", 0, bounds=(0, H - 1))
+hi = query_value("hi", min(H, 48), bounds=(1, H))
+units = (min(lo, hi), max(lo, hi, min(lo, hi) + 1))  # ?lo=9&hi=3 reads as units 3 to 9
 lo, hi = control("units", units, lambda: c.slider("Units shown", 0, H, units, key="gt_units"))
-hi = max(hi, lo + 1)
+lo, hi = min(lo, H - 1), max(hi, min(lo, H - 1) + 1)  # at least one unit, even with both handles at H
 shown = {name: inspect.states_of(trace, name, layer)[:, lo:hi] for name in trace.names}
 chart(plots.gate_heatmaps(shown, text.tokens, list(range(lo, hi)),
                           f"{cell.upper()} gates {shown_when}: yellow = open (1), purple = closed (0)"),

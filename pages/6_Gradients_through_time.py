@@ -74,7 +74,7 @@ st.markdown("Strip the network to its recurrence $h_t = A h_{t-1}$. Along the ei
             "eigenvalue, 100 steps multiply by $|\\lambda|^{100}$: $0.9^{100} \\approx 2.7\\cdot10^{-5}$, "
             "$1.2^{100} \\approx 8.3\\cdot10^{7}$. A tanh squashes every unit into $(-1, 1)$, so the state cannot "
             "explode, but the gradient still carries the factor $W_{hh}$ at every step.")
-radius = min(max(round(query_value("radius", 0.9) * 20) / 20, 0.5), 2.0)
+radius = round(query_value("radius", 0.9, bounds=(0.5, 2.0)) * 20) / 20  # on the slider's 0.05 grid
 radius = control("radius", radius, lambda: st.slider("Spectral radius max |λ| of A (and of W_hh below)", 0.5, 2.0,
                                                      radius, 0.05, key="gtt_radius"))
 norms = ui.recurrence(radius)

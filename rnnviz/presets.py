@@ -13,28 +13,34 @@ from dataclasses import dataclass, replace
 
 from rnnviz.config import (
     CELLS,
+    OPTIMIZERS,
+    SAMPLINGS,
     SENTIMENT_SOURCES,
     SERIES_NAMES,
+    TASKS,
     ModelConfig,
     RunConfig,
     SentimentConfig,
     SeriesConfig,
+    TextConfig,
     TrainConfig,
+    bounds,
+    check,
+    shown,
 )
 from rnnviz.errors import ConfigError
+from rnnviz.query import number
 
-TASKS: tuple[str, ...] = ("lm", "forecast", "sentiment")
 TASK_LABELS = {"lm": "Character language model (The Time Machine)", "forecast": "Forecaster on a series",
                "sentiment": "Sentiment classifier (review sentences)"}
-OPTIMIZERS: tuple[str, ...] = ("adam", "sgd")
-SAMPLINGS: tuple[str, ...] = ("sequential", "random")
 
-# The lab's limits: small enough that a class of 30 on one 2-core server stays responsive,
-# and that a weights file stays well under the server's 10 MB upload limit.
-LIMITS = {"hidden": (1, 256), "layers": (1, 3), "seq": (2, 200), "batch": (1, 256),
-          "steps": (1, 5000), "seed": (0, 2**31 - 1)}
-LR_RANGE = (1e-5, 100.0)
-CLIP_RANGE = (0.01, 1000.0)
+# The lab's limits, declared once on the config fields (rnnviz.config): small enough that a class of 30
+# on one 2-core server stays responsive, and that a weights file stays well under the 10 MB upload limit.
+LIMITS = {"hidden": bounds(ModelConfig, "hidden_size"), "layers": bounds(ModelConfig, "num_layers"),
+          "seq": bounds(TextConfig, "num_steps"), "batch": bounds(TextConfig, "batch_size"),
+          "steps": bounds(TrainConfig, "steps"), "seed": bounds(TrainConfig, "seed")}
+LR_RANGE = bounds(TrainConfig, "lr")
+CLIP_RANGE = bounds(TrainConfig, "clip")
 
 # Where a fresh lab starts for each task (the clipping threshold and seed are shown, not hidden).
 LAB_DEFAULTS: dict[str, RunConfig] = {
@@ -97,7 +103,11 @@ def preset_for(cfg: RunConfig) -> Preset | None:
 
 
 def validate(cfg: RunConfig) -> RunConfig:
-    """Returns cfg unchanged if every lab setting is in range; raises ConfigError naming the first that is not."""
+    """Returns cfg unchanged if every setting is in range; raises ConfigError naming the first that is not.
+
+    The one gate for a run's config, whatever its source (the lab's widgets, a link, a run file): the lab's
+    own settings first (named as in a link), then every field of every section against its declared bounds.
+    """
     _choice("task", cfg.task, TASKS)
     _choice("cell", cfg.model.cell, CELLS)
     _choice("opt", cfg.train.optimizer, OPTIMIZERS)
@@ -109,9 +119,10 @@ def validate(cfg: RunConfig) -> RunConfig:
     if cfg.train.clip is not None:
         _float_range("clip", cfg.train.clip, CLIP_RANGE)
     _choice("sampling", cfg.text.sampling, SAMPLINGS)
+    _choice("token", cfg.text.token, ("char",))  # the lab's language models read characters (and stay < 10 MB)
     _choice("series", cfg.series.name, SERIES_NAMES)
     _choice("source", cfg.sentiment.source, SENTIMENT_SOURCES)
-    return cfg
+    return check(cfg)
 
 
 def encode_query(cfg: RunConfig) -> dict[str, str]:
@@ -135,7 +146,8 @@ def decode_query(params: Mapping[str, str | list[str]]) -> RunConfig:
     get = {k: (v[-1] if isinstance(v, list) else v) for k, v in params.items()}
     slug = get.get("preset")
     if slug is not None and slug not in PRESETS_BY_SLUG:
-        raise ConfigError(f"The link names an unknown preset '{slug}'; known presets: {', '.join(PRESETS_BY_SLUG)}.")
+        raise ConfigError(f"The link names an unknown preset `{shown(slug)}`; known presets: "
+                          f"{', '.join(PRESETS_BY_SLUG)}.")
     task = get.get("task", PRESETS_BY_SLUG[slug].cfg.task if slug else "lm")
     _choice("task", task, TASKS)
     base = PRESETS_BY_SLUG[slug].cfg if slug and PRESETS_BY_SLUG[slug].cfg.task == task else LAB_DEFAULTS[task]
@@ -153,39 +165,39 @@ def decode_query(params: Mapping[str, str | list[str]]) -> RunConfig:
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ConfigError(f"Setting '{name}' must be one of: {', '.join(allowed)} (got '{value}').")
+        raise ConfigError(f"Setting '{name}' must be one of: {', '.join(allowed)} (got `{shown(value)}`).")
 
 
 def _int_range(name: str, value: int) -> None:
     low, high = LIMITS[name]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(f"Setting '{name}' must be a whole number from {low} to {high} (got {value!r}).")
+        raise ConfigError(f"Setting '{name}' must be a whole number from {low} to {high} (got `{shown(value)}`).")
 
 
 def _float_range(name: str, value: float, bounds: tuple[float, float]) -> None:
     low, high = bounds
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not low <= value <= high:
-        raise ConfigError(f"Setting '{name}' must be a number from {low:g} to {high:g} (got {value!r}).")
+        raise ConfigError(f"Setting '{name}' must be a number from {low:g} to {high:g} (got `{shown(value)}`).")
 
 
 def _int(get: Mapping[str, str], name: str, default: int) -> int:
     if name not in get:
         return default
-    try:
-        return int(get[name])
-    except ValueError:
+    value = number(get[name], whole=True)
+    if value is None:
         low, high = LIMITS[name]
-        raise ConfigError(f"Setting '{name}' must be a whole number from {low} to {high} (got '{get[name]}').") from None
+        raise ConfigError(f"Setting '{name}' must be a whole number from {low} to {high} (got `{shown(get[name])}`).")
+    return value
 
 
 def _float(get: Mapping[str, str], name: str, default: float) -> float:
     if name not in get:
         return default
-    try:
-        return float(get[name])
-    except ValueError:
-        raise ConfigError(f"Setting '{name}' must be a number such as 0.01 or 1e-3 (got '{get[name]}').") from None
+    value = number(get[name], whole=False)
+    if value is None:
+        raise ConfigError(f"Setting '{name}' must be a finite number such as 0.01 or 1e-3 (got `{shown(get[name])}`).")
+    return value
 
 
 def _clip(get: Mapping[str, str], default: float | None) -> float | None:

@@ -13,15 +13,25 @@ import io
 import json
 import pickle
 import zipfile
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import pandas as pd
 import torch
 from torch import nn
 
-from rnnviz.config import ModelConfig, RunConfig, SentimentConfig, SeriesConfig, TextConfig, TrainConfig
+from rnnviz.config import (
+    ModelConfig,
+    RunConfig,
+    SentimentConfig,
+    SeriesConfig,
+    TextConfig,
+    TrainConfig,
+    bounds,
+    check_field,
+    shown,
+)
 from rnnviz.errors import CheckpointError, ConfigError
-from rnnviz.presets import validate
+from rnnviz.presets import LAB_DEFAULTS, validate
 from rnnviz.train import StepMetrics
 
 FORMAT = "rnnviz-run"
@@ -29,7 +39,17 @@ VERSION = 1
 MAX_BYTES = 10 * 1024 * 1024  # the server's upload limit; the lab's largest model is ~6 MB
 _SECTIONS = {"model": ModelConfig, "train": TrainConfig, "text": TextConfig, "series": SeriesConfig,
              "sentiment": SentimentConfig}
+_FIELDS = {name: {f.name for f in fields(cls)} for name, cls in _SECTIONS.items()}
 _METRIC_FIELDS = tuple(f.name for f in fields(StepMetrics))
+MAX_RECORDS = bounds(TrainConfig, "steps")[1]  # one metric row per step: a run never holds more
+# What a weights file from the lab holds, sized for the largest run the gate allows (measured in
+# tests/test_hostile_runfiles.py: an LSTM, 256 units, 3 layers, 128-wide embeddings of the largest review
+# vocabulary: 7.4 MB of weights, the largest tensor 1.6 MB; 5000 metric rows: about 1 MB of JSON).
+# torch.save stores every member uncompressed, so a member that is compressed, or that declares more than
+# this, is not from the lab and is refused before torch.load inflates anything.
+MAX_MEMBERS = 64
+MAX_TENSOR_BYTES = 2 * 1024 * 1024
+MAX_PICKLE_BYTES = 2 * 1024 * 1024  # data.pkl: the config and up to MAX_RECORDS metric rows as JSON text
 
 
 @dataclass(frozen=True)
@@ -48,23 +68,37 @@ def config_to_dict(cfg: RunConfig) -> dict:
 
 
 def config_from_dict(raw: object) -> RunConfig:
-    """Returns the validated RunConfig a dict describes; raises CheckpointError if it is not one."""
+    """Returns the validated RunConfig a dict describes; raises CheckpointError if it is not one.
+
+    The config is rebuilt from the lab's defaults for the file's task plus the file's fields, each one
+    checked against its declared bounds first: nothing from the file reaches a config unchecked.
+    """
     if not isinstance(raw, dict) or not isinstance(raw.get("task"), str):
         raise CheckpointError("The file's configuration is missing or damaged.")
     try:
-        parts = {}
-        for name, cls in _SECTIONS.items():
-            section = raw.get(name, {})
-            if not isinstance(section, dict):
-                raise TypeError(name)
-            parts[name] = cls(**section)
-        cfg = RunConfig(task=raw["task"], **parts)
-        hash(cfg)  # lists where tuples belong would break the caches
-        return validate(cfg)
+        task = check_field(RunConfig, "task", raw["task"])
+        base = LAB_DEFAULTS[task]
+        unknown = sorted(str(k) for k in raw if k != "task" and k not in _SECTIONS)
+        if unknown:
+            raise ConfigError(f"There is no section `{shown(unknown[0])}`.")
+        parts = {name: _section(getattr(base, name), name, raw.get(name, {})) for name in _SECTIONS}
+        return validate(replace(base, **parts))
     except ConfigError as err:
         raise CheckpointError(f"The file's configuration is outside what the lab can train: {err}") from None
-    except (TypeError, ValueError):
-        raise CheckpointError("The file's configuration has settings this version of rnnviz does not know.") from None
+
+
+def _section(default: object, name: str, section: object) -> object:
+    """Returns the lab's default section with the file's fields in it, each one checked on its own."""
+    if not isinstance(section, dict):
+        raise ConfigError(f"The section `{name}` is damaged.")
+    cls, checked = type(default), {}
+    for key, value in section.items():
+        if not isinstance(key, str) or key not in _FIELDS[name]:
+            raise ConfigError(f"There is no setting `{name}.{shown(key)}`.")
+        if isinstance(value, list):  # JSON has no tuples; a tuple field keeps its cache key hashable
+            value = tuple(value)
+        checked[key] = check_field(cls, key, value, f"{name}.{key}")
+    return replace(default, **checked)
 
 
 def metrics_frame(history: list[StepMetrics]) -> pd.DataFrame:
@@ -100,13 +134,11 @@ def read_weights(data: bytes, max_bytes: int = MAX_BYTES) -> RunFile:
     if len(data) > max_bytes:
         raise CheckpointError(f"The file is {len(data) / 1e6:.1f} MB; run files from the lab are at most "
                               f"{max_bytes / 1e6:.0f} MB. Upload the .pt file the lab's download button gave you.")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise CheckpointError("This is not a weights file saved by the training lab (it is not a PyTorch file). "
-                              "Upload the .pt file from the lab's download button.")
+    inspect_archive(data, max_bytes)
     try:
         payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, KeyError, AttributeError, TypeError,
-            zipfile.BadZipFile, OSError) as err:
+            zipfile.BadZipFile, OSError, RecursionError, MemoryError, IndexError) as err:
         hint = "it contains Python objects, which are never loaded" if isinstance(err, pickle.UnpicklingError) \
             else "it is damaged or not a PyTorch file"
         raise CheckpointError(f"This file cannot be restored: {hint}. Upload the .pt file from the lab's "
@@ -118,10 +150,51 @@ def read_weights(data: bytes, max_bytes: int = MAX_BYTES) -> RunFile:
         raise CheckpointError(f"This run file has version {payload.get('version')!r}; this rnnviz reads version {VERSION}.")
     cfg = config_from_dict(_json(payload.get("config")))
     state = payload.get("state_dict")
-    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+    if not isinstance(state, dict) or not all(isinstance(k, str) and _plain_tensor(v) for k, v in state.items()):
         raise CheckpointError("The file has no usable weights (its state_dict is missing or damaged).")
     name = payload.get("name") if isinstance(payload.get("name"), str) else "uploaded"
     return RunFile(name[:60], cfg, history_from_records(_json(payload.get("metrics"))), state)
+
+
+def inspect_archive(data: bytes, max_bytes: int = MAX_BYTES) -> None:
+    """Returns None if data is a zip laid out as torch.save writes a lab run; raises CheckpointError otherwise.
+
+    Reads only the zip's directory (no member is inflated), so a bomb is refused in milliseconds with no
+    allocation beyond the directory: every member must be stored uncompressed, as torch.save does, and no
+    member may declare more bytes than the largest run the lab can save needs.
+    """
+    not_pt = ("This is not a weights file saved by the training lab (it is not a PyTorch file). "
+              "Upload the .pt file from the lab's download button.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()[: MAX_MEMBERS + 1]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError):
+        raise CheckpointError(not_pt) from None
+    if not members:
+        raise CheckpointError(not_pt)
+    if len(members) > MAX_MEMBERS:
+        raise CheckpointError(f"The file holds more than {MAX_MEMBERS} parts; a run saved by the lab holds a "
+                              "few. It was not written by rnnviz.")
+    total = 0
+    for info in members:
+        limit = MAX_PICKLE_BYTES if info.filename.endswith(".pkl") else MAX_TENSOR_BYTES
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+            raise CheckpointError("The file holds compressed parts; the lab saves runs uncompressed, so it was not "
+                                  "written by rnnviz and is not opened.")
+        if info.file_size > limit:
+            raise CheckpointError(f"A part of the file declares {info.file_size / 1e6:.1f} MB, more than the "
+                                  f"largest run the lab can save needs ({limit / 1e6:.0f} MB); it is not opened.")
+        total += info.file_size
+    if total > max_bytes:
+        raise CheckpointError(f"The file's parts add up to {total / 1e6:.1f} MB, more than a run from the lab "
+                              f"({max_bytes / 1e6:.0f} MB); it is not opened.")
+
+
+def _plain_tensor(value: object) -> bool:
+    """Returns True for a dense, contiguous CPU tensor no larger than the lab's largest weight."""
+    return (isinstance(value, torch.Tensor) and value.layout == torch.strided and value.is_contiguous()
+            and value.untyped_storage().nbytes() <= MAX_TENSOR_BYTES
+            and value.numel() * value.element_size() <= MAX_TENSOR_BYTES)
 
 
 def read_run_json(data: bytes, max_bytes: int = MAX_BYTES) -> RunFile:
@@ -137,11 +210,11 @@ def read_run_json(data: bytes, max_bytes: int = MAX_BYTES) -> RunFile:
 
 def history_from_records(records: object) -> list[StepMetrics]:
     """Returns StepMetrics from a list of dicts; raises CheckpointError if they are not metrics."""
-    if not isinstance(records, list):
+    if not isinstance(records, list) or len(records) > MAX_RECORDS:
         raise CheckpointError("The file's metrics are missing or damaged.")
     try:
         history = [StepMetrics(**{k: r[k] for k in _METRIC_FIELDS if k in r}) for r in records]
-    except (TypeError, KeyError):
+    except (TypeError, KeyError, AttributeError):
         raise CheckpointError("The file's metrics are missing or damaged.") from None
     if not all(isinstance(v, (int, float, type(None))) for m in history for v in dataclasses.astuple(m)):
         raise CheckpointError("The file's metrics are missing or damaged.")
@@ -169,7 +242,7 @@ def _json(raw: object) -> object:
     if isinstance(raw, (str, bytes)):
         try:
             return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise CheckpointError("The file's text is not valid JSON; it is damaged or not a run file.") from None
     raise CheckpointError("The file's configuration or metrics are missing.")
 

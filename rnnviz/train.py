@@ -13,7 +13,14 @@ from torch import nn
 from rnnviz.config import TrainConfig
 from rnnviz.errors import ConfigError
 
-DIVERGE_FACTOR = 100.0  # a loss this many times the first one counts as diverged, even if finite
+# Divergence, relative to the run's recent best loss. Minibatch losses are noisy and a clipped ReLU RNN can spike
+# 8x for a step or two and recover (measured on the default character LM), so a run has blown up when PATIENCE
+# steps in a row score JUMP_FACTOR times the best loss of the RECENT steps before them, and above it by more than
+# the first loss (an untrained model's). A loss DIVERGE_FACTOR times the first, or non-finite, stops it at once.
+RECENT = 20
+PATIENCE = 3
+JUMP_FACTOR = 4.0
+DIVERGE_FACTOR = 100.0
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,29 @@ class Snapshot:
 
 
 class Diverged(Exception):
-    """Training produced a non-finite or exploding loss or gradient; the last good weights are restored."""
+    """Training produced a non-finite or exploding loss or gradient; the best recent weights are restored."""
+
+
+def blew_up(loss: float, history: list[StepMetrics]) -> bool:
+    """Returns whether a step's loss means the run diverged: non-finite, or far above its recent best loss."""
+    if not math.isfinite(loss):
+        return True
+    if not history:
+        return False
+    first = max(history[0].loss, 1e-3)
+    if loss > DIVERGE_FACTOR * first:
+        return True
+    bar = far_above(history[: len(history) - (PATIENCE - 1)])
+    streak = [m.loss for m in history[len(history) - (PATIENCE - 1):]] + [loss]
+    return all(x > bar for x in streak)
+
+
+def far_above(history: list[StepMetrics]) -> float:
+    """Returns the loss above which a step is far above the best of the last RECENT steps of history."""
+    if not history:
+        return math.inf
+    best = min(m.loss for m in history[-RECENT:])
+    return max(JUMP_FACTOR * best, best + max(history[0].loss, 1e-3))
 
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -67,7 +96,9 @@ class TrainRun:
         self.diverged: str | None = None
         self._batches = task.batches(self.generator)
         self._params = [p for p in model.parameters() if p.requires_grad]
-        self._good = [p.detach().clone() for p in self._params]  # weights before the latest step
+        # The best weights of the last RECENT steps (by the loss measured on them): what a blow-up restores.
+        self._best = [p.detach().clone() for p in self._params]
+        self._best_loss, self._best_step = math.inf, 0
         self._rate = 0.0
         # Bounded checkpoints for scrubbing through training: when full, every other one is
         # dropped and the interval doubles, so memory stays at max_snapshots copies.
@@ -88,17 +119,16 @@ class TrainRun:
         self.model.train()
         score = self.task.score(self.model, next(self._batches))
         loss = score.loss.item()
-        if not math.isfinite(loss) or (self.history and loss > DIVERGE_FACTOR * max(self.history[0].loss, 1e-3)):
-            return self._fail(f"the loss became {loss:.3g} at step {self.steps_done + 1}", restore=True)
+        if blew_up(loss, self.history):
+            return self._fail(f"the loss became {loss:.3g} at step {self.steps_done + 1}")
+        self._keep_if_best(loss)
         self.optimizer.zero_grad(set_to_none=True)
         score.loss.backward()
         max_norm = self.cfg.clip if self.cfg.clip is not None else math.inf
         norm = float(torch.nn.utils.clip_grad_norm_(self._params, max_norm))
         if not math.isfinite(norm):
-            return self._fail(f"the gradient norm became {norm} at step {self.steps_done + 1}", restore=False)
+            return self._fail(f"the gradient norm became {norm} at step {self.steps_done + 1}")
         applied = norm * min(1.0, max_norm / (norm + 1e-6))  # the factor clip_grad_norm_ applied
-        with torch.no_grad():
-            torch._foreach_copy_(self._good, self._params)  # one fused copy: the weights before this step
         self.optimizer.step()
         elapsed = time.perf_counter() - start
         self._rate = 1.0 / elapsed if not self._rate else 0.9 * self._rate + 0.1 / elapsed
@@ -117,14 +147,24 @@ class TrainRun:
             self.snapshots = self.snapshots[::2]
             self.snapshot_every *= 2
 
-    def _fail(self, what: str, restore: bool) -> StepMetrics:
-        if restore:
+    def _keep_if_best(self, loss: float) -> None:
+        """Copies the weights that just scored `loss` if it is the best of the last RECENT steps.
+
+        When the kept weights are older than that, the current ones replace them unless they are in a spike.
+        """
+        stale = self.steps_done - self._best_step >= RECENT and loss <= far_above(self.history)
+        if loss <= self._best_loss or stale:
             with torch.no_grad():
-                for good, p in zip(self._good, self._params):
-                    p.copy_(good)
+                torch._foreach_copy_(self._best, self._params)  # one fused copy
+            self._best_loss, self._best_step = loss, self.steps_done
+
+    def _fail(self, what: str) -> StepMetrics:
+        with torch.no_grad():
+            torch._foreach_copy_(self._params, self._best)
+        kept = f"step {self._best_step}, loss {self._best_loss:.3g}" if math.isfinite(self._best_loss) \
+            else "its initial weights"
         self.diverged = (
-            f"Training diverged: {what}. The model was reset to its last good weights "
-            f"(step {max(self.steps_done - 1, 0) if restore else self.steps_done}). "
+            f"Training diverged: {what}. The model was reset to its best recent weights ({kept}). "
             "Try a lower learning rate or turn on gradient clipping."
         )
         raise Diverged(self.diverged)

@@ -12,13 +12,14 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from rnnviz import export
+from rnnviz import export, query
 from rnnviz.trace import Trace
 from rnnviz.ui.core import LESSONS
 
 SVG_KEY = "rnnviz_svg_export"
 HIDE_PARAM = "hide"  # ?hide=cell,lr hides those controls (a teacher's handout link)
 GUIDE_PARAM = "guide"  # ?guide=1 opens the guided steps
+REFUSED_KEY = "query_refused"  # (parameter, message) pairs already shown to this session
 
 
 def chart(fig: go.Figure, key: str) -> None:
@@ -46,7 +47,7 @@ def show_code(*functions: Callable[..., Any], key: str) -> None:
 
 def hidden_controls() -> frozenset[str]:
     """Returns the names of controls a lesson link asked to hide (?hide=a,b)."""
-    raw = st.query_params.get(HIDE_PARAM, "")
+    raw = query_value(HIDE_PARAM, "")
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
 
 
@@ -77,7 +78,7 @@ def guide(page_id: str) -> None:
     if not steps:
         return
     key = f"guide_step_{page_id}"
-    opened = st.query_params.get(GUIDE_PARAM) == "1"
+    opened = query_value(GUIDE_PARAM, "0") == "1"
     with st.expander(f"Guided lesson ({len(steps)} steps)", expanded=opened):
         i = min(st.session_state.get(key, 0), len(steps) - 1)
         st.markdown(f"**Step {i + 1} of {len(steps)}.** {steps[i]}")
@@ -106,21 +107,26 @@ def export_trace(trace: Trace, tokens: Sequence[str], key: str) -> None:
                       help="states.hdf5 (states per timestep per layer), words.hdf5 + words.dict (tokens), lstm.yml")
 
 
-def query_value(name: str, default: Any, options: Sequence[Any] | None = None) -> Any:
+def query_value(name: str, default: Any, options: Sequence[Any] | None = None,
+                bounds: tuple[float, float] | None = None) -> Any:
     """Returns a lesson link's preset for a control (?name=value), converted like default; default if absent or bad.
 
-    With options, the preset counts only when it is one of them (a stale or mistyped link falls back quietly).
+    Every page reads its link through here (rnnviz.query.parse): numbers must be finite and within bounds, and
+    with options the preset counts only when it is one of them. A refused value leaves a short note in the page
+    (once per value and session) and the lesson goes on with its default.
     """
-    raw = st.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = type(default)(raw) if isinstance(default, (int, float)) and not isinstance(default, bool) else raw
-    except ValueError:
-        return default
-    if options is not None and value not in options:
-        return default
-    return value
+    parsed = query.parse(name, st.query_params.get(name), default, options, bounds)
+    if parsed.problem is not None:
+        _note_refused(name, parsed.problem)
+    return parsed.value
+
+
+def _note_refused(name: str, problem: str) -> None:
+    """Shows why a link's value was not used, once per parameter, value and session (not on every rerun)."""
+    seen = st.session_state.setdefault(REFUSED_KEY, set())
+    if (name, problem) not in seen:
+        seen.add((name, problem))
+        st.warning(problem, icon=":material/link_off:")
 
 
 def absolute_link(link: str) -> str:
@@ -145,7 +151,7 @@ def class_link_form(page: str, controls: dict[str, str], values: dict[str, Any],
         cols = st.columns(min(len(controls), 4) or 1)
         hide = [name for i, (name, label) in enumerate(controls.items())
                 if cols[i % len(cols)].checkbox(f"Hide {label}", value=name in hidden, key=f"{key}_hide_{name}")]
-        guided = st.checkbox("Open the guided lesson", value=st.query_params.get(GUIDE_PARAM) == "1",
+        guided = st.checkbox("Open the guided lesson", value=query_value(GUIDE_PARAM, "0") == "1",
                              key=f"{key}_guide")
         params = {name: str(value) for name, value in values.items() if value is not None}
         if guided:

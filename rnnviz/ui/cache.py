@@ -27,19 +27,35 @@ DEFAULT_RUNS: dict[str, RunConfig] = {
 }
 
 
-@st.cache_resource(show_spinner="Reading The Time Machine…")
+# Every server-wide cache has a bound (see "Limits" in the README for what each holds and its worst case).
+# The data caches are keyed only by what shapes the data, so the lab's minibatch or window settings do not
+# make new copies of the same corpus or series.
+
+
 def corpus(cfg: TextConfig) -> Corpus:
     """Returns the tokenized corpus (shared; never mutate it)."""
-    return load_corpus(cfg)
+    return _corpus(cfg.corpus, cfg.token, cfg.max_tokens)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner="Reading The Time Machine…", max_entries=8)
+def _corpus(name: str, token: str, max_tokens: int | None) -> Corpus:
+    return load_corpus(TextConfig(corpus=name, token=token, max_tokens=max_tokens))
+
+
 def series(cfg: SeriesConfig) -> Series:
     """Returns a bundled or synthetic series (shared; never mutate it)."""
+    if cfg.name != "sine":  # a bundled file: the sine's length, noise and seed do not apply
+        return _series(cfg.name, 0, 0.0, 0)
+    return _series(cfg.name, cfg.T, cfg.noise, cfg.data_seed)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _series(name: str, T: int, noise: float, data_seed: int) -> Series:
+    cfg = SeriesConfig(name=name, T=T, noise=noise, data_seed=data_seed) if name == "sine" else SeriesConfig(name=name)
     return load_series(cfg)
 
 
-@st.cache_resource(show_spinner="Reading the review sentences…")
+@st.cache_resource(show_spinner="Reading the review sentences…", max_entries=16)
 def sentiment(cfg: SentimentConfig) -> SentimentData:
     """Returns the split, encoded review sentences (shared; never mutate them)."""
     return build_sentiment(cfg)
@@ -68,7 +84,8 @@ def trained_run(cfg: RunConfig) -> TrainRun:
     return run
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+# Keyed by the default configs and by learners' own (gated) configs: 16 x the largest allowed model (7.4 MB).
+@st.cache_resource(show_spinner=False, max_entries=16)
 def untrained_model(cfg: RunConfig) -> torch.nn.Module:
     """Returns the model of cfg at initialisation (shared read-only), for before/after comparisons."""
     task = make_task(cfg, data_for(cfg))

@@ -56,8 +56,8 @@ def choose_data() -> Data:
     """Draws the series choice, split, tau and upload panel; returns the data to show (never a bad upload)."""
     a, b, c = st.columns([2, 2, 1])
     source = query_value("series", SOURCES[0], SOURCES[:-1])  # an upload cannot travel in a link
-    frac = min(max(round(query_value("split", 0.6) * 20) / 20, 0.3), 0.9)
-    tau = min(max(query_value("tau", 4), 1), 64)
+    frac = round(query_value("split", 0.6, bounds=(0.3, 0.9)) * 20) / 20  # on the slider's 0.05 grid
+    tau = query_value("tau", 4, bounds=(1, 64))
     source = control("series", source, lambda: a.selectbox(
         "Series", SOURCES, index=SOURCES.index(source), format_func=TITLES.get, key="fc_source"))
     frac = control("split", frac, lambda: b.slider(
@@ -131,7 +131,7 @@ class _Registry:
                 self.items.popitem(last=False)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=1)
 def _registry() -> _Registry:
     return _Registry()
 
@@ -143,7 +143,7 @@ def form_presets() -> tuple[list[str], int, int, int, bool]:
     """Returns a lesson link's training presets: (forecaster kinds, hidden size, steps, seed, log)."""
     kinds = [k for k in query_value("models", "").split(",") if k in KINDS] or [fc.MLP, "gru"]
     return (kinds, query_value("hidden", 32, HIDDEN_SIZES), query_value("steps", 300, STEP_CHOICES),
-            min(max(query_value("seed", 0), 0), 999), query_value("log", "0") == "1")
+            query_value("seed", 0, bounds=(0, 999)), query_value("log", "0") == "1")
 
 
 def model_form(data: Data) -> tuple[list[str], list[fc.ForecastSpec]]:

@@ -201,7 +201,7 @@ def choose_review(cfg: RunConfig, key: str) -> tuple[PreparedText, dict[str, obj
     """Draws the review chooser (a held-out sentence or typed text); returns the prepared review and presets."""
     data = cache.sentiment(cfg.sentiment)
     typed = query_value("review", None)
-    linked = st.query_params.get("heldout") is not None and not typed  # a link to a held-out sentence
+    linked = query_value("heldout", None) is not None and not typed  # a link to a held-out sentence
     index = min(max(query_value("heldout", 0), 0), len(data.test_sentences) - 1)
     default = sentiment_ui.EXAMPLE_REVIEWS.get(cfg.sentiment.source, sentiment_ui.EXAMPLE_REVIEWS["imdb"])
 

@@ -98,7 +98,7 @@ def _keep_checkpoints(lab: LabRun, upto: int) -> None:
         step = (step // run.snapshot_every + 1) * run.snapshot_every  # thinning may have doubled the interval
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=1)
 def _trainers() -> dict[str, float]:
     """Returns the server-wide map session id -> time of its last training tick (the one shared, mutable registry)."""
     return {}

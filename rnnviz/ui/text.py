@@ -29,7 +29,7 @@ def choose_text(key: str) -> tuple[str, str]:
     return pasted.text, "your text"
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=1)
 def novel() -> str:
     """Returns The Time Machine as d2l ships it (shared)."""
     return load_corpus_text("timemachine")
