@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rnnviz.plots.style import DIVERGING, TRUTH, base_layout
+from rnnviz.plots.style import DIVERGING, TRUTH, base_layout, log_axis
 
 ON, OFF, PICK, FUTURE = "#1f77b4", "#d9d9d9", "#d62728", "#ff7f0e"
 
@@ -122,7 +122,7 @@ def training_curve(losses: Sequence[float], accuracy: Sequence[tuple[int, float,
                                  line=dict(color="#ff7f0e")), secondary_y=True)
     base_layout(fig, "Training the encoder-decoder: loss falls, then whole sequences come out right", "step",
                 "cross-entropy (log scale)", height=360)
-    fig.update_yaxes(type="log", secondary_y=False)
+    fig.update_yaxes(log_axis(losses), secondary_y=False)
     fig.update_yaxes(title_text="held-out accuracy", type="linear", range=[0, 1.05], tickformat=".0%", dtick=0.25,
                      showgrid=False, secondary_y=True)
     return fig

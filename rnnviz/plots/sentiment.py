@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from rnnviz.config import CELL_LABELS
-from rnnviz.plots.style import CELL_COLORS, DIVERGING, TRUTH, base_layout
+from rnnviz.plots.style import CELL_COLORS, DIVERGING, TRUTH, base_layout, log_axis
 from rnnviz.textstats import HeldOut, WordReading, biggest_swing
 
 POS, NEG = "#2ca02c", "#d62728"
@@ -103,7 +103,7 @@ def opening_memory(gaps: dict[str, np.ndarray], words: tuple[str, ...], n_openin
     fig.add_vrect(x0=-0.5, x1=n_opening - 0.5, fillcolor="#f2d7a6", opacity=0.35, line_width=0,
                   annotation_text="openings differ", annotation_position="bottom left")
     base_layout(fig, title, "word read", "||h (loved it) − h (hated it)|| (log)", height=380)
-    fig.update_yaxes(type="log")
+    fig.update_yaxes(log_axis(np.concatenate([np.maximum(g, 1e-4) for g in gaps.values()]) if gaps else []))
     _word_ticks(fig, words, (False,) * len(words))
     return fig
 

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rnnviz.plots.states import SPACE, show
-from rnnviz.plots.style import base_layout
+from rnnviz.plots.style import base_layout, log_axis
 from rnnviz.textstats import Perplexity, Strip
 
 NGRAM_COLORS = {1: "#1f77b4", 2: "#ff7f0e", 3: "#2ca02c"}
@@ -42,8 +42,8 @@ def zipf_plot(table: pd.DataFrame, exponents: dict[int, float]) -> go.Figure:
     base_layout(fig, "Frequency against rank, log-log: a straight line is Zipf's law<br><sup>longer n-grams are "
                 "flatter and run out into a long tail of counts of 1</sup>", "rank (log scale)", "count (log scale)",
                 height=440)
-    fig.update_xaxes(type="log")
-    fig.update_yaxes(type="log")
+    fig.update_xaxes(log_axis(table["rank"]))
+    fig.update_yaxes(log_axis(table["count"]))
     return fig
 
 
