@@ -123,7 +123,7 @@ def resolve_model(task: str, choice: str, cells: tuple[str, ...]) -> store.Inspe
 def default_cfg(task: str, cell: str) -> RunConfig:
     """Returns the default run of a task with a cell type (the sentiment lesson's small classifiers, shared)."""
     if task == "sentiment":
-        return sentiment_ui.default_cfg(cell, "imdb")
+        return sentiment_ui.default_cfg(cell)
     base = cache.DEFAULT_RUNS[task]
     return replace(base, model=replace(base.model, cell=cell))
 
