@@ -51,7 +51,7 @@ def test_eigenvalues_in_the_figure_match_torch():
 
 def test_a_class_link_presets_the_model_block_and_passage_and_hides_what_it_names():
     at = app_test("pages/10_Recurrent_matrix.py", timeout=240)
-    at.query_params.update({"model": "default GRU", "block": "layer 0, n", "text": "abc abc abc",
+    at.query_params.update({"model": "default GRU", "block": "layer 1, n", "text": "abc abc abc",
                             "hide": "block,text"})
     at.run()
     assert not at.exception
@@ -67,4 +67,4 @@ def test_a_class_link_presets_the_model_block_and_passage_and_hides_what_it_name
 
     link = next(c.proto.code_text for c in at.get("code") if "Recurrent_matrix?" in c.proto.code_text)
     params = dict(urllib.parse.parse_qsl(link.split("?", 1)[1]))
-    assert params["model"] == "default GRU" and params["block"] == "layer 0, n" and params["text"] == "abc abc abc"
+    assert params["model"] == "default GRU" and params["block"] == "layer 1, n" and params["text"] == "abc abc abc"

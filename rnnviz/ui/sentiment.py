@@ -92,18 +92,18 @@ def choose_classifier(key: str) -> Classifier:
 def formula(cell: str) -> str:
     """Returns the LaTeX of the recurrence torch runs for a cell (torch's own GRU and LSTM forms), one step per line."""
     if cell == "gru":
-        body = (r"r_t &= \sigma(W_{ir} e_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}),\quad "
-                r"z_t = \sigma(W_{iz} e_t + b_{iz} + W_{hz} h_{t-1} + b_{hz})\\ "
-                r"n_t &= \tanh(W_{in} e_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))\\ "
+        body = (r"r_t &= \sigma(W_{xr} e_t + b_{xr} + W_{hr} h_{t-1} + b_{hr}),\quad "
+                r"z_t = \sigma(W_{xz} e_t + b_{xz} + W_{hz} h_{t-1} + b_{hz})\\ "
+                r"n_t &= \tanh(W_{xn} e_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))\\ "
                 r"h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}")
     elif cell == "lstm":
-        body = (r"i_t &= \sigma(W_{ii} e_t + b_{ii} + W_{hi} h_{t-1} + b_{hi})\quad"
+        body = (r"i_t &= \sigma(W_{xi} e_t + b_{xi} + W_{hi} h_{t-1} + b_{hi})\quad"
                 r"\text{(} f_t, o_t \text{ alike, with their own weights)},\quad "
-                r"g_t = \tanh(W_{ig} e_t + b_{ig} + W_{hg} h_{t-1} + b_{hg})\\ "
+                r"g_t = \tanh(W_{xg} e_t + b_{xg} + W_{hg} h_{t-1} + b_{hg})\\ "
                 r"c_t &= f_t \odot c_{t-1} + i_t \odot g_t,\qquad h_t = o_t \odot \tanh(c_t)")
     else:
         phi = r"\mathrm{ReLU}" if cell == "rnn_relu" else r"\tanh"
-        body = rf"h_t &= {phi}(W_{{ih}} e_t + b_{{ih}} + W_{{hh}} h_{{t-1}} + b_{{hh}})"
+        body = rf"h_t &= {phi}(W_{{xh}} e_t + b_{{xh}} + W_{{hh}} h_{{t-1}} + b_{{hh}})"
     return r"\begin{aligned} e_t &= E[x_t]\quad\text{(the word's embedding)}\\ " + body + r"\end{aligned}"
 
 
