@@ -51,7 +51,7 @@ r_after = float(np.abs(after_blocks[(layer, block)]).max())
 left, right = st.columns([1, 1])
 with left:
     chart(eigenvalue_plane(before_blocks[(layer, block)], after_blocks[(layer, block)],
-                           f"Eigenvalues of {item.label} ({when}), {block_name}"), key="matrix_eigs")
+                           f"Eigenvalues of W_hh, {block_name}<br><sup>{item.label}, {when}</sup>"), key="matrix_eigs")
     st.metric("spectral radius max |λ|", f"{r_after:.3f}", f"{r_after - r_before:+.3f} since initialisation")
     st.caption(f"max|λ|^100 = {r_after ** 100:.3g} now, {r_before ** 100:.3g} at initialisation "
                "(what a purely linear recurrence would do to 100 steps).")
@@ -74,7 +74,7 @@ class_link_form("Recurrent_matrix", {"model": "model", "time": "training time", 
                 "the default model of the same cell.")
 try_this(
     "Train an exploding plain RNN in the lab (high learning rate, no clipping) and come back: eigenvalues move "
-    "outside the circle and ||dL/dh_t|| grows toward early steps.",
+    "outside the circle and ‖∂L/∂h_t‖ grows toward early steps.",
     "Pick a GRU and compare the update-gate block z with the candidate block n: which one sits near 1?",
     "Scrub the training-time slider (the default models kept checkpoints too; your own runs from the lab as well) "
     "and watch the cloud of eigenvalues spread during training.",

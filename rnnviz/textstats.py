@@ -103,7 +103,7 @@ def batch_windows(tokens: Sequence[str], layout: Sequence[Placement], num_steps:
     for p in (p for p in layout if p.batch == batch):
         x = tokens[p.start: p.start + num_steps]
         y = tokens[p.start + 1: p.start + num_steps + 1]
-        rows.append({"row": p.row, "start": p.start, "X (input)": "".join(x) if all(len(t) == 1 for t in x)
+        rows.append({"row": p.row + 1, "start": p.start, "X (input)": "".join(x) if all(len(t) == 1 for t in x)
                      else " ".join(x), "Y (label = X shifted by one)": "".join(y) if all(len(t) == 1 for t in y)
                      else " ".join(y)})
     return pd.DataFrame(rows)

@@ -59,7 +59,7 @@ def test_a_class_link_presets_the_model_block_and_passage_and_hides_what_it_name
     assert "matrix_block" not in keys and "matrix_text" not in keys and "matrix_model" in keys
     assert at.selectbox(key="matrix_model").value == "default GRU"
     charts = {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
-    assert charts["matrix_eigs"]["layout"]["title"]["text"].endswith(", n")
+    assert ", n<br>" in charts["matrix_eigs"]["layout"]["title"]["text"]
     assert "default GRU" in charts["matrix_eigs"]["layout"]["title"]["text"]
     h = charts["matrix_h"]["data"][-1]
     assert len(_decode(h["y"])) == len("abc abc abc") - 1  # the linked passage is the one read

@@ -134,7 +134,9 @@ def losses_figure(histories: Mapping[str, Sequence[StepMetrics]], title: str,
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=label, line=dict(color=RUN_COLORS[k % len(RUN_COLORS)]),
                                  hovertemplate=label + "<br>%{x:.3g}<br>loss %{y:.4f}<extra></extra>"))
         if diverged and diverged.get(label) and len(history):
-            fig.add_trace(go.Scatter(x=[x[-1]], y=[y[-1]], mode="markers+text", text=["diverged"], textposition="top center",
+            # left of the cross: the last point sits on the right edge, often at the top, where centred text is cut
+            fig.add_trace(go.Scatter(x=[x[-1]], y=[y[-1]], mode="markers+text", text=[f"{label} diverged "],
+                                     textposition="middle left", cliponaxis=False, textfont=dict(color=CLIP_COLOR),
                                      marker=dict(symbol="x", size=12, color=CLIP_COLOR), showlegend=False,
                                      hovertemplate=f"{label} diverged after this step<extra></extra>"))
     x_title = "training step" if seconds is None else "seconds of training"
@@ -170,7 +172,8 @@ def reach_figure(curves: Mapping[str, np.ndarray], tokens: Sequence[str] | None,
             fig.add_vline(x=boundary - 0.5, line_dash="dash", line_color="#555555", line_width=1, row=row, col=1)
     base_layout(fig, title, "", "‖∂L/∂h_t‖", height=170 + 150 * len(names))
     fig.update_xaxes(title_text="timestep t in the training subsequence", row=len(names), col=1)
-    fig.update_yaxes(log_axis(np.concatenate([np.ravel(v) for v in curves.values()]) if curves else []))
+    values = np.concatenate([np.ravel(v) for v in curves.values()]) if curves else []
+    fig.update_yaxes(log_axis(values, max_labels=4))  # panels ~150 px tall: four labels, not eight
     for row in range(2, len(names) + 1):  # one scale for all panels: the same values, only cut short
         fig.update_yaxes(matches="y", row=row, col=1)
     return fig

@@ -32,7 +32,7 @@ def base_layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: 
 LOG_MAX_LABELS = 7  # more decades than this: label every 2nd (3rd, ...) power of ten
 
 
-def log_range(values: Iterable[float] | np.ndarray) -> tuple[int, int, int]:
+def log_range(values: Iterable[float] | np.ndarray, max_labels: int = LOG_MAX_LABELS) -> tuple[int, int, int]:
     """Returns (lowest exponent, highest exponent, exponent step) of the labelled powers of ten around the values."""
     v = np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=float).ravel()
     v = v[np.isfinite(v) & (v > 0)]
@@ -40,17 +40,18 @@ def log_range(values: Iterable[float] | np.ndarray) -> tuple[int, int, int]:
         return -1, 1, 1
     lo, hi = math.floor(math.log10(v.min()) + 1e-9), math.ceil(math.log10(v.max()) - 1e-9)
     hi = max(hi, lo + 1)
-    step = max(1, math.ceil((hi - lo) / LOG_MAX_LABELS))
+    step = max(1, math.ceil((hi - lo) / max_labels))
     lo, hi = step * math.floor(lo / step), step * math.ceil(hi / step)
     return lo, hi, step
 
 
-def log_axis(values: Iterable[float] | np.ndarray) -> dict:
+def log_axis(values: Iterable[float] | np.ndarray, max_labels: int = LOG_MAX_LABELS) -> dict:
     """Returns plotly axis settings for the shared log scale, its range fitted to whole decades around the values."""
-    lo, hi, step = log_range(values)
+    lo, hi, step = log_range(values, max_labels)
+    # Unlabelled minor ticks at 2..9 only when each decade is labelled; between sparser labels they would crowd them.
+    minor = dict(ticks="outside", ticklen=3, dtick="D1", showgrid=False) if step == 1 else dict(ticks="")
     return dict(type="log", range=[lo, hi], autorange=False, tick0=0, dtick=step, exponentformat="power",
-                showexponent="all", minorloglabels="none",
-                minor=dict(ticks="outside", ticklen=3, dtick="D1" if step == 1 else 1, showgrid=False))
+                showexponent="all", minorloglabels="none", minor=minor)
 
 
 def is_shared_log_axis(axis: Mapping) -> bool:
