@@ -100,8 +100,9 @@ show_code(held_out, accuracy_table, key="sent_heldout")
 
 st.subheader("Does it read “not”?")
 st.dataframe(negation_check(clf), hide_index=True)
-st.caption("Each pair differs only by a negation. A model that reads “not” puts every left review above its right "
-           "one; a model that only counts good and bad words gives both the same. P(positive) after the last word.")
+st.caption("Each pair differs only by a negation; P(positive) after the last word. A model that reads “not” puts "
+           "every left review above its right one. Whether it learned that “not” flips the next word, or only that "
+           "“not” is a negative word, is another question: type “not bad at all” in the box above.")
 show_code(negation_table, key="sent_negation")
 
 class_link_form("Sentiment", {"model": "model", "source": "review source", "review": "review box"},

@@ -27,8 +27,8 @@ PHRASES: dict[str, str] = {
     "drifts": "drifts away from the data",
 }
 EXPLANATIONS: dict[str, str] = {
-    "constant": "Its own smooth outputs look like a flat stretch, which it continues flat: the rollout settles "
-                "on a constant near {settle}, as in d2l's figure, while the data keeps moving.",
+    "constant": "Fed its own smooth outputs, it reads them as a flat stretch and continues it flat: the rollout "
+                "settles on a constant near {settle}, as in d2l's figure, while the data keeps moving.",
     "overshoots": "Each fed-back step amplifies the last one's error, and the rollout leaves the range of the data: "
                   "it reaches {peak} where the series stays between {lo} and {hi}.",
     "oscillates": "It has learned a rhythm, not the series: fed its own outputs, it keeps swinging around {settle} "

@@ -20,6 +20,8 @@ def _numbered(words: tuple[str, ...]) -> list[list]:
 
 
 def _word_ticks(fig: go.Figure, words: tuple[str, ...], unknown: tuple[bool, ...], row: int | None = None) -> None:
+    # Slanted word labels take the space under the plot, so the legend goes above it, right-aligned under the title.
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0))
     labels = [f"<i>{w}?</i>" if u else w for w, u in zip(words, unknown)]
     many = len(words) > 60
     fig.update_xaxes(tickmode="array", tickvals=list(range(len(words))), ticktext=labels, tickangle=-50 if

@@ -29,7 +29,8 @@ def base_layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: 
 # One style for every log axis, so "5" can never mean 0.05 on one chart and 5 on the next: labels only at powers
 # of ten written as 10⁻², 10⁻¹, 1, 10, 10², unlabelled minor ticks at 2..9 between them, and a range that starts
 # and ends on a labelled power of ten, so no curve runs below the lowest label.
-LOG_MAX_LABELS = 7  # more decades than this: label every 2nd (3rd, ...) power of ten
+LOG_MAX_LABELS = 6  # more decades than this: label every 2nd (3rd, ...) power of ten
+LOG_MINOR_DECADES = 4  # unlabelled 2..9 minor ticks only on axes this short; on longer ones they blur into a bar
 
 
 def log_range(values: Iterable[float] | np.ndarray, max_labels: int = LOG_MAX_LABELS) -> tuple[int, int, int]:
@@ -48,8 +49,8 @@ def log_range(values: Iterable[float] | np.ndarray, max_labels: int = LOG_MAX_LA
 def log_axis(values: Iterable[float] | np.ndarray, max_labels: int = LOG_MAX_LABELS) -> dict:
     """Returns plotly axis settings for the shared log scale, its range fitted to whole decades around the values."""
     lo, hi, step = log_range(values, max_labels)
-    # Unlabelled minor ticks at 2..9 only when each decade is labelled; between sparser labels they would crowd them.
-    minor = dict(ticks="outside", ticklen=3, dtick="D1", showgrid=False) if step == 1 else dict(ticks="")
+    short = step == 1 and hi - lo <= LOG_MINOR_DECADES
+    minor = dict(ticks="outside", ticklen=3, dtick="D1", showgrid=False) if short else dict(ticks="")
     return dict(type="log", range=[lo, hi], autorange=False, tick0=0, dtick=step, exponentformat="power",
                 showexponent="all", minorloglabels="none", minor=minor)
 

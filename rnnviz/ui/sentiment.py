@@ -168,7 +168,9 @@ def accuracy_note(table: pd.DataFrame, cell: str) -> str:
 def negation_check(clf: Classifier) -> pd.DataFrame:
     """Returns the negation probes read by the chosen model, probabilities rounded for the page."""
     table = negation_table(clf.model, clf.data.vocab)
-    return table.round({"P(positive)": 2, "P(positive) negated": 2})
+    for col in ("P(positive)", "P(positive) negated"):
+        table[col] = [f"{p:.2f}" for p in table[col]]  # two decimals always: "0.00", not "0"
+    return table
 
 
 def readings_by_cell(review: str) -> dict[str, textstats.WordReading]:
