@@ -88,13 +88,10 @@ if run.losses:
 else:
     st.info("Press **Train**: each press trains a few seconds more; the example below updates with it.")
 ex = seq2seq.example(run.model, run.cfg)
-left, right = st.columns(2)
-with left:
-    chart(plots.seq2seq_diagram(ex.src, ex.dec_in, ex.tgt, ex.pred), key="arch_s2s_diagram")
-with right:
-    chart(plots.encoder_states(ex.enc_states.numpy(), ex.src), key="arch_s2s_states")
-st.caption(f"Source {ex.src} → target {ex.tgt}; the model wrote {ex.pred}. Right: the encoder's state after each "
-           "source digit; its last column is the context c, all the decoder knows about the source.")
+chart(plots.seq2seq_diagram(ex.src, ex.dec_in, ex.tgt, ex.pred), key="arch_s2s_diagram")  # full width: 13 nodes a row
+chart(plots.encoder_states(ex.enc_states.numpy(), ex.src), key="arch_s2s_states")
+st.caption(f"Source {ex.src} → target {ex.tgt}; the model wrote {ex.pred}. Below the diagram: the encoder's state "
+           "after each source digit; its last column is the context c, all the decoder knows about the source.")
 show_code(seq2seq.Seq2Seq.forward, seq2seq.decoder_input, seq2seq.greedy, key="arch_s2s")
 
 try_this(

@@ -61,9 +61,9 @@ def lookahead(uni: np.ndarray, bi: np.ndarray) -> go.Figure:
 
     Zero above the diagonal means no look-ahead.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["forward only: output_t never sees x_s for s > t",
-                                                        "bidirectional: output_t depends on later inputs too"],
-                        horizontal_spacing=0.1)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["forward only:<br>output_t never sees x_s for s > t",
+                                                        "bidirectional:<br>output_t depends on later inputs too"],
+                        horizontal_spacing=0.12)  # two-line titles: one line each overlapped at 1024 px
     zmax = float(max(uni.max(), bi.max()))
     T = uni.shape[0]
     for col, jac in ((1, uni), (2, bi)):
@@ -74,8 +74,8 @@ def lookahead(uni: np.ndarray, bi: np.ndarray) -> go.Figure:
         fig.update_xaxes(title_text="input position s", row=1, col=col)
         fig.update_yaxes(title_text="output position t", autorange="reversed", row=1, col=col)
     base_layout(fig, "How much each output depends on each input (random weights, same cell)", "input position s",
-                "output position t", height=400)
-    fig.update_layout(title=dict(y=0.98), margin=dict(t=80))
+                "output position t", height=430)
+    fig.update_layout(title=dict(y=0.98), margin=dict(t=105))
     return fig
 
 
@@ -120,7 +120,7 @@ def seq2seq_diagram(src: Sequence[int], dec_in: Sequence[str], tgt: Sequence[int
                              textfont=dict(color=TRUTH, size=13), hovertemplate="target: %{text}<extra></extra>"))
     fig.add_annotation(x=dec_x[0] - 0.55, y=2.62, showarrow=False, text="target", xanchor="right",
                        font=dict(color=TRUTH, size=12))
-    base_layout(fig, "The context c (red) starts the decoder and feeds every step", "", "", height=380)
+    base_layout(fig, "The context c (red) starts the decoder and feeds every step", "", "", height=420)
     fig.update_xaxes(visible=False, range=[-0.7, dec_x[-1] + 0.7])
     fig.update_yaxes(visible=False, range=[-0.45, 2.9])
     fig.update_layout(plot_bgcolor="white", legend=dict(orientation="h", y=-0.05, font=dict(size=12)))

@@ -116,8 +116,8 @@ def surprise_text(p: Perplexity, per_line: int = 60) -> go.Figure:
         z=z, text=text, customdata=hover, texttemplate="%{text}", textfont=dict(size=15, family="monospace"),
         colorscale=SURPRISE_SCALE, zmin=0, zmax=math.log(p.vocab_size), xgap=1, ygap=3,
         colorbar=dict(title="-ln P", thickness=12), hovertemplate="%{customdata}<extra></extra>"))
-    base_layout(fig, f"Each character coloured by how surprised the model was: white = expected, darkest = as bad "
-                f"as guessing uniformly among {p.vocab_size}", "", "", height=min(110 + 38 * lines, 640))
+    base_layout(fig, f"Each character coloured by how surprised the model was<br><sup>white = expected, darkest = "
+                f"as bad as guessing uniformly among {p.vocab_size}</sup>", "", "", height=min(120 + 38 * lines, 640))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")
     return fig
@@ -143,7 +143,9 @@ def surprise_bars(p: Perplexity, label: str, baseline: Perplexity | None = None)
     fig.add_trace(go.Scatter(x=span, y=[lnV] * 2, mode="lines", line=dict(color="#444", dash="dot"),
                              name=f"ln V = ln {p.vocab_size} = {lnV:.2f} (uniform guessing)", hoverinfo="skip"))
     base_layout(fig, "Surprise of every prediction: perplexity is e to the mean height of these bars",
-                "timestep t (hover for the character)", "-ln P (nats)", height=360)
+                "timestep t (hover for the character)", "−ln P (nats)", height=440)
+    # Four legend entries wrap on a narrow screen: anchor the legend's top well below the axis title.
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25), margin=dict(b=120))
     if len(t) <= 100:
         fig.update_xaxes(tickmode="array", tickvals=list(t), ticktext=ticks, tickfont=dict(size=10), tickangle=0)
     return fig
