@@ -40,7 +40,7 @@ def grads_by_layer(after: Mapping[str, np.ndarray], before: Mapping[str, np.ndar
     """Returns per-step norms (L, T) of several models, one panel per layer: solid trained, dotted at initialisation."""
     layers = max(v.shape[0] for v in after.values())
     fig = make_subplots(rows=layers, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=[f"layer {k}" for k in range(layers)] if layers > 1 else None)
+                        subplot_titles=[f"layer {k + 1}" for k in range(layers)] if layers > 1 else None)
     for label, values in after.items():
         color = color_for(label)
         T = values.shape[1]
