@@ -61,8 +61,8 @@ def lookahead(uni: np.ndarray, bi: np.ndarray) -> go.Figure:
 
     Zero above the diagonal means no look-ahead.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["forward only:<br>output_t never sees x_s for s > t",
-                                                        "bidirectional:<br>output_t depends on later inputs too"],
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["forward only:<br>o_t never sees x_s for s > t",
+                                                        "bidirectional:<br>o_t reads later x_s too"],
                         horizontal_spacing=0.12)  # two-line titles: one line each overlapped at 1024 px
     zmax = float(max(uni.max(), bi.max()))
     T = uni.shape[0]
