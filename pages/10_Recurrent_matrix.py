@@ -51,7 +51,7 @@ r_after = float(np.abs(after_blocks[(layer, block)]).max())
 left, right = st.columns([1, 1])
 with left:
     chart(eigenvalue_plane(before_blocks[(layer, block)], after_blocks[(layer, block)],
-                           f"Eigenvalues of W_hh, {block_name}<br><sup>{item.label}, {when}</sup>"), key="matrix_eigs")
+                           f"Eigenvalues, {block_name}<br><sup>{item.label}, {when}</sup>"), key="matrix_eigs")
     st.metric("spectral radius max |λ|", f"{r_after:.3f}", f"{r_after - r_before:+.3f} since initialisation")
     st.caption(f"max|λ|^100 = {r_after ** 100:.3g} now, {r_before ** 100:.3g} at initialisation "
                "(what a purely linear recurrence would do to 100 steps).")
@@ -64,7 +64,8 @@ h_init, g_init = state_and_grad_norms(before, torch.as_tensor(ids), layer)
 tokens = list(passage[:-1])
 with right:
     chart(norms_over_time(h_init, h_now, tokens, "‖h_t‖ along the passage", "‖h_t‖", log=False), key="matrix_h")
-    chart(norms_over_time(g_init, g_now, tokens, "‖∂L/∂h_t‖: how much each step's state matters to the loss",
+    chart(norms_over_time(g_init, g_now, tokens, "‖∂L/∂h_t‖ along the passage<br><sup>how much each step's state matters to "
+                          "the loss</sup>",
                           "‖∂L/∂h_t‖ (log scale)", log=True), key="matrix_g")
 
 show_code(recurrent_spectra, hidden_grads, key="matrix")
