@@ -77,8 +77,9 @@ chart(opening_memory(long.gaps, long.words, long.n_opening, "How much of the ope
                      "cell's state, word after word"), key="sent_memory")
 shown = cell if cell in long.loved else "gru"
 chart(two_openings(long.loved[shown], long.hated[shown], shown, f"Default {CELL_LABELS[shown]}: P(positive) for "
-                   "both openings; where the lines meet, the opening is forgotten"), key="sent_long")
-st.caption("Top, log scale: a line near 0.01 has forgotten the opening (the two states are the same). Bottom: "
+                   "both openings<br><sup>where the lines meet, the opening is forgotten</sup>"), key="sent_long")
+st.caption("Top, log scale: a line that falls to the bottom (10⁻⁴ and below are drawn at 10⁻⁴) has forgotten the "
+           "opening: the two states are the same. Bottom: "
            "the filler words carry small opinions of their own for these small models, so P wanders; pick another "
            "model above to see its two lines.")
 show_code(state_gap, opening_memory, key="sent_long")

@@ -21,7 +21,7 @@ def _numbered(words: tuple[str, ...]) -> list[list]:
 
 def _word_ticks(fig: go.Figure, words: tuple[str, ...], unknown: tuple[bool, ...], row: int | None = None) -> None:
     # Slanted word labels take the space under the plot, so the legend goes above it, right-aligned under the title.
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0))
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0), margin=dict(t=75))
     labels = [f"<i>{w}?</i>" if u else w for w, u in zip(words, unknown)]
     many = len(words) > 40
     # A long review labels every other word (and every word where two readings differ, "loved/hated"); the hover
@@ -84,7 +84,7 @@ def confusion(h: HeldOut, source: str) -> go.Figure:
         z=h.confusion, x=[f"predicted {lab}" for lab in labels], y=[f"truly {lab}" for lab in labels],
         colorscale="Blues", zmin=0, text=h.confusion, texttemplate="%{text}", textfont=dict(size=20),
         showscale=False, hovertemplate="%{y}, %{x}: %{z} sentences<extra></extra>"))
-    base_layout(fig, f"Held-out {source}: the diagonal is right<br><sup>{h.accuracy:.0%} of {h.n} sentences</sup>",
+    base_layout(fig, f"Held-out {source}<br><sup>the diagonal is right: {h.accuracy:.0%} of {h.n} sentences</sup>",
                 "", "", height=360)
     fig.update_yaxes(autorange="reversed")
     return fig
