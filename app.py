@@ -13,6 +13,12 @@ st.markdown(
     "gradient as it flows back through time. It follows the RNN chapters (9 and 10) of *Dive into Deep Learning*."
 )
 st.latex(r"h_t = \phi\big(W_{xh} x_t + W_{hh} h_{t-1} + b_h\big), \qquad o_t = W_{hq} h_t + b_q")
+st.caption("The plain RNN (d2l's notation, used on every page). The GRU in the preview gates this update: "
+           "$h_t = (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}$, where the update gate $z_t$ decides how much of the old "
+           "state to keep and $n_t$ is the candidate built like the plain RNN's $h_t$ (the Gates lesson shows it all). "
+           "In torch, $W_{xh}$ is `weight_ih_l0` and $W_{hh}$ is `weight_hh_l0`: torch counts layers from 0, the "
+           "lessons count layers and a review's words from 1. Chart axes of time steps and hidden units are "
+           "tensor indices and start at 0, as torch's do.")
 
 left, right = st.columns([2, 3], gap="large")
 with left:

@@ -48,8 +48,11 @@ focus = st.selectbox("Model to look at in sections 3 and 4", list(models), index
 st.subheader("3. One step ahead vs fed back")
 start = max(n_train, models[focus].tau)
 rollout = fc.rollout(models[focus], data.series.values, start, T - start)
-chart(plots.fed_back_figure(data.series, n_train, start, evals[focus].one_step, rollout, focus), key="fc_fed_back")
+did, why = ui.what_it_did(data, focus, start, rollout)
+chart(plots.fed_back_figure(data.series, n_train, start, evals[focus].one_step, rollout, focus, did.phrase),
+      key="fc_fed_back")
 st.markdown(lesson_part("forecasting", 1))
+st.markdown(why)
 show_code(fc.one_step, fc.rollout, fc.k_step, plots.fed_back_figure, key="fc_fed_back")
 
 st.subheader("4. k steps ahead")
@@ -58,8 +61,7 @@ k_own = st.slider("Your own k", 1, max_k, min(max(query_value("k", 8), 1), max_k
 ks = sorted({k for k in (1, 4, 16, 64) if k <= max_k} | {k_own})
 chart(plots.k_ahead_figure(data.series, n_train, {k: fc.k_ahead_curve(evals[focus], k, T) for k in ks}, focus),
       key="fc_k_ahead")
-st.caption("Small k hugs the data. Large k has forgotten it: after many fed-back steps the forecast sits on the "
-           "constant its rollout settles on, and jumps between such constants as the starting window changes.")
+st.caption(ui.horizon_caption(did))
 show_code(fc.evaluate, fc.k_ahead_curve, plots.k_ahead_figure, key="fc_k_ahead")
 
 st.subheader("5. Error against horizon")
@@ -83,7 +85,7 @@ rollouts = {label: fc.rollout(fitted, data.series.values, here, k_here) for labe
 chart(plots.from_here_figure(data.series, here, k_here, rollouts), key="fc_from_here")
 st.caption("Drag the start: from a turning point, the models that only see a short window keep going the old "
            "way; everything after the first step is built on the model's own outputs. Start it in the training "
-           "part too: the drift is there as well, so it is not just unseen data.")
+           "part too: the fed-back error is there as well, so it is not just unseen data.")
 
 st.subheader("7. What the hidden state carries that the window cannot")
 st.markdown(lesson_part("forecasting", 3))
@@ -100,7 +102,7 @@ else:
 try_this(
     "On the sine, compare the MSE at k = 1 with the dotted noise line, then at k = 64: how many times larger is it?",
     "Set **τ** to 32 and retrain: the window now spans enough of the curve to tell its direction. "
-    "Does the MLP's rollout still collapse? Does the window's R² in section 7 rise?",
+    "Does the MLP's rollout still settle on a constant? Does the window's R² in section 7 rise?",
     "Switch to **Airline passengers**, set **τ** to 12 (one year) and press **Train**, then turn on **Model log(x)**: "
     "how do the fed-back forecasts and the error curve change?",
     "In **Forecast from here**, start just before a peak of the sine and watch which model turns with it.",

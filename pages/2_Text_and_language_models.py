@@ -83,7 +83,7 @@ for sampling in ("sequential", "random"):
     strip = textstats.partition_strip(len(tokens), layout, num_steps)
     chart(plots.partition_strip(strip, tokens, colour_by, f"{sampling.capitalize()} partitioning: "
                                 f"{strip.n_batches} minibatches of {batch_size} x {num_steps}"), key=f"tl_{sampling}")
-    with st.expander(f"Minibatch 0 of the {sampling} partitioning as (X, Y)"):
+    with st.expander(f"Minibatch 1 of the {sampling} partitioning as (X, Y)"):
         st.dataframe(textstats.batch_windows(tokens, layout, num_steps, 0), hide_index=True)
 st.markdown("**Sequential:** row r of consecutive minibatches continues where it stopped, so the state can be "
             "carried from one minibatch to the next. **Random:** subsequences are shuffled, so the state starts "

@@ -93,9 +93,10 @@ with a:
     chart(plots.saturation_histogram(values, prior, name), key="hs_saturation")
 with b:
     now, then = inspect.saturation(values), inspect.saturation(prior)
-    st.metric(f"|{name}| > 0.9, {when}", f"{now['near 1']:.0%}", f"{now['near 1'] - then['near 1']:+.0%} vs before")
-    st.metric(f"|{name}| < 0.1, {when}", f"{now['near 0']:.0%}", f"{now['near 0'] - then['near 0']:+.0%} vs before",
-              delta_color="off")
+    st.metric(f"|{name}| > 0.9, {when}", f"{now['near 1']:.0%}",  # a change of shares: percentage points, not %
+              f"{100 * (now['near 1'] - then['near 1']):+.0f} percentage points vs before")
+    st.metric(f"|{name}| < 0.1, {when}", f"{now['near 0']:.0%}",
+              f"{100 * (now['near 0'] - then['near 0']):+.0f} percentage points vs before", delta_color="off")
     st.markdown("At initialisation the weights are small, so states sit near 0. Training pushes some units to "
                 "the edge of tanh, where they act like switches; a saturated unit's gradient is near zero, which "
                 "is one reason plain RNNs learn slowly.")

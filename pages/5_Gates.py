@@ -109,7 +109,7 @@ ui.show_comparison(inspect.compare_cells(comparison))
 
 try_this(
     "Type a long word like *incomprehensibility* and follow the best memory unit: does its gate stay open inside the word?",
-    "Switch **Weights** to *before training* and back: watch the gates go from grey 0.5 to clear switches.",
+    "Switch **Weights** to *before training* and back: watch the gates go from teal (0.5) to yellow and purple switches.",
     "Drag **Training time** step by step: at which checkpoint do the first long yellow bands of z appear?",
     "Open the **default LSTM** and compare its forget gate with the GRU's update gate on the same passage.",
     "Turn on **Compare with the textbook GRU**: the gap grows over the text, although the weights are the same.",

@@ -53,10 +53,10 @@ st.markdown("Pick one state in the unrolled grid: blue marks every input and low
 a, b, c = st.columns(3)
 layer = a.slider("Layer", 1, spec.num_layers, spec.num_layers, key="arch_dep_layer")
 grid_steps = min(spec.steps, 12)
-t = b.slider("Time step t", 0, grid_steps - 1, min(3, grid_steps - 1), key="arch_dep_t")
+t = b.slider("Time step t", 1, grid_steps, min(4, grid_steps), key="arch_dep_t")  # counted from 1, as the grid
 bidi = c.toggle("Bidirectional", spec.bidirectional, key="arch_dep_bi")
-mask = shapes.dependency_mask(spec.num_layers, grid_steps, layer, t, bidi)
-chart(plots.dependency_grid(mask, layer, t, bidi), key="arch_dependency")
+mask = shapes.dependency_mask(spec.num_layers, grid_steps, layer, t - 1, bidi)  # the mask indexes steps from 0
+chart(plots.dependency_grid(mask, layer, t - 1, bidi), key="arch_dependency")
 st.markdown("**Why a bidirectional RNN cannot forecast.** Below, the gradient of each output with respect to each "
             "input of a real one-layer module: the forward module's output at t is blind to every later input "
             "(zeros above the diagonal); the bidirectional one reads them. Fine for tagging a finished sentence; "
@@ -88,13 +88,10 @@ if run.losses:
 else:
     st.info("Press **Train**: each press trains a few seconds more; the example below updates with it.")
 ex = seq2seq.example(run.model, run.cfg)
-left, right = st.columns(2)
-with left:
-    chart(plots.seq2seq_diagram(ex.src, ex.dec_in, ex.tgt, ex.pred), key="arch_s2s_diagram")
-with right:
-    chart(plots.encoder_states(ex.enc_states.numpy(), ex.src), key="arch_s2s_states")
-st.caption(f"Source {ex.src} → target {ex.tgt}; the model wrote {ex.pred}. Right: the encoder's state after each "
-           "source digit; its last column is the context c, all the decoder knows about the source.")
+chart(plots.seq2seq_diagram(ex.src, ex.dec_in, ex.tgt, ex.pred), key="arch_s2s_diagram")  # full width: 13 nodes a row
+chart(plots.encoder_states(ex.enc_states.numpy(), ex.src), key="arch_s2s_states")
+st.caption(f"Source {ex.src} → target {ex.tgt}; the model wrote {ex.pred}. Below the diagram: the encoder's state "
+           "after each source digit; its last column is the context c, all the decoder knows about the source.")
 show_code(seq2seq.Seq2Seq.forward, seq2seq.decoder_input, seq2seq.greedy, key="arch_s2s")
 
 try_this(

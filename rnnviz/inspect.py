@@ -239,7 +239,7 @@ def weight_shapes(rnn: nn.RNNBase) -> pd.DataFrame:
         w = layer_weights(rnn, k)
         for j, gate in enumerate(GATE_ORDER[cell]):
             H = rnn.hidden_size
-            rows.append({"layer": k, "gate": gate, "W_x": f"W_x{gate}: {H} x {w.W_ih.shape[1]}",
+            rows.append({"layer": k + 1, "gate": gate, "W_x": f"W_x{gate}: {H} x {w.W_ih.shape[1]}",
                          "W_h": f"W_h{gate}: {H} x {H}",
                          "b": f"b_{gate}: {H} (+{H})" if w.b_ih is not None else "none",
                          "torch rows": f"weight_ih_l{k}[{j * H}:{(j + 1) * H}]"})

@@ -104,7 +104,7 @@ def batch_windows(tokens: Sequence[str], layout: Sequence[Placement], num_steps:
     for p in (p for p in layout if p.batch == batch):
         x = tokens[p.start: p.start + num_steps]
         y = tokens[p.start + 1: p.start + num_steps + 1]
-        rows.append({"row": p.row, "start": p.start, "X (input)": "".join(x) if all(len(t) == 1 for t in x)
+        rows.append({"row": p.row + 1, "start": p.start, "X (input)": "".join(x) if all(len(t) == 1 for t in x)
                      else " ".join(x), "Y (label = X shifted by one)": "".join(y) if all(len(t) == 1 for t in y)
                      else " ".join(y)})
     return pd.DataFrame(rows)
@@ -175,11 +175,14 @@ class HeldOut:
     n: int
 
 
-def held_out(model: SequenceClassifier, data: SentimentData) -> HeldOut:
-    """Returns accuracy and confusion counts on the test split (read at each sentence's last real word)."""
+def held_out(model: SequenceClassifier, data: SentimentData, source: str | None = None) -> HeldOut:
+    """Returns accuracy and confusion counts on the test split, or on one source's part of it (last real word)."""
+    rows = torch.ones(len(data.y_test), dtype=torch.bool)
+    if source is not None and source in data.test_sources:
+        rows = torch.tensor([s == source for s in data.test_sources])
     with torch.no_grad():
-        pred = model.classify(data.x_test, data.len_test).argmax(-1)
-    y = data.y_test
+        pred = model.classify(data.x_test[rows], data.len_test[rows]).argmax(-1)
+    y = data.y_test[rows]
     confusion = np.zeros((2, 2), dtype=int)
     for t, p in zip(y.tolist(), pred.tolist()):
         confusion[t, p] += 1
@@ -201,7 +204,12 @@ def state_gap(a: WordReading, b: WordReading) -> np.ndarray:
     return np.linalg.norm(a.h[:n] - b.h[:n], axis=1)  # (T,)
 
 
-def biggest_swing(r: WordReading) -> int:
-    """Returns the index of the word that moved P(positive) most (the first word is measured from 0.5)."""
-    before = np.concatenate([[0.5], r.p_positive[:-1]])
-    return int(np.argmax(np.abs(r.p_positive - before)))
+def biggest_swing(r: WordReading) -> int | None:
+    """Returns the index of the word that moved P(positive) most from the word before it; None for one word.
+
+    The first word is never a swing: before it the model has read nothing, and its jump from the untrained prior
+    says more about the word's embedding than about a change of opinion.
+    """
+    if len(r.p_positive) < 2:
+        return None
+    return 1 + int(np.argmax(np.abs(np.diff(r.p_positive))))

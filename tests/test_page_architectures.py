@@ -52,13 +52,15 @@ def test_dependency_grid_follows_the_chosen_state_and_direction():
     def inputs_read() -> int:
         nodes = figures(at)["arch_dependency"]["data"][-1]
         return sum(1 for label, color in zip(nodes["text"], nodes["marker"]["color"])
-                   if label.startswith("x_") and color == ON)
+                   if label.startswith("x") and color == ON)
 
-    at.slider(key="arch_dep_t").set_value(0).run()
+    at.slider(key="arch_dep_t").set_value(1).run()
     assert inputs_read() == 1  # forward: h_1 has read x_1 only
-    at.slider(key="arch_dep_t").set_value(4).run()
+    at.slider(key="arch_dep_t").set_value(5).run()
     assert inputs_read() == 5
-    at.slider(key="arch_dep_t").set_value(0).run()
+    title = figures(at)["arch_dependency"]["layout"]["title"]["text"]
+    assert "h<sub>5</sub>" in title  # the slider and the grid count steps alike, from 1
+    at.slider(key="arch_dep_t").set_value(1).run()
     at.toggle(key="arch_dep_bi").set_value(True).run()
     assert not at.exception and inputs_read() == 7  # bidirectional: every input of the 7 steps, the future too
 

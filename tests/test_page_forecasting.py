@@ -110,3 +110,29 @@ def test_bad_upload_shows_its_message_and_keeps_the_previous_series(bad, words):
     assert any(words in e.value for e in at.error), [e.value for e in at.error]
     assert "Uploaded: value" in series_title(at) and "80 points" in series_title(at)  # the good series stays
     assert any("good.csv" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("series", ["sine", "airline"])
+def test_fed_back_title_and_why_text_match_what_the_rollout_did_on_this_series(series):
+    from rnnviz.data.series import TITLES
+    from rnnviz.rollout import EXPLANATIONS, PHRASES, classify_rollout
+
+    at = app_test(PAGE)
+    at.session_state["fc_steps"] = 30
+    at.session_state["fc_hidden"] = 8
+    at.session_state["fc_source"] = series
+    at.run()
+    assert not at.exception, at.exception
+    fig = figures(at)["fc_fed_back"]
+    truth = decode(fig["data"][0]["y"])
+    fed = next(t for t in fig["data"] if "fed back" in t["name"])
+    start = int(decode(fed["x"])[0])
+    did = classify_rollout(decode(fed["y"]), truth[:start], truth[start:])
+    title = fig["layout"]["title"]["text"]
+    assert title.endswith(PHRASES[did.kind])  # the title says what the red line on the chart does
+    why = next(m.value for m in at.markdown if m.value.startswith("**What the "))
+    assert EXPLANATIONS[did.kind].split("{")[0] in why  # and the paragraph explains that, not the sine's story
+    if series == "airline":
+        assert "σ = 0.2" not in why and TITLES["airline"] in why and "passengers" in why
+    else:
+        assert "the sine" in why and "cannot tell whether it is rising or falling" in why

@@ -24,6 +24,7 @@ def tiny_defaults(monkeypatch):
                                                               train=replace(base.train, steps=4)))
     monkeypatch.setattr(sentiment_ui, "DEFAULT_HIDDEN", 8)
     monkeypatch.setattr(sentiment_ui, "DEFAULT_STEPS", 4)
+    monkeypatch.setattr(sentiment_ui, "DEFAULT_EMBED", 8)
 
 
 def open_reads(page: str, key: str, kind: str, **params):

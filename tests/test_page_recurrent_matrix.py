@@ -51,7 +51,7 @@ def test_eigenvalues_in_the_figure_match_torch():
 
 def test_a_class_link_presets_the_model_block_and_passage_and_hides_what_it_names():
     at = app_test("pages/10_Recurrent_matrix.py", timeout=240)
-    at.query_params.update({"model": "default GRU", "block": "layer 0, n", "text": "abc abc abc",
+    at.query_params.update({"model": "default GRU", "block": "layer 1, n", "text": "abc abc abc",
                             "hide": "block,text"})
     at.run()
     assert not at.exception
@@ -59,7 +59,7 @@ def test_a_class_link_presets_the_model_block_and_passage_and_hides_what_it_name
     assert "matrix_block" not in keys and "matrix_text" not in keys and "matrix_model" in keys
     assert at.selectbox(key="matrix_model").value == "default GRU"
     charts = {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
-    assert charts["matrix_eigs"]["layout"]["title"]["text"].endswith(", n")
+    assert ", n<br>" in charts["matrix_eigs"]["layout"]["title"]["text"]
     assert "default GRU" in charts["matrix_eigs"]["layout"]["title"]["text"]
     h = charts["matrix_h"]["data"][-1]
     assert len(_decode(h["y"])) == len("abc abc abc") - 1  # the linked passage is the one read
@@ -67,4 +67,4 @@ def test_a_class_link_presets_the_model_block_and_passage_and_hides_what_it_name
 
     link = next(c.proto.code_text for c in at.get("code") if "Recurrent_matrix?" in c.proto.code_text)
     params = dict(urllib.parse.parse_qsl(link.split("?", 1)[1]))
-    assert params["model"] == "default GRU" and params["block"] == "layer 0, n" and params["text"] == "abc abc abc"
+    assert params["model"] == "default GRU" and params["block"] == "layer 1, n" and params["text"] == "abc abc abc"

@@ -16,6 +16,7 @@ def _tiny_defaults(monkeypatch):
     # the real sizes are checked for accuracy in test_sentiment_lesson.py.
     monkeypatch.setattr(sentiment_ui, "DEFAULT_HIDDEN", 8)
     monkeypatch.setattr(sentiment_ui, "DEFAULT_STEPS", 20)
+    monkeypatch.setattr(sentiment_ui, "DEFAULT_EMBED", 8)
 
 
 def _charts(at) -> dict[str, dict]:
@@ -98,7 +99,7 @@ def test_the_learners_own_sentiment_model_is_offered_and_read():
     assert at.selectbox(key="sent_model").value == "mine: tiny"
     assert at.text_area(key="sent_review").value == sentiment_ui.EXAMPLE_REVIEWS["yelp"]
     assert "c_t" in at.latex[0].value  # the LSTM's formula, not the default GRU's
-    assert any(t.startswith("tiny (Yelp") and "after each word" in t for t in _charts(at))
+    assert any(t.startswith("tiny (trained on Yelp") and "after each word" in t for t in _charts(at))
 
 
 def test_a_class_link_presets_model_source_and_review_and_hides_what_it_names():
@@ -113,3 +114,22 @@ def test_a_class_link_presets_model_source_and_review_and_hides_what_it_names():
     assert _word_ticks(at)[:3] == ["the", "food", "was"]
     link = next(c.proto.code_text for c in at.get("code") if "Sentiment?" in c.proto.code_text)
     assert "model=default+LSTM" in link and "source=yelp" in link and "hide=model%2Creview" in link
+
+
+def test_the_page_shows_the_negation_probes_and_counts_the_swing_from_the_second_word():
+    import re
+
+    from rnnviz.negation import PROBES
+
+    at = app_test("pages/9_Sentiment.py")
+    at.run()
+    assert not at.exception
+    probes = next(df.value for df in at.dataframe if "negated" in df.value.columns)
+    assert list(probes["review"]) == [p for p, _ in PROBES]
+    at.text_area(key="sent_review").set_value("great phone but awful battery").run()
+    verdict = next(m.value for m in at.markdown if m.value.startswith("Final verdict"))
+    number = int(re.search(r"came at word (\d+)", verdict).group(1))
+    assert 2 <= number <= 5  # counted from 1, and never the first word (its jump is from the prior)
+    at.text_area(key="sent_review").set_value("great").run()
+    assert not at.exception
+    assert "swing" not in next(m.value for m in at.markdown if m.value.startswith("Final verdict"))

@@ -97,8 +97,9 @@ def test_state_gap_is_zero_for_one_review_and_biggest_swing_finds_the_largest_mo
     gap = state_gap(a, b)
     assert gap[0] == pytest.approx(0, abs=1e-6) and gap[1] > 0  # identical until the words differ
     t = biggest_swing(a)
-    moves = np.abs(np.diff(np.concatenate([[0.5], a.p_positive])))
-    assert moves[t] == moves.max()
+    moves = np.abs(np.diff(a.p_positive))  # from the word before: the first word's jump from the prior is no swing
+    assert t >= 1 and moves[t - 1] == moves.max()
+    assert biggest_swing(read_word_by_word(model, data.vocab, "great")) is None
 
 
 def test_word_chart_shows_each_words_probability_and_its_state(gru):

@@ -15,6 +15,7 @@ from rnnviz.errors import DataError
 
 PAD = "<pad>"
 FILES = {"imdb": "imdb_labelled.txt", "amazon": "amazon_cells_labelled.txt", "yelp": "yelp_labelled.txt"}
+ALL = "all"  # every source's training part together; each source keeps its own held-out part
 WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -40,7 +41,7 @@ def parse_labelled(text: str) -> pd.DataFrame:
 def load_sentences(source: str) -> pd.DataFrame:
     """Returns the 1000 labelled sentences of one bundled source."""
     if source not in FILES:
-        raise DataError(f"Unknown review source '{source}'; choose one of: {', '.join(FILES)}.")
+        raise DataError(f"Unknown review source '{source}'; choose one of: {', '.join(FILES)} (or {ALL}).")
     return parse_labelled((DATA / "sentiment" / FILES[source]).read_text(encoding="utf-8"))
 
 
@@ -61,6 +62,7 @@ class SentimentData:
     len_test: torch.Tensor
     y_test: torch.Tensor
     test_sentences: tuple[str, ...]
+    test_sources: tuple[str, ...] = ()  # the source of each held-out sentence
 
 
 def encode_sentences(sentences: list[str], vocab: Vocab, max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -75,18 +77,26 @@ def encode_sentences(sentences: list[str], vocab: Vocab, max_len: int) -> tuple[
     return x, lengths
 
 
-def build_sentiment(cfg: SentimentConfig) -> SentimentData:
-    """Returns a seeded split of one source, the vocabulary built from its training part only."""
-    frame = load_sentences(cfg.source)
+def split_source(source: str, cfg: SentimentConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns (train, test) rows of one source, split by cfg's seed (the same split alone or with the others)."""
+    frame = load_sentences(source).assign(source=source)
     g = torch.Generator().manual_seed(cfg.data_seed)
     order = torch.randperm(len(frame), generator=g).tolist()
     n_test = int(round(len(frame) * cfg.test_frac))
-    test, train = frame.iloc[order[:n_test]], frame.iloc[order[n_test:]]
+    return frame.iloc[order[n_test:]], frame.iloc[order[:n_test]]
+
+
+def build_sentiment(cfg: SentimentConfig) -> SentimentData:
+    """Returns a seeded split of one source (or of all, ALL), the vocabulary built from the training part only."""
+    sources = tuple(FILES) if cfg.source == ALL else (cfg.source,)
+    parts = [split_source(source, cfg) for source in sources]
+    train = pd.concat([p[0] for p in parts], ignore_index=True)
+    test = pd.concat([p[1] for p in parts], ignore_index=True)
     tokens = [w for s in train["sentence"] for w in words(s)]
     vocab = Vocab.build(tokens, cfg.min_freq, reserved=(PAD,))
     x_tr, l_tr = encode_sentences(list(train["sentence"]), vocab, cfg.max_len)
     x_te, l_te = encode_sentences(list(test["sentence"]), vocab, cfg.max_len)
     return SentimentData(
         vocab, x_tr, l_tr, torch.tensor(train["label"].to_numpy()), x_te, l_te,
-        torch.tensor(test["label"].to_numpy()), tuple(test["sentence"]),
+        torch.tensor(test["label"].to_numpy()), tuple(test["sentence"]), tuple(test["source"]),
     )

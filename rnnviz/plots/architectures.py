@@ -8,14 +8,17 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rnnviz.plots.style import DIVERGING, TRUTH, base_layout
+from rnnviz.plots.style import DIVERGING, TRUTH, base_layout, log_axis
 
 ON, OFF, PICK, FUTURE = "#1f77b4", "#d9d9d9", "#d62728", "#ff7f0e"
+NODE_PX = 38  # side of a square node in the dependency grid, in pixels
+S2S_PX = 30  # the encoder-decoder diagram has twice the columns in half the width
 
 
-def _arrow(fig: go.Figure, x0: float, y0: float, x1: float, y1: float, color: str, row: int | None = None) -> None:
+def _arrow(fig: go.Figure, x0: float, y0: float, x1: float, y1: float, color: str, node_px: int | None = None) -> None:
+    gap = (node_px or NODE_PX) // 2 + 3  # arrows stop short of the square nodes and their labels
     fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
-                       arrowhead=2, arrowsize=1.2, arrowwidth=1.6, arrowcolor=color, standoff=11, startstandoff=11)
+                       arrowhead=2, arrowsize=1.2, arrowwidth=1.6, arrowcolor=color, standoff=gap, startstandoff=gap)
 
 
 def dependency_grid(mask: np.ndarray, layer: int, t: int, bidirectional: bool) -> go.Figure:
@@ -34,15 +37,16 @@ def dependency_grid(mask: np.ndarray, layer: int, t: int, bidirectional: bool) -
                 back = s >= t if k == layer else k < layer
                 _arrow(fig, s + 1, k - lift, s, k - lift, FUTURE if back else OFF)
     xs, ys = np.meshgrid(np.arange(T), np.arange(rows))
-    labels = np.where(ys == 0, [[f"x_{s + 1}" for s in range(T)]] * rows,
-                      [[f"h_{s + 1}^({k})" for s in range(T)] for k in range(rows)])
+    labels = np.where(ys == 0, [[f"x<sub>{s + 1}</sub>" for s in range(T)]] * rows,
+                      [[f"h<sub>{s + 1}</sub><sup>({k})</sup>" for s in range(T)] for k in range(rows)])
     colors = np.where(mask, ON, OFF).astype(object)
     colors[layer, t] = PICK
     fig.add_trace(go.Scatter(
         x=xs.ravel(), y=ys.ravel(), mode="markers+text", text=labels.ravel(), textposition="middle center",
-        textfont=dict(size=10, color="white"), marker=dict(size=34, color=colors.ravel(), symbol="square"),
+        textfont=dict(size=12, color=np.where(colors == OFF, "#666666", "white").ravel().tolist()),
+        marker=dict(size=NODE_PX, color=colors.ravel(), symbol="square"),
         hovertemplate="%{text}<extra></extra>", showlegend=False))
-    base_layout(fig, f"Which states h_{t + 1}^({layer}) (red) depends on: blue = read, grey = not"
+    base_layout(fig, f"Which states h<sub>{t + 1}</sub><sup>({layer})</sup> (red) depends on: blue = read, grey = not"
                 + (", orange = the backward direction, which reads the future" if bidirectional else ""),
                 "time step", "", height=160 + 90 * rows)
     fig.update_xaxes(tickvals=list(range(T)), ticktext=[str(s + 1) for s in range(T)], range=[-0.6, T - 0.4])
@@ -57,9 +61,9 @@ def lookahead(uni: np.ndarray, bi: np.ndarray) -> go.Figure:
 
     Zero above the diagonal means no look-ahead.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["forward only: output_t never sees x_s for s > t",
-                                                        "bidirectional: output_t depends on later inputs too"],
-                        horizontal_spacing=0.1)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["forward only:<br>o_t never sees x_s for s > t",
+                                                        "bidirectional:<br>o_t reads later x_s too"],
+                        horizontal_spacing=0.12)  # two-line titles: one line each overlapped at 1024 px
     zmax = float(max(uni.max(), bi.max()))
     T = uni.shape[0]
     for col, jac in ((1, uni), (2, bi)):
@@ -70,42 +74,56 @@ def lookahead(uni: np.ndarray, bi: np.ndarray) -> go.Figure:
         fig.update_xaxes(title_text="input position s", row=1, col=col)
         fig.update_yaxes(title_text="output position t", autorange="reversed", row=1, col=col)
     base_layout(fig, "How much each output depends on each input (random weights, same cell)", "input position s",
-                "output position t", height=400)
-    fig.update_layout(title=dict(y=0.98), margin=dict(t=80))
+                "output position t", height=430)
+    fig.update_layout(title=dict(y=0.98), margin=dict(t=105))
     return fig
 
 
 def seq2seq_diagram(src: Sequence[int], dec_in: Sequence[str], tgt: Sequence[int], pred: Sequence[int] | None) -> go.Figure:
-    """Returns the encoder reading the source, the context vector, and the decoder reading its shifted input."""
+    """Returns the encoder reading the source, the context vector, and the decoder reading its shifted input.
+
+    Outputs are green where they match the target and orange where they do not, so an untrained model's guesses
+    never look right; the target is written above them.
+    """
     L = len(src)
     fig = go.Figure()
-    ctx_x = L + 0.5
+    ctx_x = L + 0.25  # on the states' row, in the gap between encoder and decoder: it overlaps nothing
     enc_x, dec_x = np.arange(L), np.arange(L) + L + 1.5
     for s in range(L):
-        _arrow(fig, enc_x[s], 0, enc_x[s], 1, TRUTH)
-        _arrow(fig, dec_x[s], 0, dec_x[s], 1, TRUTH)
-        _arrow(fig, dec_x[s], 1, dec_x[s], 2, TRUTH)
+        _arrow(fig, enc_x[s], 0, enc_x[s], 1, TRUTH, S2S_PX)
+        _arrow(fig, dec_x[s], 0, dec_x[s], 1, TRUTH, S2S_PX)
+        _arrow(fig, dec_x[s], 1, dec_x[s], 2, TRUTH, S2S_PX)
         if s + 1 < L:
-            _arrow(fig, enc_x[s], 1, enc_x[s + 1], 1, ON)
-            _arrow(fig, dec_x[s], 1, dec_x[s + 1], 1, ON)
-    _arrow(fig, enc_x[-1], 1, ctx_x, 1.6, PICK)
-    _arrow(fig, ctx_x, 1.6, dec_x[0], 1, PICK)
-    got = [str(p) for p in pred] if pred is not None else ["?"] * L
+            _arrow(fig, enc_x[s], 1, enc_x[s + 1], 1, ON, S2S_PX)
+            _arrow(fig, dec_x[s], 1, dec_x[s + 1], 1, ON, S2S_PX)
+    _arrow(fig, enc_x[-1], 1, ctx_x, 1, PICK, S2S_PX)
+    _arrow(fig, ctx_x, 1, dec_x[0], 1, PICK, S2S_PX)
+    shown_in = ["bos" if v == "<bos>" else str(v) for v in dec_in]  # "<bos>" is wider than a node
     nodes = [(enc_x, [0] * L, [str(v) for v in src], "#7f7f7f", "source token"),
              (enc_x, [1] * L, ["enc"] * L, ON, "encoder state"),
-             ([ctx_x], [1.6], ["c"], PICK, "context vector c = last encoder state"),
-             (dec_x, [0] * L, list(dec_in), "#7f7f7f", "decoder input (target shifted right)"),
-             (dec_x, [1] * L, ["dec"] * L, ON, "decoder state (reads [input, c])"),
-             (dec_x, [2] * L, got, "#2ca02c", "decoder output")]
+             ([ctx_x], [1], ["c"], PICK, "context c = last encoder state"),
+             (dec_x, [0] * L, shown_in, "#7f7f7f", "decoder input (target shifted right; bos = &lt;bos&gt;)"),
+             (dec_x, [1] * L, ["dec"] * L, ON, "decoder state (reads [input, c])")]
+    if pred is None:
+        nodes.append((dec_x, [2] * L, ["?"] * L, "#bbbbbb", "decoder output (not trained yet)"))
+    else:
+        right = np.array([int(p) == int(t) for p, t in zip(pred, tgt)], dtype=bool)
+        for keep, color, name in ((right, "#2ca02c", "output, right"), (~right, "#ff7f0e", "output, wrong")):
+            if keep.any():
+                nodes.append((dec_x[keep], [2] * int(keep.sum()), [str(p) for p, k in zip(pred, keep) if k], color,
+                              name))
     for x, y, text, color, name in nodes:
         fig.add_trace(go.Scatter(x=list(x), y=y, mode="markers+text", text=text, name=name,
-                                 marker=dict(size=36, color=color, symbol="square"),
-                                 textfont=dict(color="white", size=13), hovertemplate=name + ": %{text}<extra></extra>"))
-    fig.add_annotation(x=np.mean(dec_x), y=2.45, showarrow=False, text="target: " + " ".join(str(v) for v in tgt))
-    base_layout(fig, "The context c (red) starts the decoder and feeds every step", "", "", height=360)
+                                 marker=dict(size=S2S_PX, color=color, symbol="square"),
+                                 textfont=dict(color="white", size=12), hovertemplate=name + ": %{text}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=list(dec_x), y=[2.62] * L, mode="text", text=[str(v) for v in tgt], showlegend=False,
+                             textfont=dict(color=TRUTH, size=13), hovertemplate="target: %{text}<extra></extra>"))
+    fig.add_annotation(x=dec_x[0] - 0.55, y=2.62, showarrow=False, text="target", xanchor="right",
+                       font=dict(color=TRUTH, size=12))
+    base_layout(fig, "The context c (red) starts the decoder and feeds every step", "", "", height=420)
     fig.update_xaxes(visible=False, range=[-0.7, dec_x[-1] + 0.7])
-    fig.update_yaxes(visible=False, range=[-0.5, 2.7])
-    fig.update_layout(plot_bgcolor="white", legend=dict(orientation="h", y=-0.05))
+    fig.update_yaxes(visible=False, range=[-0.45, 2.9])
+    fig.update_layout(plot_bgcolor="white", legend=dict(orientation="h", y=-0.05, font=dict(size=12)))
     return fig
 
 
@@ -122,7 +140,7 @@ def training_curve(losses: Sequence[float], accuracy: Sequence[tuple[int, float,
                                  line=dict(color="#ff7f0e")), secondary_y=True)
     base_layout(fig, "Training the encoder-decoder: loss falls, then whole sequences come out right", "step",
                 "cross-entropy (log scale)", height=360)
-    fig.update_yaxes(type="log", secondary_y=False)
+    fig.update_yaxes(log_axis(losses), secondary_y=False)
     fig.update_yaxes(title_text="held-out accuracy", type="linear", range=[0, 1.05], tickformat=".0%", dtick=0.25,
                      showgrid=False, secondary_y=True)
     return fig

@@ -52,8 +52,8 @@ def series_figure(series: Series, n_train: int, title: str) -> go.Figure:
 
 
 def fed_back_figure(series: Series, n_train: int, start: int, one_step: np.ndarray, rollout: np.ndarray,
-                    label: str) -> go.Figure:
-    """Returns d2l's picture: one-step predictions track the truth, the fed-back rollout from `start` drifts."""
+                    label: str, did: str = "drifts away from the data") -> go.Figure:
+    """Returns d2l's picture: one-step predictions track the truth; `did` says what the fed-back rollout did."""
     fig = go.Figure()
     _truth(fig, series)
     t = np.arange(len(series))
@@ -62,7 +62,7 @@ def fed_back_figure(series: Series, n_train: int, start: int, one_step: np.ndarr
     fig.add_vrect(x0=start - 0.5, x1=len(series), fillcolor=FED_SHADE, line_width=0,
                   annotation_text="red line reads its own outputs", annotation_position="top left")
     fig.add_vline(x=n_train - 0.5, line_dash="dot", line_color="#888")
-    base_layout(fig, "One step ahead follows the data; fed its own outputs, the forecast drifts to a constant",
+    base_layout(fig, f"One step ahead follows the data; fed its own outputs, the forecast {did}",
                 "time step t", series.unit)
     return fig
 

@@ -42,10 +42,12 @@ def gate_heatmaps(values: Mapping[str, np.ndarray], tokens: Sequence[str], units
         ), row=row, col=1)
         fig.update_yaxes(title_text="unit", row=row, col=1)
     cmax = float(max(np.abs(values["c"]).max(), 1e-6)) if "c" in values else 1.0
-    fig.update_layout(
-        coloraxis=dict(colorscale=SEQUENTIAL, cmin=0, cmax=1, colorbar=dict(title="gate", y=0.8, len=0.4, thickness=12)),
+    on = {axis: ", ".join(n for n in names if _axis_for(n) == axis) for axis in ("coloraxis", "coloraxis2")}
+    fig.update_layout(  # each colour bar is titled with the quantities drawn in its colours, and only those
+        coloraxis=dict(colorscale=SEQUENTIAL, cmin=0, cmax=1,
+                       colorbar=dict(title=f"gates {on['coloraxis']}".strip(), y=0.8, len=0.4, thickness=12)),
         coloraxis2=dict(colorscale=DIVERGING, cmid=0, cmin=-1, cmax=1,
-                        colorbar=dict(title="n, g, h", y=0.3, len=0.4, thickness=12)),
+                        colorbar=dict(title=on["coloraxis2"] or "state", y=0.3, len=0.4, thickness=12)),
         coloraxis3=dict(colorscale=DIVERGING, cmid=0, cmin=-cmax, cmax=cmax,
                         colorbar=dict(title="c", y=0.3, len=0.4, x=1.1, thickness=12)),
     )

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rnnviz.plots.style import CELL_COLORS, base_layout
+from rnnviz.plots.style import CELL_COLORS, base_layout, log_axis
 from rnnviz.plots.training import CLIP_COLOR, thin
 from rnnviz.train import StepMetrics
 
@@ -40,7 +40,7 @@ def grads_by_layer(after: Mapping[str, np.ndarray], before: Mapping[str, np.ndar
     """Returns per-step norms (L, T) of several models, one panel per layer: solid trained, dotted at initialisation."""
     layers = max(v.shape[0] for v in after.values())
     fig = make_subplots(rows=layers, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=[f"layer {k}" for k in range(layers)] if layers > 1 else None)
+                        subplot_titles=[f"layer {k + 1}" for k in range(layers)] if layers > 1 else None)
     for label, values in after.items():
         color = color_for(label)
         T = values.shape[1]
@@ -52,7 +52,7 @@ def grads_by_layer(after: Mapping[str, np.ndarray], before: Mapping[str, np.ndar
                     text=_hover(tokens, T), hovertemplate="%{text}<br>%{y:.3g}<extra>" + f"{label}, {when}</extra>",
                 ), row=k + 1, col=1)
     base_layout(fig, title, x_title, y_title, height=300 + 160 * layers)
-    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_yaxes(log_axis(np.concatenate([np.ravel(v) for d in (after, before) for v in d.values()])))
     return fig
 
 
@@ -66,7 +66,7 @@ def curves_over_time(curves: Mapping[str, np.ndarray], tokens: Sequence[str] | N
                                  line=dict(color=color_for(label)), text=_hover(tokens, T),
                                  hovertemplate="%{text}<br>%{y:.3g}<extra>" + label + "</extra>"))
     base_layout(fig, title, x_title, y_title, height=height)
-    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_yaxes(log_axis(np.concatenate([np.ravel(v) for v in curves.values()]) if curves else []))
     return fig
 
 
@@ -82,7 +82,7 @@ def recurrence_figure(linear: np.ndarray, tanh: np.ndarray, radius: float, size:
                   annotation_text=f"largest ‖h‖ tanh allows: √{size}", annotation_position="bottom right")
     verb = "explodes" if radius > 1.005 else "collapses" if radius < 0.995 else "hovers"
     base_layout(fig, f"max |λ(A)| = {radius:.2f}: linear {verb}, tanh stays bounded", "step t", "‖h_t‖ (log scale)")
-    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_yaxes(log_axis(np.concatenate([np.ravel(linear), np.ravel(tanh), [size**0.5]])))
     return fig
 
 
@@ -101,7 +101,7 @@ def radius_grads_figure(curves: Mapping[float, np.ndarray], chosen: float) -> go
     base_layout(fig, "Fresh tanh RNN: ‖∂L/∂h_t‖ for each radius of W_hh",
                 "timestep t (the loss is read at the last step)", "‖∂L/∂h_t‖ (log scale)")
     fig.update_layout(height=440, legend=dict(y=-0.3))
-    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_yaxes(log_axis(np.concatenate([np.ravel(v) for v in curves.values()]) if curves else []))
     return fig
 
 
@@ -134,7 +134,9 @@ def losses_figure(histories: Mapping[str, Sequence[StepMetrics]], title: str,
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=label, line=dict(color=RUN_COLORS[k % len(RUN_COLORS)]),
                                  hovertemplate=label + "<br>%{x:.3g}<br>loss %{y:.4f}<extra></extra>"))
         if diverged and diverged.get(label) and len(history):
-            fig.add_trace(go.Scatter(x=[x[-1]], y=[y[-1]], mode="markers+text", text=["diverged"], textposition="top center",
+            # left of the cross: the last point sits on the right edge, often at the top, where centred text is cut
+            fig.add_trace(go.Scatter(x=[x[-1]], y=[y[-1]], mode="markers+text", text=[f"{label} diverged "],
+                                     textposition="middle left", cliponaxis=False, textfont=dict(color=CLIP_COLOR),
                                      marker=dict(symbol="x", size=12, color=CLIP_COLOR), showlegend=False,
                                      hovertemplate=f"{label} diverged after this step<extra></extra>"))
     x_title = "training step" if seconds is None else "seconds of training"
@@ -170,7 +172,8 @@ def reach_figure(curves: Mapping[str, np.ndarray], tokens: Sequence[str] | None,
             fig.add_vline(x=boundary - 0.5, line_dash="dash", line_color="#555555", line_width=1, row=row, col=1)
     base_layout(fig, title, "", "‖∂L/∂h_t‖", height=170 + 150 * len(names))
     fig.update_xaxes(title_text="timestep t in the training subsequence", row=len(names), col=1)
-    fig.update_yaxes(type="log", exponentformat="power", nticks=5)
+    values = np.concatenate([np.ravel(v) for v in curves.values()]) if curves else []
+    fig.update_yaxes(log_axis(values, max_labels=4))  # panels ~150 px tall: four labels, not eight
     for row in range(2, len(names) + 1):  # one scale for all panels: the same values, only cut short
         fig.update_yaxes(matches="y", row=row, col=1)
     return fig

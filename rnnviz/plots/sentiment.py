@@ -8,17 +8,27 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from rnnviz.config import CELL_LABELS
-from rnnviz.plots.style import CELL_COLORS, DIVERGING, TRUTH, base_layout
+from rnnviz.plots.style import CELL_COLORS, DIVERGING, TRUTH, base_layout, log_axis
 from rnnviz.textstats import HeldOut, WordReading, biggest_swing
 
 POS, NEG = "#2ca02c", "#d62728"
 
 
+def _numbered(words: tuple[str, ...]) -> list[list]:
+    """Returns hover data [word, its position counted from 1] per word."""
+    return [[w, i] for i, w in enumerate(words, start=1)]
+
+
 def _word_ticks(fig: go.Figure, words: tuple[str, ...], unknown: tuple[bool, ...], row: int | None = None) -> None:
+    # Slanted word labels take the space under the plot, so the legend goes above it, right-aligned under the title.
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0), margin=dict(t=75))
     labels = [f"<i>{w}?</i>" if u else w for w, u in zip(words, unknown)]
-    many = len(words) > 60
-    fig.update_xaxes(tickmode="array", tickvals=list(range(len(words))), ticktext=labels, tickangle=-50 if
-                     len(words) > 12 else 0, tickfont=dict(size=9 if many else 12), row=row, col=1 if row else None)
+    many = len(words) > 40
+    # A long review labels every other word (and every word where two readings differ, "loved/hated"); the hover
+    # names them all. Every word's label side by side overlapped on a 1024 px screen.
+    shown = [i for i, label in enumerate(labels) if not many or i % 2 == 0 or "/" in label]
+    fig.update_xaxes(tickmode="array", tickvals=shown, ticktext=[labels[i] for i in shown], tickangle=-50 if
+                     len(words) > 12 else 0, tickfont=dict(size=10 if many else 12), row=row, col=1 if row else None)
 
 
 def word_by_word(r: WordReading, title: str) -> go.Figure:
@@ -28,16 +38,17 @@ def word_by_word(r: WordReading, title: str) -> go.Figure:
     colors = [POS if p >= 0.5 else NEG for p in r.p_positive]
     fig.add_trace(go.Scatter(
         x=np.arange(T), y=r.p_positive, mode="lines+markers", line=dict(color=TRUTH, width=2),
-        marker=dict(color=colors, size=10), name="P(positive)", customdata=list(r.words),
-        hovertemplate="after '%{customdata}' (word %{x})<br>P(positive) = %{y:.2f}<extra></extra>"), row=1, col=1)
+        marker=dict(color=colors, size=10), name="P(positive)", customdata=_numbered(r.words),
+        hovertemplate="after '%{customdata[0]}' (word %{customdata[1]})<br>P(positive) = %{y:.2f}<extra></extra>"),
+        row=1, col=1)
     fig.add_hline(y=0.5, line=dict(color="#999", dash="dot"), row=1, col=1)
     t = biggest_swing(r)
-    before = 0.5 if t == 0 else float(r.p_positive[t - 1])
-    fig.add_annotation(x=t, y=float(r.p_positive[t]), text=f"'{r.words[t]}': {before:.2f} → {r.p_positive[t]:.2f}",
-                       showarrow=True, arrowhead=2, ax=0, ay=-40 if r.p_positive[t] < 0.5 else 40,
-                       bgcolor="rgba(255,255,255,0.85)", row=1, col=1)
+    if t is not None:  # a swing is a change from the word before; a one-word review has none
+        fig.add_annotation(x=t, y=float(r.p_positive[t]), text=f"'{r.words[t]}': {r.p_positive[t - 1]:.2f} → "
+                           f"{r.p_positive[t]:.2f}", showarrow=True, arrowhead=2, ax=0,
+                           ay=-40 if r.p_positive[t] < 0.5 else 40, bgcolor="rgba(255,255,255,0.85)", row=1, col=1)
     zmax = float(max(np.abs(r.h).max(), 1e-6))
-    hover = np.array([[f"after '{w}' (word {t})" for t, w in enumerate(r.words)]] * H)
+    hover = np.array([[f"after '{w}' (word {t})" for t, w in enumerate(r.words, start=1)]] * H)
     fig.add_trace(go.Heatmap(
         z=r.h.T, x=np.arange(T), y=np.arange(H), colorscale=DIVERGING, zmid=0, zmin=-zmax, zmax=zmax,
         customdata=hover, colorbar=dict(title="h", thickness=12, len=0.5, y=0.27),
@@ -73,7 +84,7 @@ def confusion(h: HeldOut, source: str) -> go.Figure:
         z=h.confusion, x=[f"predicted {lab}" for lab in labels], y=[f"truly {lab}" for lab in labels],
         colorscale="Blues", zmin=0, text=h.confusion, texttemplate="%{text}", textfont=dict(size=20),
         showscale=False, hovertemplate="%{y}, %{x}: %{z} sentences<extra></extra>"))
-    base_layout(fig, f"Held-out {source}: the diagonal is right<br><sup>{h.accuracy:.0%} of {h.n} sentences</sup>",
+    base_layout(fig, f"Held-out {source}<br><sup>the diagonal is right: {h.accuracy:.0%} of {h.n} sentences</sup>",
                 "", "", height=360)
     fig.update_yaxes(autorange="reversed")
     return fig
@@ -98,12 +109,13 @@ def opening_memory(gaps: dict[str, np.ndarray], words: tuple[str, ...], n_openin
     fig = go.Figure()
     for cell, gap in gaps.items():
         fig.add_trace(go.Scatter(x=np.arange(len(gap)), y=np.maximum(gap, 1e-4), mode="lines", name=CELL_LABELS[cell],
-                                 line=dict(color=CELL_COLORS[cell], width=2), customdata=list(words[:len(gap)]),
-                                 hovertemplate="after '%{customdata}' (word %{x})<br>||Δh|| = %{y:.3g}<extra></extra>"))
+                                 line=dict(color=CELL_COLORS[cell], width=2), customdata=_numbered(words[:len(gap)]),
+                                 hovertemplate="after '%{customdata[0]}' (word %{customdata[1]})<br>‖Δh‖ = %{y:.3g}"
+                                               "<extra></extra>"))
     fig.add_vrect(x0=-0.5, x1=n_opening - 0.5, fillcolor="#f2d7a6", opacity=0.35, line_width=0,
                   annotation_text="openings differ", annotation_position="bottom left")
-    base_layout(fig, title, "word read", "||h (loved it) − h (hated it)|| (log)", height=380)
-    fig.update_yaxes(type="log")
+    base_layout(fig, title, "word read", "‖h (loved it) − h (hated it)‖ (log scale)", height=380)
+    fig.update_yaxes(log_axis(np.concatenate([np.maximum(g, 1e-4) for g in gaps.values()]) if gaps else []))
     _word_ticks(fig, words, (False,) * len(words))
     return fig
 
@@ -113,8 +125,9 @@ def two_openings(loved: WordReading, hated: WordReading, cell: str, title: str) 
     fig = go.Figure()
     for r, name, color in ((loved, "opens 'I loved it'", POS), (hated, "opens 'I hated it'", NEG)):
         fig.add_trace(go.Scatter(x=np.arange(len(r.words)), y=r.p_positive, mode="lines", name=name,
-                                 line=dict(color=color, width=2), customdata=list(r.words),
-                                 hovertemplate="after '%{customdata}' (word %{x})<br>P(positive) = %{y:.2f}"
+                                 line=dict(color=color, width=2), customdata=_numbered(r.words),
+                                 hovertemplate="after '%{customdata[0]}' (word %{customdata[1]})<br>"
+                                               "P(positive) = %{y:.2f}"
                                                "<extra>" + CELL_LABELS[cell] + "</extra>"))
     fig.add_hline(y=0.5, line=dict(color="#999", dash="dot"))
     base_layout(fig, title, "word read", "P(positive)", height=340)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.plots.style import base_layout
+from rnnviz.plots.style import base_layout, log_axis
 
 BEFORE, AFTER = "#9e9e9e", "#1f77b4"
 
@@ -42,5 +42,5 @@ def norms_over_time(before: np.ndarray, after: np.ndarray, tokens: Sequence[str]
                                  hovertemplate="t=%{x} token %{customdata}<br>%{y:.3g}<extra>" + name + "</extra>"))
     base_layout(fig, title, "timestep t", y_title)
     if log:
-        fig.update_yaxes(type="log")
+        fig.update_yaxes(log_axis(np.concatenate([np.ravel(before), np.ravel(after)])))
     return fig

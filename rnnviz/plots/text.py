@@ -10,13 +10,26 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rnnviz.plots.states import SPACE, show
-from rnnviz.plots.style import base_layout
+from rnnviz.plots.style import base_layout, log_axis
 from rnnviz.textstats import Perplexity, Strip
 
 NGRAM_COLORS = {1: "#1f77b4", 2: "#ff7f0e", 3: "#2ca02c"}
 NGRAM_NAMES = {1: "unigrams", 2: "bigrams", 3: "trigrams"}
 SURPRISE_SCALE = "OrRd"  # surprise is >= 0: sequential, white = expected, dark red = surprised
-BATCH_SCALE = "Turbo"  # minibatch / row are categories in order: a scale whose neighbours differ clearly
+# Minibatches and rows are categories: neighbours get clearly different colours from a qualitative palette (a
+# rainbow scale gave batches 3 and 4 nearly the same green), cycling after ten; no grey (grey = never an input).
+BATCH_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
+                "#393b79")
+
+
+def _category_scale(top: int) -> list[list]:
+    """Returns a stepped colour scale giving each integer 0..top its own palette colour (for zmin -0.5, zmax top + 0.5)."""
+    n = top + 1
+    scale = []
+    for k in range(n):
+        color = BATCH_COLORS[k % len(BATCH_COLORS)]
+        scale += [[k / n, color], [(k + 1) / n, color]]
+    return scale
 
 
 def vocab_bars(table: pd.DataFrame, token_kind: str) -> go.Figure:
@@ -42,8 +55,8 @@ def zipf_plot(table: pd.DataFrame, exponents: dict[int, float]) -> go.Figure:
     base_layout(fig, "Frequency against rank, log-log: a straight line is Zipf's law<br><sup>longer n-grams are "
                 "flatter and run out into a long tail of counts of 1</sup>", "rank (log scale)", "count (log scale)",
                 height=440)
-    fig.update_xaxes(type="log")
-    fig.update_yaxes(type="log")
+    fig.update_xaxes(log_axis(table["rank"]))
+    fig.update_yaxes(log_axis(table["count"]))
     return fig
 
 
@@ -66,16 +79,16 @@ def partition_strip(strip: Strip, tokens: Sequence[str], colour_by: str, title: 
         text[r, c] = tok
         if strip.batch[i] >= 0:
             z[r, c] = value[i]
-            hover[r, c] = (f"position {i} '{tokens[i]}'<br>minibatch {strip.batch[i]}, row {strip.row[i]}, "
-                           f"step {strip.step[i]}<br>label: position {i + 1}")
+            hover[r, c] = (f"position {i} '{tokens[i]}'<br>minibatch {strip.batch[i] + 1}, row {strip.row[i] + 1}, "
+                           f"step {strip.step[i] + 1}<br>label: position {i + 1}")
         else:
             hover[r, c] = f"position {i} '{tokens[i]}'<br>not read as input in this epoch"
     top = max(int(value.max()), 1)
     fig = go.Figure(go.Heatmap(
         z=z, text=text, customdata=hover, texttemplate="%{text}", textfont=dict(size=12, family="monospace"),
-        colorscale=BATCH_SCALE, zmin=-0.5, zmax=top + 0.5, xgap=1, ygap=4,
-        colorbar=dict(title=colour_by, thickness=12, len=1.0, y=0.5, yanchor="middle",
-                      tickvals=_few_ticks(top), ticks="outside"),
+        colorscale=_category_scale(top), zmin=-0.5, zmax=top + 0.5, xgap=1, ygap=4,
+        colorbar=dict(title=colour_by, thickness=12, len=1.0, y=0.5, yanchor="middle", tickvals=_few_ticks(top),
+                      ticktext=[str(v + 1) for v in _few_ticks(top)], ticks="outside"),  # counted from 1
         hovertemplate="%{customdata}<extra></extra>"))
     base_layout(fig, title, f"position within the line ({per_line} per line)", "line of the corpus",
                 height=min(120 + 34 * lines, 700))
@@ -103,8 +116,8 @@ def surprise_text(p: Perplexity, per_line: int = 60) -> go.Figure:
         z=z, text=text, customdata=hover, texttemplate="%{text}", textfont=dict(size=15, family="monospace"),
         colorscale=SURPRISE_SCALE, zmin=0, zmax=math.log(p.vocab_size), xgap=1, ygap=3,
         colorbar=dict(title="-ln P", thickness=12), hovertemplate="%{customdata}<extra></extra>"))
-    base_layout(fig, f"Each character coloured by how surprised the model was: white = expected, darkest = as bad "
-                f"as guessing uniformly among {p.vocab_size}", "", "", height=min(110 + 38 * lines, 640))
+    base_layout(fig, f"Each character coloured by how surprised the model was<br><sup>white = expected, darkest = "
+                f"as bad as guessing uniformly among {p.vocab_size}</sup>", "", "", height=min(120 + 38 * lines, 640))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")
     return fig
@@ -122,14 +135,17 @@ def surprise_bars(p: Perplexity, label: str, baseline: Perplexity | None = None)
         fig.add_trace(go.Scatter(x=t, y=baseline.surprise, mode="markers", name="same model before training",
                                  marker=dict(color="#7f7f7f", size=5)))
     lnV = math.log(p.vocab_size)
-    fig.add_hline(y=p.mean_surprise, line=dict(color="#d62728", dash="dash"),
-                  annotation_text=f"mean {p.mean_surprise:.2f} → perplexity e^{p.mean_surprise:.2f} = "
-                                  f"{p.perplexity:.2f}", annotation_position="top left")
-    fig.add_hline(y=lnV, line=dict(color="#444", dash="dot"),
-                  annotation_text=f"ln V = ln {p.vocab_size} = {lnV:.2f} (uniform guessing)",
-                  annotation_position="top right")
+    # The two reference lines are named in the legend, not annotated on the plot, where bars would cover the words.
+    span = [0.5, len(p.tokens) - 0.5]
+    fig.add_trace(go.Scatter(x=span, y=[p.mean_surprise] * 2, mode="lines", line=dict(color="#d62728", dash="dash"),
+                             name=f"mean {p.mean_surprise:.2f} → perplexity e^{p.mean_surprise:.2f} = {p.perplexity:.2f}",
+                             hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=span, y=[lnV] * 2, mode="lines", line=dict(color="#444", dash="dot"),
+                             name=f"ln V = ln {p.vocab_size} = {lnV:.2f} (uniform guessing)", hoverinfo="skip"))
     base_layout(fig, "Surprise of every prediction: perplexity is e to the mean height of these bars",
-                "timestep t (hover for the character)", "-ln P (nats)", height=360)
+                "timestep t (hover for the character)", "−ln P (nats)", height=440)
+    # Four legend entries wrap on a narrow screen: anchor the legend's top well below the axis title.
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25), margin=dict(b=120))
     if len(t) <= 100:
         fig.update_xaxes(tickmode="array", tickvals=list(t), ticktext=ticks, tickfont=dict(size=10), tickangle=0)
     return fig

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.plots.style import DIVERGING, FONT, TRUTH
+from rnnviz.plots.style import DIVERGING, FONT, TRUTH, log_axis
 from rnnviz.train import StepMetrics
 
 MAX_POINTS = 600  # per line: keeps every refresh's figure small however long the run
@@ -83,7 +83,8 @@ def grad_norm_figure(history: Sequence[StepMetrics], clip: float | None) -> go.F
     title = "Gradient norm per step: clipping caps it at θ" if clip is not None else \
         "Gradient norm per step (no clipping)"
     layout = live_layout(title, "training step", "global gradient norm ‖g‖ (log scale)")
-    layout["yaxis"]["type"] = "log"
+    layout["yaxis"].update(log_axis([m.grad_norm for m in history] + [m.applied_norm for m in history]
+                                    + ([clip] if clip is not None else [])))
     return go.Figure(traces, layout)
 
 

@@ -22,8 +22,9 @@ DEFAULT_RUNS: dict[str, RunConfig] = {
                     train=TrainConfig(optimizer="adam", lr=0.01, clip=1.0, steps=400)),
     "forecast": RunConfig(task="forecast", model=ModelConfig(cell="gru", hidden_size=32),
                           train=TrainConfig(optimizer="adam", lr=0.01, clip=1.0, steps=300)),
-    "sentiment": RunConfig(task="sentiment", model=ModelConfig(cell="gru", hidden_size=64),
-                           train=TrainConfig(optimizer="adam", lr=0.01, clip=1.0, steps=300)),
+    "sentiment": RunConfig(task="sentiment", model=ModelConfig(cell="gru", hidden_size=64, embed_dim=64),
+                           train=TrainConfig(optimizer="adam", lr=0.01, clip=1.0, steps=600),
+                           sentiment=SentimentConfig(source="all")),
 }
 
 

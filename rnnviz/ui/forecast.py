@@ -21,6 +21,7 @@ from rnnviz import forecast as fc
 from rnnviz.config import CELL_LABELS, SeriesConfig
 from rnnviz.data.series import TITLES, Series, numeric_columns, read_csv_table, series_from_table, split_point
 from rnnviz.errors import DataError
+from rnnviz.rollout import Behaviour, classify_rollout, noise_level, why_text
 from rnnviz.tasks import scaled_series
 from rnnviz.ui import cache, store
 from rnnviz.ui.affordances import control, query_value
@@ -238,8 +239,29 @@ def own_models(data: Data, names: list[str]) -> dict[str, fc.Fitted]:
 def status_table(models: dict[str, fc.Fitted]) -> pd.DataFrame:
     """Returns one row per model: steps trained, last loss and anything that cut training short."""
     return pd.DataFrame([{"model": label, "steps": len(f.losses),
-                          "final training loss (scaled)": round(float(np.mean(f.losses[-10:])), 4) if f.losses else None,
+                          "final training loss (scaled)": f"{np.mean(f.losses[-10:]):.4f}" if f.losses else "—",
                           "note": f.stopped_early or ""} for label, f in models.items()])
+
+
+def what_it_did(data: Data, label: str, start: int, rollout: np.ndarray) -> tuple[Behaviour, str]:
+    """Returns what the fed-back rollout from `start` did on this series, and the paragraph explaining why."""
+    values = data.series.values
+    did = classify_rollout(rollout, values[:start], values[start:start + len(rollout)])
+    noise = noise_level(values[:data.n_train], data.cfg.tau)
+    name = "the sine" if data.cfg.name == "sine" else data.title
+    unit = "" if data.series.unit in ("", "x") else f" {data.series.unit}"  # the sine's values have no unit
+    return did, why_text(name, noise, did, label, fmt=lambda v: f"{v:.3g}{unit}")
+
+
+def horizon_caption(did: Behaviour) -> str:
+    """Returns the k-step chart's caption, matching what this model's rollout did."""
+    far = {"constant": "after many fed-back steps the forecast sits on the constant its rollout settles on, and "
+                       "jumps between such constants as the starting window changes.",
+           "overshoots": "after many fed-back steps the forecast has run away from the data, as the rollout above does.",
+           "oscillates": "after many fed-back steps the forecast swings with the model's own rhythm, not the data's.",
+           "follows": "this model's fed-back steps stay close to the data, so even large k keeps the series' shape.",
+           "drifts": "after many fed-back steps the forecast has drifted away from the data."}[did.kind]
+    return f"Small k hugs the data. Large k: {far}"
 
 
 # --- cached forecasts --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 from torch import nn
 
@@ -123,7 +124,7 @@ def resolve_model(task: str, choice: str, cells: tuple[str, ...]) -> store.Inspe
 def default_cfg(task: str, cell: str) -> RunConfig:
     """Returns the default run of a task with a cell type (the sentiment lesson's small classifiers, shared)."""
     if task == "sentiment":
-        return sentiment_ui.default_cfg(cell, "imdb")
+        return sentiment_ui.default_cfg(cell)
     base = cache.DEFAULT_RUNS[task]
     return replace(base, model=replace(base.model, cell=cell))
 
@@ -321,8 +322,11 @@ def lesson_part(name: str, index: int) -> str:
 
 def show_comparison(table) -> None:
     """Draws the cell comparison table with fractions as percentages."""
-    pct = st.column_config.NumberColumn(format="percent")
-    st.dataframe(table, hide_index=True, column_config={"|h| > 0.9": pct, "|h| < 0.1": pct, "saturated gates": pct})
+    shown = table.copy()  # as text, so a value that does not apply reads "—" (a plain RNN has no gates), not "None"
+    for col in shown.columns[1:]:
+        percent = col != "longest keep stretch (steps)"
+        shown[col] = [("—" if pd.isna(v) else f"{v:.0%}" if percent else f"{int(v)}") for v in table[col]]
+    st.dataframe(shown, hide_index=True)
 
 
 def cell_step(cell: str):
