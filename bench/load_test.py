@@ -25,9 +25,11 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -216,12 +218,10 @@ def start_server(port: int) -> subprocess.Popen:
     raise RuntimeError("the server did not become healthy")
 
 
-def start_class_server(replicas: int, port: int) -> serve.ClassServer:
+def start_class_server(replicas: int, port: int, cluster_data: Path) -> serve.ClassServer:
     """Starts `replicas` Streamlit processes behind HAProxy on 127.0.0.1:port (runs in a temporary data
     folder) and waits until every process is healthy directly and through the proxy."""
-    import tempfile
-
-    cluster = serve.start(replicas, "127.0.0.1", port, data=Path(tempfile.mkdtemp(prefix="rnnviz-load-data-")))
+    cluster = serve.start(replicas, "127.0.0.1", port, data=cluster_data)
     try:
         serve.wait_until(lambda: serve.healthy(cluster), 240, cluster)
     except BaseException:
@@ -243,14 +243,15 @@ def main() -> None:
     args = parser.parse_args()
 
     proc = cluster = None
-    if args.replicas:
-        cluster = start_class_server(args.replicas, args.port)
-        pids = cluster.pids[:-1]  # the Streamlit processes (the last one is the proxy)
-    else:
-        proc = None if args.no_server else start_server(args.port)
-        pids = [proc.pid] if proc else [args.pid] if args.pid else []
+    cluster_data = Path(tempfile.mkdtemp(prefix="rnnviz-load-data-")) if args.replicas else None  # removed at the end
     base = f"http://127.0.0.1:{args.port}"
     try:
+        if args.replicas:
+            cluster = start_class_server(args.replicas, args.port, cluster_data)
+            pids = cluster.pids[:-1]  # the Streamlit processes (the last one is the proxy)
+        else:
+            proc = None if args.no_server else start_server(args.port)
+            pids = [proc.pid] if proc else [args.pid] if args.pid else []
         # Warm-up: imports, caches, first compile in every process; not reported.
         asyncio.run(level(base, pids, max(1, args.replicas), 3.0, shared=False))
         plan = [(n, False) for n in args.levels] + ([(args.shared_n, True)] if args.shared_n else [])
@@ -267,6 +268,9 @@ def main() -> None:
             proc.wait(timeout=20)
         if cluster is not None:
             serve.stop(cluster)
+            shutil.rmtree(cluster.workdir, ignore_errors=True)
+        if cluster_data is not None:
+            shutil.rmtree(cluster_data, ignore_errors=True)
     print("\nprivate: every student trains the lab default (GRU 64, char LM) with their own seed;"
           "\n1 preset: every student presses the same preset (d2l-gru), trained once and replayed by all.")
     print(f"\n{'N':>3} {'runs':>8} {'headless':>9} {'agg steps/s':>12} {'vs headless':>12} {'p95 refresh':>12} "

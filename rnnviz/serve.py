@@ -211,11 +211,12 @@ def start(replicas: int, bind_host: str = "0.0.0.0", port: int = 8501, data: Pat
     backends = [Backend(f"s{i + 1}", free_port()) for i in range(replicas)]
     client_host = "127.0.0.1" if bind_host in ("0.0.0.0", "::", "") else bind_host
     server = ClassServer(backends, f"http://{client_host}:{port}", workdir)
+    text = render_config(TEMPLATE.read_text(encoding="utf-8"), f"{bind_host}:{port}", backends)
     cfg = workdir / "haproxy.cfg"
-    cfg.write_text(render_config(TEMPLATE.read_text(encoding="utf-8"), f"{bind_host}:{port}", backends), encoding="utf-8")
+    cfg.write_text(text, encoding="utf-8")
     verdict = check_config(haproxy, cfg)
     if verdict.returncode != 0:
-        raise RuntimeError(f"haproxy rejected {cfg}:\n{verdict.stdout}{verdict.stderr}")
+        raise RuntimeError(f"haproxy rejected the configuration {cfg}:\n{verdict.stdout}{verdict.stderr}")
     env = backend_env(data, replicas)
     try:
         for b in backends:
