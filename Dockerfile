@@ -24,11 +24,11 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
 COPY . .
 RUN useradd --create-home --uid 10001 rnnviz \
  && mkdir -p /data && chown rnnviz /data
-USER rnnviz
+USER 10001
 VOLUME ["/data"]
 EXPOSE 8501
 
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=2)"
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=2)"]
 
 CMD ["python", "-m", "streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0", "--server.headless=true"]
