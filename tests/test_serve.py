@@ -228,3 +228,23 @@ def test_sigint_stops_every_process_it_started_and_frees_the_ports(class_server)
     assert proc.wait(timeout=60) == 0
     assert [pid for pid in children if not _gone(pid)] == []
     assert [p for p in ports if not serve.port_is_free(p)] == []
+
+
+def test_every_deployment_names_the_same_cookie_data_folder_and_health_check():
+    """The class server, Compose and Kubernetes set-ups must agree (checked as text: no YAML parser in the lock)."""
+    template = serve.TEMPLATE.read_text(encoding="utf-8")
+    standalone = (ROOT / "deploy" / "haproxy.cfg").read_text(encoding="utf-8")
+    compose = (ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8")
+    k8s = (ROOT / "deploy" / "k8s" / "rnnviz.yaml").read_text(encoding="utf-8")
+    docker = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+
+    def setting(text: str, key: str) -> str:
+        return next(line.split("#")[0].strip() for line in text.splitlines() if line.strip().startswith(key))
+
+    for key in ("timeout tunnel", "timeout client ", "option httpchk", "balance"):
+        assert setting(template, key) == setting(standalone, key), key
+    assert f"cookie {serve.COOKIE} insert" in setting(standalone, "cookie ")
+    assert f"session-cookie-name: {serve.COOKIE}" in k8s and "ReadWriteMany" in k8s and "affinity: cookie" in k8s
+    assert all(f"{serve.DATA_ENV}" in text for text in (compose, k8s, docker))
+    assert all(serve.HEALTH in text for text in (k8s, docker))
+    assert "download.pytorch.org/whl/cpu torch==2.13.0" in docker, "the image must install the CPU build of torch"
