@@ -9,8 +9,14 @@ Reports, per N: aggregate training steps/s across sessions against the single-pr
 rate, p95 time per refresh (request -> script finished), server memory per session, and errors
 (exception boxes, error alerts, dropped connections, sessions that never trained).
 
+With --replicas R it starts the class server instead (`rnnviz.serve`: R Streamlit processes behind
+HAProxy) and each student first loads the page over HTTP, as a browser does, then opens the websocket
+with the sticky cookie the proxy set; it also prints, per level of private runs, one line
+`class: N=30 replicas=2 agg=1.62x p95=1.21s errors=0` (agg against the headless rate of the same run).
+
     python bench/load_test.py                  # starts its own server on 127.0.0.1:8601, N = 1 5 10 20
     python bench/load_test.py --port 8601 --no-server --levels 1 5 --seconds 8
+    python bench/load_test.py --replicas 2 --levels 10 30 --seconds 15 --shared-n 0
 """
 
 from __future__ import annotations
@@ -19,9 +25,11 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -35,6 +43,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from rnnviz import serve  # noqa: E402
 from rnnviz.presets import LAB_DEFAULTS, PRESETS_BY_SLUG, encode_query  # noqa: E402
 
 PAGE = "Training_lab"
@@ -54,6 +63,7 @@ class Student:
     refresh_s: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     log: list[tuple[float, int]] = field(default_factory=list)  # (time, steps) after each refresh
+    backend: str = ""  # which class server process answered (the proxy's header), "" without a proxy
 
 
 def rerun(query: str, fragment_id: str = "", trigger: str | None = None) -> bytes:
@@ -98,10 +108,22 @@ async def run_once(ws, student: Student, payload: bytes, timeout: float = 60.0) 
             return time.perf_counter() - start
 
 
+def sticky_cookie(base: str) -> str:
+    """Loads the page over HTTP as a browser does; returns the Cookie header for its websocket (the proxy's
+    sticky cookie, if any, so the websocket reaches the process that served the page)."""
+    with urllib.request.urlopen(f"{base}/{PAGE}", timeout=60) as response:
+        cookies = [v.split(";", 1)[0] for k, v in response.headers.items() if k.lower() == "set-cookie"]
+    return "; ".join(c for c in cookies if c.startswith(f"{serve.COOKIE}="))
+
+
 async def student_loop(url: str, student: Student, stop_at: float, started: asyncio.Event) -> None:
     """Opens the page, clicks Start, then refreshes the live fragment on the server's interval until stop_at."""
     try:
-        async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=60) as ws:
+        base = url.replace("ws", "http", 1).removesuffix("/_stcore/stream")
+        cookie = await asyncio.to_thread(sticky_cookie, base)
+        async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=60,
+                                      additional_headers={"Cookie": cookie} if cookie else None) as ws:
+            student.backend = ws.response.headers.get(serve.BACKEND_HEADER, "")
             await run_once(ws, student, rerun(student.query))
             if student.start_id is None:
                 raise RuntimeError("no Start button on the page")
@@ -119,12 +141,14 @@ async def student_loop(url: str, student: Student, stop_at: float, started: asyn
         started.set()
 
 
-def rss_mb(pid: int) -> float:
-    """Returns the resident memory of a process in MB (Linux /proc)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def rss_mb(pids: list[int]) -> float:
+    """Returns the resident memory of processes together in MB (Linux /proc); nan without pids."""
+    total = float("nan") if not pids else 0.0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
 def headless_rate(cfg, seconds: float = 4.0) -> float:
@@ -144,14 +168,14 @@ def headless_rate(cfg, seconds: float = 4.0) -> float:
     return (run.steps_done - before) / (time.perf_counter() - start)
 
 
-async def level(base: str, pid: int | None, n: int, seconds: float, shared: bool) -> dict:
+async def level(base: str, pids: list[int], n: int, seconds: float, shared: bool) -> dict:
     """Runs n students for `seconds` of measured training and returns the level's numbers."""
     url = base.replace("http", "ws", 1) + "/_stcore/stream"
     students = []
     for i in range(n):
         cfg = SHARED if shared else replace(PRIVATE, train=replace(PRIVATE.train, seed=1000 + i))  # distinct runs
         students.append(Student(urllib.parse.urlencode(encode_query(cfg))))
-    rss_before = rss_mb(pid) if pid else float("nan")
+    rss_before = rss_mb(pids)
     warmup = 3.0
     stop_at = time.perf_counter() + warmup + seconds + 30  # generous: the window below is what is measured
     events = [asyncio.Event() for _ in students]
@@ -164,7 +188,7 @@ async def level(base: str, pid: int | None, n: int, seconds: float, shared: bool
     await asyncio.sleep(seconds)
     t1 = time.perf_counter()
     steps1 = [s.steps for s in students]
-    rss_peak = rss_mb(pid) if pid else float("nan")
+    rss_peak = rss_mb(pids)
     refresh = [x for s, k in zip(students, refresh0) for x in s.refresh_s[k:]]
     for task in tasks:
         task.cancel()
@@ -175,6 +199,7 @@ async def level(base: str, pid: int | None, n: int, seconds: float, shared: bool
         "n": n, "shared": shared, "steps_per_s": sum(b - a for a, b in zip(steps0, steps1)) / (t1 - t0),
         "p95_refresh_s": statistics.quantiles(refresh, n=20)[-1] if len(refresh) >= 2 else float("nan"),
         "refreshes": len(refresh), "mb_per_session": (rss_peak - rss_before) / n, "errors": errors,
+        "backends": sorted(s.backend for s in students if s.backend),
     }
 
 
@@ -193,6 +218,18 @@ def start_server(port: int) -> subprocess.Popen:
     raise RuntimeError("the server did not become healthy")
 
 
+def start_class_server(replicas: int, port: int, cluster_data: Path) -> serve.ClassServer:
+    """Starts `replicas` Streamlit processes behind HAProxy on 127.0.0.1:port (runs in a temporary data
+    folder) and waits until every process is healthy directly and through the proxy."""
+    cluster = serve.start(replicas, "127.0.0.1", port, data=cluster_data)
+    try:
+        serve.wait_until(lambda: serve.healthy(cluster), 240, cluster)
+    except BaseException:
+        serve.stop(cluster)
+        raise
+    return cluster
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8601)
@@ -201,25 +238,39 @@ def main() -> None:
     parser.add_argument("--shared-n", type=int, default=20, help="students pressing the same preset (0 = skip)")
     parser.add_argument("--no-server", action="store_true", help="use a server already running on --port")
     parser.add_argument("--pid", type=int, default=None, help="server pid for memory, with --no-server")
+    parser.add_argument("--replicas", type=int, default=0,
+                        help="start the class server (rnnviz.serve) with this many processes behind HAProxy")
     args = parser.parse_args()
 
-    proc = None if args.no_server else start_server(args.port)
-    pid = proc.pid if proc else args.pid
+    proc = cluster = None
+    cluster_data = Path(tempfile.mkdtemp(prefix="rnnviz-load-data-")) if args.replicas else None  # removed at the end
     base = f"http://127.0.0.1:{args.port}"
     try:
-        asyncio.run(level(base, pid, 1, 3.0, shared=False))  # warm-up: imports, caches, first compile; not reported
+        if args.replicas:
+            cluster = start_class_server(args.replicas, args.port, cluster_data)
+            pids = cluster.pids[:-1]  # the Streamlit processes (the last one is the proxy)
+        else:
+            proc = None if args.no_server else start_server(args.port)
+            pids = [proc.pid] if proc else [args.pid] if args.pid else []
+        # Warm-up: imports, caches, first compile in every process; not reported.
+        asyncio.run(level(base, pids, max(1, args.replicas), 3.0, shared=False))
         plan = [(n, False) for n in args.levels] + ([(args.shared_n, True)] if args.shared_n else [])
         results = []
         for n, shared in plan:
             # The reference is measured right before each level: other work on the machine shifts both alike.
             rate = headless_rate(SHARED if shared else PRIVATE, seconds=3.0)
-            results.append({**asyncio.run(level(base, pid, n, args.seconds, shared)), "headless": rate,
+            results.append({**asyncio.run(level(base, pids, n, args.seconds, shared)), "headless": rate,
                             "load": os.getloadavg()[0]})
             print(f"N={n} done", flush=True)
     finally:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=20)
+        if cluster is not None:
+            serve.stop(cluster)
+            shutil.rmtree(cluster.workdir, ignore_errors=True)
+        if cluster_data is not None:
+            shutil.rmtree(cluster_data, ignore_errors=True)
     print("\nprivate: every student trains the lab default (GRU 64, char LM) with their own seed;"
           "\n1 preset: every student presses the same preset (d2l-gru), trained once and replayed by all.")
     print(f"\n{'N':>3} {'runs':>8} {'headless':>9} {'agg steps/s':>12} {'vs headless':>12} {'p95 refresh':>12} "
@@ -231,6 +282,13 @@ def main() -> None:
         for err in r["errors"][:5]:
             print(f"      {err}")
     print(f"\nserver cores: {os.cpu_count()}; load average at the end: {os.getloadavg()[0]:.1f}")
+    if args.replicas:
+        for r in results:
+            spread = " ".join(f"{b}={r['backends'].count(b)}" for b in sorted(set(r["backends"])))
+            print(f"   N={r['n']}{' (1 preset)' if r['shared'] else ''}: students per process {spread or '?'}")
+        for r in (r for r in results if not r["shared"]):
+            print(f"class: N={r['n']} replicas={args.replicas} agg={r['steps_per_s'] / r['headless']:.2f}x "
+                  f"p95={r['p95_refresh_s']:.2f}s errors={len(r['errors'])}")
 
 
 if __name__ == "__main__":

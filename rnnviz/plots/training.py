@@ -7,10 +7,12 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from rnnviz.plots.downsample import downsample_indices
 from rnnviz.plots.style import DIVERGING, FONT, TRUTH, log_axis
 from rnnviz.train import StepMetrics
 
 MAX_POINTS = 600  # per line: keeps every refresh's figure small however long the run
+LIVE_POINTS = 300  # per line of the loss and gradient charts, redrawn on every refresh: min/max per bucket keeps spikes
 LOSS_COLOR, SECOND_COLOR, CLIP_COLOR = "#1f77b4", "#ff7f0e", "#d62728"
 COMPARE_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 
@@ -39,7 +41,7 @@ def _column(history: Sequence[StepMetrics], idx: np.ndarray, name: str) -> np.nd
 def loss_figure(history: Sequence[StepMetrics], task: str, diverged: str | None = None) -> go.Figure:
     """Returns the loss per step, with perplexity (language model) or accuracy (classifier) on a second axis."""
     second = {"lm": ("perplexity", "perplexity (exp of loss)"), "sentiment": ("accuracy", "minibatch accuracy")}.get(task)
-    idx = thin(len(history))
+    idx = downsample_indices([m.loss for m in history], LIVE_POINTS)
     steps = _column(history, idx, "step")
     traces = [go.Scatter(x=steps, y=_column(history, idx, "loss"), name="training loss", mode="lines",
                          line=dict(color=LOSS_COLOR), hovertemplate="step %{x}<br>loss %{y:.4f}<extra></extra>")]
@@ -63,7 +65,7 @@ def loss_figure(history: Sequence[StepMetrics], task: str, diverged: str | None 
 
 def grad_norm_figure(history: Sequence[StepMetrics], clip: float | None) -> go.Figure:
     """Returns the global gradient norm per step before and after clipping (log scale), clipped steps marked."""
-    idx = thin(len(history))
+    idx = downsample_indices([m.grad_norm for m in history], LIVE_POINTS)
     steps = _column(history, idx, "step")
     traces = [
         go.Scatter(x=steps, y=_column(history, idx, "grad_norm"), name="before clipping", mode="lines",

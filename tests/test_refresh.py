@@ -1,0 +1,33 @@
+"""The live refresh interval: half a second while there is a core per training session, at most 1.5 s."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as hs
+
+from rnnviz.refresh import BASE_S, CEILING_S, process_cores, refresh_interval
+from rnnviz.serve import REPLICAS_ENV
+
+
+def test_base_interval_while_every_session_has_a_core():
+    assert refresh_interval(0, 2) == refresh_interval(1, 2) == refresh_interval(2, 2) == BASE_S
+
+
+def test_interval_grows_with_sessions_per_core_up_to_the_ceiling():
+    assert refresh_interval(3, 2) == BASE_S * 1.5
+    assert refresh_interval(4, 2) == 2 * BASE_S
+    assert refresh_interval(30, 2) == refresh_interval(15, 1) == CEILING_S
+
+
+@settings(max_examples=40, deadline=None)
+@given(active=hs.integers(0, 500), cores=hs.floats(0.25, 64), more=hs.integers(1, 50))
+def test_interval_is_bounded_and_never_shrinks_with_more_sessions(active, cores, more):
+    now, busier = refresh_interval(active, cores), refresh_interval(active + more, cores)
+    assert BASE_S <= now <= busier <= CEILING_S
+
+
+def test_replicas_share_the_machines_cores():
+    one = process_cores({})
+    assert one >= 1
+    assert process_cores({REPLICAS_ENV: "2"}) == one / 2
+    assert process_cores({REPLICAS_ENV: "not a number"}) == one
