@@ -24,7 +24,9 @@ CELL_LABELS: dict[str, str] = {
 }
 SERIES_NAMES: tuple[str, ...] = ("sine", "airline", "temperatures", "sunspots")
 SENTIMENT_SOURCES: tuple[str, ...] = ("imdb", "amazon", "yelp")
-CORPORA: tuple[str, ...] = ("timemachine", "timemachine_gutenberg")
+# What a classifier can train on: one source, or "all" (every source's training part; each keeps its held-out part).
+SENTIMENT_TRAIN_SOURCES: tuple[str, ...] = (*SENTIMENT_SOURCES, "all")
+CORPORA: tuple[str, ...] = ("timemachine", "timemachine_gutenberg", "tang", "tang_simplified")  # rnnviz.data.text loads each
 TASKS: tuple[str, ...] = ("lm", "forecast", "sentiment")
 OPTIMIZERS: tuple[str, ...] = ("adam", "sgd")
 SAMPLINGS: tuple[str, ...] = ("sequential", "random")
@@ -72,7 +74,7 @@ class TextConfig:
 class SentimentConfig:
     """Which review sentences and how they are split and padded."""
 
-    source: str = one_of("imdb", SENTIMENT_SOURCES)
+    source: str = one_of("imdb", SENTIMENT_TRAIN_SOURCES)
     max_len: int = bounded(40, 2, 200)  # words kept per sentence
     test_frac: float = bounded(0.2, 0.05, 0.5)
     min_freq: int = bounded(1, 1, 100)  # words seen fewer times map to <unk>

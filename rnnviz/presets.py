@@ -15,7 +15,7 @@ from rnnviz.config import (
     CELLS,
     OPTIMIZERS,
     SAMPLINGS,
-    SENTIMENT_SOURCES,
+    SENTIMENT_TRAIN_SOURCES,
     SERIES_NAMES,
     TASKS,
     ModelConfig,
@@ -121,7 +121,7 @@ def validate(cfg: RunConfig) -> RunConfig:
     _choice("sampling", cfg.text.sampling, SAMPLINGS)
     _choice("token", cfg.text.token, ("char",))  # the lab's language models read characters (and stay < 10 MB)
     _choice("series", cfg.series.name, SERIES_NAMES)
-    _choice("source", cfg.sentiment.source, SENTIMENT_SOURCES)
+    _choice("source", cfg.sentiment.source, SENTIMENT_TRAIN_SOURCES)
     return check(cfg)
 
 

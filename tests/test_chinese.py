@@ -42,6 +42,13 @@ def test_simplified_and_traditional_differ_where_they_should():
     assert "宮" in vocab_t.token_to_idx and "宮" not in vocab_s.token_to_idx and "宫" in vocab_s.token_to_idx
 
 
+def test_every_corpus_the_gate_allows_loads():
+    from rnnviz.config import CORPORA
+
+    for name in CORPORA:
+        assert len(load_corpus(TextConfig(corpus=name)).tokens) > 20_000, name
+
+
 def test_cleaning_keeps_chinese_characters_and_poem_punctuation():
     poem = "床前明月光，疑是地上霜。\n舉頭望明月, 低頭思故鄉."
     assert clean_text(poem) == "床前明月光，疑是地上霜。舉頭望明月，低頭思故鄉。"

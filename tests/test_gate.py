@@ -36,6 +36,7 @@ def test_every_shipped_config_passes_the_gate():
 
     for cfg in [*LAB_DEFAULTS.values(), *(p.cfg for p in PRESETS), *DEFAULT_RUNS.values()]:
         assert validate(cfg) is cfg
+    for cfg in [*LAB_DEFAULTS.values(), *(p.cfg for p in PRESETS)]:  # what the lab's links carry
         assert decode_query(encode_query(cfg)) == cfg
     config.check(config.ForecastConfig())
 

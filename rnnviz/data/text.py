@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from rnnviz.config import TextConfig
+from rnnviz.config import CORPORA, TextConfig
 from rnnviz.data.chinese import CJK_PUNCTUATION, CJK_RANGES, tang_text
 from rnnviz.data.paths import DATA
 from rnnviz.errors import DataError
@@ -18,7 +18,6 @@ UNK = "<unk>"
 GUTENBERG_END = "*** END OF THE PROJECT GUTENBERG"
 CORPUS_FILES = {"timemachine": "timemachine_d2l.txt", "timemachine_gutenberg": "timemachine.txt"}
 TANG_CORPORA = {"tang": "traditional", "tang_simplified": "simplified"}  # Three Hundred Tang Poems
-CORPORA = (*CORPUS_FILES, *TANG_CORPORA)
 _DROPPED = re.compile(f"[^A-Za-z{CJK_RANGES}{CJK_PUNCTUATION}]+")
 # A space between two Chinese characters or marks, or before a full-width mark, is not part of the text.
 _CJK_SPACE = re.compile(f"(?<=[{CJK_RANGES}{CJK_PUNCTUATION}]) (?=[{CJK_RANGES}{CJK_PUNCTUATION}])| (?=[{CJK_PUNCTUATION}])")

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from rnnviz import runfile
-from rnnviz.config import CELL_LABELS, CELLS, SENTIMENT_SOURCES, SERIES_NAMES, RunConfig
+from rnnviz.config import CELL_LABELS, CELLS, SENTIMENT_TRAIN_SOURCES, SERIES_NAMES, RunConfig
 from rnnviz.errors import RnnvizError
 from rnnviz.plots.training import compare_figure
 from rnnviz.presets import (
@@ -40,7 +40,7 @@ SETTING_KEYS = ("lab_task", "lab_cell", "lab_hidden", "lab_layers", "lab_opt", "
                 "lab_steps", "lab_seed", "lab_seq", "lab_batch", "lab_sampling", "lab_series", "lab_source", "lab_preset")
 SERIES_LABELS = {"sine": "d2l sine + noise", "airline": "airline passengers", "temperatures": "Melbourne temperatures",
                  "sunspots": "sunspots"}
-SOURCE_LABELS = {"imdb": "IMDb", "amazon": "Amazon", "yelp": "Yelp"}
+SOURCE_LABELS = {"imdb": "IMDb", "amazon": "Amazon", "yelp": "Yelp", "all": "All three"}
 
 
 def widget_values(cfg: RunConfig) -> dict[str, object]:
@@ -120,7 +120,7 @@ def _setting_widgets(task: str) -> list[tuple[str, Callable[[DeltaGenerator], ob
                                                help="Characters per subsequence (d2l: 35)")),
         "forecast": ("series", lambda c: c.selectbox("Series", SERIES_NAMES, key="lab_series",
                                                      format_func=SERIES_LABELS.get)),
-        "sentiment": ("source", lambda c: c.selectbox("Sentences", SENTIMENT_SOURCES, key="lab_source",
+        "sentiment": ("source", lambda c: c.selectbox("Sentences", SENTIMENT_TRAIN_SOURCES, key="lab_source",
                                                       format_func=SOURCE_LABELS.get)),
     }
     widgets = [
