@@ -78,6 +78,7 @@ class StoredRun:
     current: bool = False  # the run the lab was showing
     sample: dict | None = None  # {"step", "prefix", "temperature", "text"}: the last text sample
     saved_at: float = 0.0
+    diverged: str | None = None  # the divergence message, if training blew up
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,7 @@ def encode(run: StoredRun) -> bytes:
         meta = {"format": "rnnviz-store", "version": 1, "status": run.status, "current": run.current,
                 "saved_at": run.saved_at or time.time(), "snapshot_every": run.snapshot_every,
                 "snapshots": [s for s, _ in snaps], "sample": _clean_sample(run.sample),
+                "diverged": run.diverged[:500] if isinstance(run.diverged, str) else None,
                 "summary": {"name": run.name, "task": run.cfg.task, "cell": run.cfg.model.cell,
                             "hidden_size": run.cfg.model.hidden_size, "steps_done": len(run.history),
                             "steps": run.cfg.train.steps,
@@ -244,11 +246,12 @@ def decode(data: bytes, run_id: str) -> StoredRun:
         snapshots.append((step, snap.state_dict))
     status = meta.get("status") if meta.get("status") in STATUSES else "paused"
     every = meta.get("snapshot_every")
-    saved = meta.get("saved_at")
+    saved, diverged = meta.get("saved_at"), meta.get("diverged")
     return StoredRun(run_id, main.name, cfg, main.history, main.state_dict, sorted(snapshots, key=lambda s: s[0]),
                      every if isinstance(every, int) and every > 0 else 10, status, meta.get("current") is True,
                      _clean_sample(meta.get("sample")),
-                     float(saved) if isinstance(saved, (int, float)) and math.isfinite(saved) else 0.0)
+                     float(saved) if isinstance(saved, (int, float)) and math.isfinite(saved) else 0.0,
+                     diverged[:500] if isinstance(diverged, str) else None)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

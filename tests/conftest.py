@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
+# Runs saved by page and browser tests go to a throwaway run store, never the real data folder.
+os.environ.setdefault("RNNVIZ_DATA_DIR", tempfile.mkdtemp(prefix="rnnviz-test-store-"))
 
 
 @pytest.fixture(autouse=True)
