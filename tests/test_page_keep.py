@@ -1,0 +1,98 @@
+"""A learner's runs beyond one session (AppTest): the token in the URL, restore on a new session, settings kept."""
+
+from __future__ import annotations
+
+import torch
+from conftest import app_test
+
+from rnnviz import runstore
+from rnnviz.ui import keep, lab
+from rnnviz.ui.store import ACTIVE_KEY, MODELS_KEY
+
+LAB = "pages/3_Training_lab.py"
+
+
+def trained(steps: int = 3):
+    """Returns an AppTest of the lab after a small run of `steps` One-step presses (a paused run)."""
+    at = app_test(LAB)
+    at.run()
+    at.number_input(key="lab_hidden").set_value(8).run()
+    at.number_input(key="lab_steps").set_value(400).run()
+    for _ in range(steps):
+        at.button(key="lab_one_step").click().run()
+    assert not at.exception
+    return at
+
+
+def test_first_run_creates_a_token_in_the_url_and_a_new_session_gets_the_run_back():
+    at = trained()
+    token = at.session_state[keep.TOKEN_KEY]
+    assert runstore.valid_token(token) and at.query_params[keep.LEARNER_PARAM] == token
+    run = at.session_state[lab.LAB_KEY]
+    assert run.steps_done == 3 and run.status == "paused"
+
+    again = app_test("pages/4_Hidden_states.py")  # a lesson opened by its URL: a new session
+    again.query_params[keep.LEARNER_PARAM] = token
+    again.run()
+    assert not again.exception
+    [entry] = again.session_state[MODELS_KEY].values()
+    assert entry.name == run.name and entry.run.steps_done == 3
+    assert [m.loss for m in entry.run.history] == [m.loss for m in run.run.history]
+    assert all(torch.equal(a, b) for a, b in zip(entry.run.model.state_dict().values(),
+                                                  run.run.model.state_dict().values()))
+    assert again.session_state[ACTIVE_KEY] == run.name
+
+
+def test_a_run_that_was_training_comes_back_paused_and_says_so():
+    at = trained(steps=1)
+    at.button(key="lab_resume").click().run()
+    lab.tick(at.session_state[lab.LAB_KEY], seconds=0.2)
+    keep_run = at.session_state[lab.LAB_KEY]
+    assert keep_run.status == "running"
+    token = at.session_state[keep.TOKEN_KEY]
+    again = app_test(LAB)
+    again.query_params[keep.LEARNER_PARAM] = token
+    again.run()
+    back = again.session_state[lab.LAB_KEY]
+    assert back.status == "paused" and back.steps_done >= 1
+    assert any("paused at step" in i.value for i in again.sidebar.info)
+    assert again.number_input(key="lab_hidden").value == 8  # the lab shows the run's settings, not defaults
+
+
+def test_a_wrong_or_malformed_token_shows_no_runs():
+    trained(steps=1)
+    wrong = app_test(LAB)
+    wrong.query_params[keep.LEARNER_PARAM] = runstore.new_token()
+    wrong.run()
+    assert not wrong.session_state[MODELS_KEY] and lab.LAB_KEY not in wrong.session_state
+    bad = app_test(LAB)
+    bad.query_params[keep.LEARNER_PARAM] = "../../etc/passwd"
+    bad.run()
+    assert not bad.exception and not bad.session_state[MODELS_KEY]
+    assert any("not valid" in i.value for i in bad.sidebar.info)
+
+
+def test_share_and_class_links_never_carry_the_token():
+    at = trained(steps=1)
+    token = at.session_state[keep.TOKEN_KEY]
+    codes = [c.value for c in at.main.code]
+    assert any("Training_lab" in c for c in codes)  # the share and class links are drawn
+    assert not any(token in c for c in codes)
+    assert any(token in c.value for c in at.sidebar.code)  # only "your link to come back" shows it
+
+
+def test_switching_task_away_and_back_keeps_the_learners_values():
+    at = app_test(LAB)
+    at.run()
+    at.number_input(key="lab_hidden").set_value(24).run()
+    at.radio(key="lab_task").set_value("forecast").run()
+    at.radio(key="lab_task").set_value("lm").run()
+    assert at.number_input(key="lab_hidden").value == 24
+
+
+def test_compare_adds_every_new_run():
+    at = trained(steps=1)
+    at.button(key="lab_start").click().run()
+    at.button(key="lab_pause").click().run()
+    names = list(at.session_state[MODELS_KEY])
+    assert len(names) == 2 and at.multiselect(key="lab_compare").value == names
