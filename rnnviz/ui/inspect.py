@@ -309,6 +309,17 @@ def compare_traces(text: PreparedText, cells: tuple[str, ...] = ("rnn_tanh", "gr
     return out
 
 
+def comparison_note(insp: store.Inspectable) -> str | None:
+    """Returns, when the learner inspects their own model, why the cell comparison shows the default models."""
+    if not insp.own:
+        return None
+    cfg = default_cfg(insp.cfg.task, "gru")
+    mine = insp.cfg.model
+    return (f"These three are the lessons' default models ({cfg.model.hidden_size} units, {cfg.train.steps} steps "
+            f"each), not yours ({CELL_LABELS[mine.cell]}, {mine.hidden_size} units): comparing architectures needs "
+            "the same size and training for each. Your model is the one in the views above.")
+
+
 def space_mask(text: PreparedText) -> np.ndarray:
     """Returns True where the input's natural unit ends: spaces, a series' turning points, a review's clause words."""
     return inputs.boundary_mask(text)
