@@ -96,3 +96,25 @@ def test_compare_adds_every_new_run():
     at.button(key="lab_pause").click().run()
     names = list(at.session_state[MODELS_KEY])
     assert len(names) == 2 and at.multiselect(key="lab_compare").value == names
+
+
+def test_returning_to_the_lab_shows_the_settings_it_was_left_with():
+    at = app_test("app.py")
+    at.switch_page("pages/3_Training_lab.py").run()
+    at.number_input(key="lab_hidden").set_value(24).run()
+    at.radio(key="lab_opt").set_value("sgd").run()
+    at.switch_page("pages/7_Clipping_and_truncation.py").run()
+    assert "lab_hidden" not in at.session_state  # Streamlit dropped the lab's widget values
+    at.switch_page("pages/3_Training_lab.py").run()
+    assert not at.exception
+    assert at.number_input(key="lab_hidden").value == 24 and at.radio(key="lab_opt").value == "sgd"
+
+
+def test_a_class_links_visible_values_survive_a_task_switch():
+    at = app_test(LAB)
+    at.query_params.update({"task": "lm", "hidden": "40", "lr": "0.05", "hide": "cell"})
+    at.run()
+    assert at.number_input(key="lab_hidden").value == 40
+    at.radio(key="lab_task").set_value("forecast").run()
+    at.radio(key="lab_task").set_value("lm").run()
+    assert at.number_input(key="lab_hidden").value == 40 and at.number_input(key="lab_lr").value == 0.05
