@@ -82,7 +82,8 @@ def come_back_link() -> None:
         base = (st.context.url or "").split("?")[0]
         st.code(f"{base}?{LEARNER_PARAM}={tok}", language=None, wrap_lines=True)
         st.caption("Bookmark it: it brings back your runs on this server, even after a reload or a restart. "
-                   "It is yours alone: links you share with others never contain it.")
+                   "It is yours alone: the share and class links never contain it (the address bar does, so "
+                   "share those links, not the address).")
 
 
 # --- saving ---------------------------------------------------------------------------------------
