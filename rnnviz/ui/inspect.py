@@ -134,6 +134,10 @@ def choose_model(task: str, key: str, cells: tuple[str, ...] = CELLS) -> store.I
     act = store.active()
     mine = f"mine: {act.name}" if act is not None else ""
     preset = query_value("model", mine if mine in options else options[0], options)
+    seen = f"{key}_active_seen"  # the sidebar's choice at the last run: a new one (or a new run) moves this chooser
+    if st.session_state.get(seen) != mine and mine in options and key in st.session_state:
+        st.session_state[key] = mine
+    st.session_state[seen] = mine
     choice = control("model", preset, lambda: st.selectbox(
         "Model", options, index=options.index(preset), key=key,
         help="Your own models come from the training lab; defaults are trained once per server."))
@@ -143,7 +147,9 @@ def choose_model(task: str, key: str, cells: tuple[str, ...] = CELLS) -> store.I
 def model_and_text(key: str, cells: tuple[str, ...] = CELLS) -> Inspected:
     """Draws what the model reads (text, series window or review), the model, training-time and input choosers;
     returns the model at the chosen step and the prepared input."""
-    kind = query_value("reads", "text", list(READS))
+    act = store.active()  # open on what the learner's own model reads
+    kind = query_value("reads", inputs.KIND_OF_TASK.get(act.cfg.task, "text") if act is not None else "text",
+                       list(READS))
     kind = control("reads", kind, lambda: st.radio(
         "What the model reads", list(READS), index=list(READS).index(kind), horizontal=True, key=f"{key}_reads",
         format_func=READS.get, help="Each is a different model: a character LM, a forecaster, a classifier."))

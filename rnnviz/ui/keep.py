@@ -125,7 +125,7 @@ def autosave(lab, force: bool = False) -> None:
     if entry is None or token() is None:
         return
     changed = (lab.steps_done, lab.status) != lab.saved_as
-    if changed and (force or lab.status != "running" or time.monotonic() - lab.saved_at >= SAVE_EVERY_S):
+    if force or (changed and (lab.status != "running" or time.monotonic() - lab.saved_at >= SAVE_EVERY_S)):
         entry.run = lab.run  # a preset run that detached has a new TrainRun
         save_entry(entry, lab)
         lab.saved_at, lab.saved_as = time.monotonic(), (lab.steps_done, lab.status)
@@ -163,6 +163,7 @@ def restore(tok: str) -> int:
     own, lab, was_training, skipped = models(), None, None, 0
     own.clear()
     st.session_state.pop(LAB_KEY, None)
+    shown = next((sr for sr in reversed(stored) if sr.current), stored[-1] if stored else None)  # the lab's run
     for sr in stored:
         try:
             run = _rebuild(sr)
@@ -173,12 +174,12 @@ def restore(tok: str) -> int:
         name = _unique(sr.name, own)
         status = "paused" if sr.status == "running" else sr.status
         own[name] = ModelEntry(name, sr.cfg, run, sr.run_id, status)
-        if sr.current or lab is None:
+        if sr is shown or lab is None:
             lab = LabRun(name, sr.cfg, run, None, status)
             if sr.sample is not None:
                 s = sr.sample
                 lab.sample = ((s["step"], s["prefix"], s["temperature"]), s["text"], 0.0)
-            lab.saved_as = (run.steps_done, sr.status)
+            lab.saved_as = (run.steps_done, status)
             was_training = (name, run.steps_done) if sr.status == "running" else None
     if lab is not None:
         st.session_state[LAB_KEY] = lab

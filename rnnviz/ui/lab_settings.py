@@ -225,14 +225,16 @@ def _unique(name: str) -> str:
 def _keep(lab: LabRun) -> None:
     """Stores the run in the session's named models (dropping the oldest beyond MAX_MODELS)."""
     previous = current()
-    if previous is not None:
-        keep.autosave(previous, force=True)
     st.session_state[LAB_KEY] = lab
     keep.ensure_token()  # the first run gives the learner a link to come back to
     store.add_model(store.ModelEntry(lab.name, lab.cfg, lab.run))
     for old in list(store.models())[:-MAX_MODELS]:
-        store.models().pop(old)
-    keep.save_all()  # the old run paused, the new one at step 0
+        keep.forget(store.models().pop(old))
+    if previous is not None and previous.name in store.models():
+        if previous.status == "running":
+            previous.status = "paused"  # nothing trains it any more
+        keep.autosave(previous, force=True)
+    keep.autosave(lab, force=True)
 
 
 def _start(status: str = "running") -> None:

@@ -88,6 +88,10 @@ def pick_model(task: str, key: str, cells: tuple[str, ...] = CELLS) -> Inspectab
     options = [f"mine: {e.name}" for e in own] + [f"default {CELL_LABELS[c]}" for c in cells]
     act = active()
     index = options.index(f"mine: {act.name}") if act is not None and f"mine: {act.name}" in options else 0
+    seen = f"{key}_active_seen"  # a new active model (a new run, the sidebar) moves this chooser to it
+    if act is not None and st.session_state.get(seen) != act.name and key in st.session_state:
+        st.session_state[key] = options[index]
+    st.session_state[seen] = act.name if act is not None else None
     choice = st.selectbox("Model", options, index=index, key=key,
                           help="Your own models come from the training lab; defaults are trained once per server.")
     if choice.startswith("mine: "):
