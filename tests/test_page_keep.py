@@ -96,6 +96,10 @@ def test_compare_adds_every_new_run():
     at.button(key="lab_pause").click().run()
     names = list(at.session_state[MODELS_KEY])
     assert len(names) == 2 and at.multiselect(key="lab_compare").value == names
+    from test_page_hidden_states import figures
+
+    first = figures(at)["lab_compare_chart"]["data"][0]
+    assert first["name"] == names[0] and "markers" in first["mode"]  # a one-step run shows its point
 
 
 def test_returning_to_the_lab_shows_the_settings_it_was_left_with():
@@ -118,3 +122,38 @@ def test_a_class_links_visible_values_survive_a_task_switch():
     at.radio(key="lab_task").set_value("forecast").run()
     at.radio(key="lab_task").set_value("lm").run()
     assert at.number_input(key="lab_hidden").value == 40 and at.number_input(key="lab_lr").value == 0.05
+
+
+def test_gradients_through_time_opens_on_the_learners_lm_and_draws_it_as_yours(monkeypatch):
+    from dataclasses import replace
+
+    from test_page_hidden_states import figures
+
+    from rnnviz.plots.gradients import OWN_COLOR, YOURS_WIDTH
+    from rnnviz.tasks import make_model, make_task
+    from rnnviz.train import TrainRun
+    from rnnviz.ui import cache
+    from rnnviz.ui import gradients as gui
+    from rnnviz.ui.store import ModelEntry
+
+    base = cache.DEFAULT_RUNS["lm"]
+    monkeypatch.setitem(cache.DEFAULT_RUNS, "lm", replace(base, model=replace(base.model, hidden_size=10),
+                                                           train=replace(base.train, steps=3)))
+    monkeypatch.setattr(gui, "MEMORY_STEPS", 4)
+    cfg = replace(base, model=replace(base.model, cell="gru", hidden_size=12), train=replace(base.train, steps=50))
+    task = make_task(cfg, cache.data_for(cfg))
+    run = TrainRun(make_model(task, cfg.model, 0), task, cfg.train)
+    run.run(2)
+    at = app_test("pages/6_Gradients_through_time.py")
+    at.session_state[MODELS_KEY] = {"my gru": ModelEntry("my gru", cfg, run)}
+    at.session_state[ACTIVE_KEY] = "my gru"
+    at.run()
+    assert not at.exception
+    assert at.radio(key="gtt_source").value == gui.SOURCES[1]
+    grads = figures(at)["gtt_grads"]["data"]
+    assert grads[0]["name"] == "yours: my gru, trained"  # first in the legend
+    yours = [t for t in grads if t["name"].startswith("yours: ")]
+    gru = [t for t in grads if t["name"].startswith("default GRU")]
+    assert yours and gru and all(t["line"]["color"] == OWN_COLOR and t["line"]["width"] == YOURS_WIDTH for t in yours)
+    assert all(t["line"]["color"] != OWN_COLOR and t["line"]["width"] < YOURS_WIDTH for t in gru)
+    assert any("thick purple" in c.value for c in at.caption)
