@@ -12,12 +12,12 @@ from rnnviz.ui.store import ACTIVE_KEY, MODELS_KEY
 LAB = "pages/3_Training_lab.py"
 
 
-def trained(steps: int = 3):
+def trained(steps: int = 3, budget: int = 30):
     """Returns an AppTest of the lab after a small run of `steps` One-step presses (a paused run)."""
     at = app_test(LAB)
     at.run()
     at.number_input(key="lab_hidden").set_value(8).run()
-    at.number_input(key="lab_steps").set_value(400).run()
+    at.number_input(key="lab_steps").set_value(budget).run()
     for _ in range(steps):
         at.button(key="lab_one_step").click().run()
     assert not at.exception
@@ -41,6 +41,19 @@ def test_first_run_creates_a_token_in_the_url_and_a_new_session_gets_the_run_bac
     assert all(torch.equal(a, b) for a, b in zip(entry.run.model.state_dict().values(),
                                                   run.run.model.state_dict().values()))
     assert again.session_state[ACTIVE_KEY] == run.name
+    before = {s.step: s.state for s in run.run.snapshots}
+    after = {s.step: s.state for s in entry.run.snapshots}
+    assert len(before) >= 2 and set(before) <= set(after)  # the training-time checkpoints came back
+    assert all(torch.equal(after[k][n], v[n]) for k, v in before.items() for n in v)
+
+
+def test_a_store_that_cannot_be_written_never_breaks_the_lab(monkeypatch, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv(runstore.DATA_ENV, str(blocker))
+    at = trained(steps=1)
+    assert not at.exception and at.session_state[lab.LAB_KEY].steps_done == 1
+    assert any("cannot keep your runs" in w.value for w in at.sidebar.warning)
 
 
 def test_a_run_that_was_training_comes_back_paused_and_says_so():

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 LEARNER_PARAM = "learner"  # the URL parameter that carries the token
 TOKEN_KEY = "rnnviz_learner"  # this session's token (None until the first run)
 LOADED_KEY = "rnnviz_learner_loaded"  # the token whose stored runs this session has loaded
+FAILED_KEY = "rnnviz_store_failed"  # the last save failed: the sidebar says runs are not being kept
 NOTES_KEY = "rnnviz_store_notes"  # messages about restored runs, shown once in the sidebar
 SAVE_EVERY_S = 20.0  # while training, a run is saved at most this often (a save takes ~30-100 ms: ~2 ms per refresh)
 LAB_KEY = "lab_run"  # the lab's current run (rnnviz.ui.lab.LAB_KEY; not imported, to keep page setup light)
@@ -78,6 +79,10 @@ def come_back_link() -> None:
     tok = token()
     if tok is None:
         return
+    if st.session_state.get(FAILED_KEY):
+        st.warning("This server cannot keep your runs right now (its data folder is not writable): they stay "
+                   "in this page until you close or reload it. Download a run's weights in the lab to keep it.",
+                   icon=":material/warning:")
     with st.expander("Your link to come back"):
         base = (st.context.url or "").split("?")[0]
         st.code(f"{base}?{LEARNER_PARAM}={tok}", language=None, wrap_lines=True)
@@ -111,10 +116,13 @@ def save_entry(entry, lab=None) -> int:
         [(s.step, s.state) for s in run.snapshots], run.snapshot_every, status,
         lab is not None and lab is _current(), sample, time.time(), run.diverged)
     try:
-        return runstore.save(tok, stored)
+        size = runstore.save(tok, stored)
     except (OSError, RnnvizError) as err:
         log.warning("run store: could not save a run: %s", err)
+        st.session_state[FAILED_KEY] = True
         return 0
+    st.session_state.pop(FAILED_KEY, None)
+    return size
 
 
 def autosave(lab, force: bool = False) -> None:
