@@ -137,12 +137,10 @@ def test_a_class_links_visible_values_survive_a_task_switch():
     assert at.number_input(key="lab_hidden").value == 40 and at.number_input(key="lab_lr").value == 0.05
 
 
-def test_gradients_through_time_opens_on_the_learners_lm_and_draws_it_as_yours(monkeypatch):
+def own_lm_page(page: str, monkeypatch):
+    """Returns an AppTest of a lesson whose session holds the learner's small GRU language model ('my gru')."""
     from dataclasses import replace
 
-    from test_page_hidden_states import figures
-
-    from rnnviz.plots.gradients import OWN_COLOR, YOURS_WIDTH
     from rnnviz.tasks import make_model, make_task
     from rnnviz.train import TrainRun
     from rnnviz.ui import cache
@@ -157,10 +155,27 @@ def test_gradients_through_time_opens_on_the_learners_lm_and_draws_it_as_yours(m
     task = make_task(cfg, cache.data_for(cfg))
     run = TrainRun(make_model(task, cfg.model, 0), task, cfg.train)
     run.run(2)
-    at = app_test("pages/6_Gradients_through_time.py")
+    at = app_test(page)
     at.session_state[MODELS_KEY] = {"my gru": ModelEntry("my gru", cfg, run)}
     at.session_state[ACTIVE_KEY] = "my gru"
     at.run()
+    return at
+
+
+def test_gates_says_its_cell_comparison_uses_the_defaults_and_why(monkeypatch):
+    at = own_lm_page("pages/5_Gates.py", monkeypatch)
+    assert not at.exception
+    assert at.selectbox(key="gt_model").value == "mine: my gru"
+    assert any("not yours (GRU, 12 units)" in c.value for c in at.caption)
+
+
+def test_gradients_through_time_opens_on_the_learners_lm_and_draws_it_as_yours(monkeypatch):
+    from test_page_hidden_states import figures
+
+    from rnnviz.plots.gradients import OWN_COLOR, YOURS_WIDTH
+    from rnnviz.ui import gradients as gui
+
+    at = own_lm_page("pages/6_Gradients_through_time.py", monkeypatch)
     assert not at.exception
     assert at.radio(key="gtt_source").value == gui.SOURCES[1]
     grads = figures(at)["gtt_grads"]["data"]
