@@ -43,6 +43,7 @@ class StoredRun:
     sample: dict | None = None  # {"step", "prefix", "temperature", "text"}: the last text sample
     saved_at: float = 0.0
     diverged: str | None = None  # the divergence message, if training blew up
+    optimizer: dict | None = None  # the optimizer's state_dict (Adam's moments), so Resume goes on as before
 
 
 class _Weights:
@@ -84,6 +85,10 @@ def encode(run: StoredRun) -> bytes:
                             "steps": run.cfg.train.steps,
                             "loss": last.loss if last is not None and math.isfinite(last.loss) else None}}
         zf.writestr("meta.json", json.dumps(meta))
+        if run.optimizer is not None:
+            buffer_opt = io.BytesIO()
+            torch.save(run.optimizer, buffer_opt)  # tensors, numbers, lists and dicts only: loads with weights_only
+            zf.writestr("optimizer.pt", buffer_opt.getvalue())
     return buffer.getvalue()
 
 
@@ -132,6 +137,7 @@ def decode(data: bytes, run_id: str) -> StoredRun:
         main = runfile.read_weights(zf.read("run.pt"), max_bytes=MAX_ENTRY_BYTES)
         steps = [s for s in meta.get("snapshots", []) if isinstance(s, int) and not isinstance(s, bool)]
         snap_files = [runfile.read_weights(zf.read(f"snap_{s}.pt"), max_bytes=MAX_ENTRY_BYTES) for s in steps]
+        optimizer = _optimizer_state(zf.read("optimizer.pt")) if "optimizer.pt" in zf.namelist() else None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as err:
         raise CheckpointError(f"the entry is damaged ({type(err).__name__})") from None
     cfg = main.cfg
@@ -147,4 +153,23 @@ def decode(data: bytes, run_id: str) -> StoredRun:
                      every if isinstance(every, int) and every > 0 else 10, status, meta.get("current") is True,
                      _clean_sample(meta.get("sample")),
                      float(saved) if isinstance(saved, (int, float)) and math.isfinite(saved) else 0.0,
-                     diverged[:500] if isinstance(diverged, str) else None)
+                     diverged[:500] if isinstance(diverged, str) else None, optimizer)
+
+
+def _optimizer_state(data: bytes) -> dict | None:
+    """Returns a stored optimizer state ({'state': {index: {name: tensor or number}}}), or None if unusable.
+
+    Only the per-parameter state is kept: the hyperparameters (learning rate...) always come from the
+    validated config, never from the file. Shapes are checked against the model when it is loaded.
+    """
+    try:
+        raw = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception:  # noqa: BLE001  (any unreadable optimizer state just means a fresh optimizer)
+        return None
+    state = raw.get("state") if isinstance(raw, dict) else None
+    if not isinstance(state, dict) or not all(
+            isinstance(i, int) and isinstance(v, dict)
+            and all(isinstance(k, str) and isinstance(x, (torch.Tensor, int, float)) for k, x in v.items())
+            for i, v in state.items()):
+        return None
+    return {"state": state}

@@ -45,6 +45,22 @@ def test_first_run_creates_a_token_in_the_url_and_a_new_session_gets_the_run_bac
     after = {s.step: s.state for s in entry.run.snapshots}
     assert len(before) >= 2 and set(before) <= set(after)  # the training-time checkpoints came back
     assert all(torch.equal(after[k][n], v[n]) for k, v in before.items() for n in v)
+    adam_before, adam_after = run.run.optimizer.state_dict()["state"], entry.run.optimizer.state_dict()["state"]
+    assert adam_before.keys() == adam_after.keys() and len(adam_before) > 0  # Resume goes on with Adam's moments
+    assert all(torch.equal(adam_after[i][k], adam_before[i][k]) for i in adam_before for k in adam_before[i])
+
+
+def test_an_optimizer_state_that_does_not_fit_is_left_out():
+    from rnnviz.ui.keep import resume_optimizer
+
+    at = trained(steps=1)
+    run = at.session_state[lab.LAB_KEY].run
+    good = {"state": run.optimizer.state_dict()["state"]}
+    wrong = {"state": {0: {"exp_avg": torch.zeros(3, 3), "step": torch.tensor(1.0)}}}
+    nan = {"state": {i: {k: torch.full_like(v, float("nan")) if v.ndim else v for k, v in d.items()}
+                     for i, d in good["state"].items()}}
+    assert not resume_optimizer(run, wrong) and not resume_optimizer(run, nan) and not resume_optimizer(run, None)
+    assert resume_optimizer(run, good)
 
 
 def test_a_store_that_cannot_be_written_never_breaks_the_lab(monkeypatch, tmp_path):
@@ -57,7 +73,7 @@ def test_a_store_that_cannot_be_written_never_breaks_the_lab(monkeypatch, tmp_pa
 
 
 def test_a_run_that_was_training_comes_back_paused_and_says_so():
-    at = trained(steps=1)
+    at = trained(steps=1, budget=5000)  # still training after a tick, however fast the machine
     at.button(key="lab_resume").click().run()
     lab.tick(at.session_state[lab.LAB_KEY], seconds=0.2)
     keep_run = at.session_state[lab.LAB_KEY]

@@ -31,10 +31,12 @@ def _run(run_id: str | None = None, steps: int = 5, name: str = "GRU 4", hidden:
     cfg = RunConfig(task="lm", model=ModelConfig(cell="gru", hidden_size=hidden), train=TrainConfig(steps=100))
     history = [StepMetrics(i + 1, 4.0 / (i + 1), 1.5, 1.0, i % 2 == 0, 0.01, 30.0, 50.0 / (i + 1)) for i in range(steps)]
     snaps = [(0, _state(seed + 100, hidden)), (steps, _state(seed + 200, hidden))]
+    optimizer = {"state": {0: {"step": torch.tensor(float(steps)), "exp_avg": _state(seed + 300, hidden)["head.bias"]}},
+                 "param_groups": [{"lr": 1e9, "params": [0]}]}  # hyperparameters are never kept
     return runstore.StoredRun(run_id or runstore.new_run_id(), name, cfg, history, _state(seed, hidden), snaps,
                               snapshot_every=5, status="running", current=True,
                               sample={"step": steps, "prefix": "time", "temperature": 0.8, "text": "time the"},
-                              saved_at=saved_at)
+                              saved_at=saved_at, optimizer=optimizer)
 
 
 def test_round_trip_keeps_weights_curves_snapshots_and_sample():
@@ -47,6 +49,8 @@ def test_round_trip_keeps_weights_curves_snapshots_and_sample():
     assert [s for s, _ in back.snapshots] == [0, 5]
     assert all(torch.equal(a[1][k], b[1][k]) for a, b in zip(back.snapshots, run.snapshots) for k in a[1])
     assert back.status == "running" and back.current and back.sample == run.sample and back.snapshot_every == 5
+    assert set(back.optimizer) == {"state"} and torch.equal(back.optimizer["state"][0]["exp_avg"],
+                                                            run.optimizer["state"][0]["exp_avg"])
     assert [r.run_id for r in runstore.load_all(token)] == [run.run_id]
     [summary] = runstore.list_runs(token)
     assert summary.steps_done == 5 and summary.loss == pytest.approx(0.8) and summary.name == "GRU 4"

@@ -13,6 +13,7 @@ import logging
 import time
 
 import streamlit as st
+import torch
 
 from rnnviz import runfile, runstore
 from rnnviz.errors import RnnvizError
@@ -114,7 +115,7 @@ def save_entry(entry, lab=None) -> int:
         entry.run_id, entry.name, entry.cfg, list(run.history),
         {k: v.detach() for k, v in run.model.state_dict().items()},
         [(s.step, s.state) for s in run.snapshots], run.snapshot_every, status,
-        lab is not None and lab is _current(), sample, time.time(), run.diverged)
+        lab is not None and lab is _current(), sample, time.time(), run.diverged, run.optimizer.state_dict())
     try:
         size = runstore.save(tok, stored)
     except (OSError, RnnvizError) as err:
@@ -196,7 +197,7 @@ def restore(tok: str) -> int:
         msg = f"Your {len(own)} saved run{'s are' if len(own) > 1 else ' is'} back."
         if was_training is not None:
             msg += (f" The one that was training is paused at step {was_training[1]}: press Resume in the "
-                    "Training lab to go on (with a fresh optimizer).")
+                    "Training lab to go on.")
         _note(msg)
     if skipped:
         _note(f"Saved runs that could not be restored (damaged) were skipped: {skipped}.")
@@ -220,7 +221,28 @@ def _rebuild(sr: runstore.StoredRun):
     run.snapshots = kept + run.snapshots  # the stored checkpoints, then the weights it holds now
     run.snapshot_every = max(run.snapshot_every, sr.snapshot_every)
     run.diverged = sr.diverged
+    resume_optimizer(run, sr.optimizer)
     return run
+
+
+def resume_optimizer(run, saved: dict | None) -> bool:
+    """Puts a stored optimizer state into run's optimizer if it fits its parameters; returns whether it did."""
+    if saved is None:
+        return False
+    params = [p for group in run.optimizer.param_groups for p in group["params"]]
+    for index, values in saved["state"].items():
+        if not 0 <= index < len(params):
+            return False
+        for value in values.values():
+            if isinstance(value, torch.Tensor) and (not torch.isfinite(value).all() or (
+                    value.ndim > 0 and (value.shape != params[index].shape or value.dtype != params[index].dtype))):
+                return False
+    current = run.optimizer.state_dict()
+    try:
+        run.optimizer.load_state_dict({**current, "state": saved["state"]})  # hyperparameters stay the config's
+    except (ValueError, KeyError, TypeError, RuntimeError):
+        return False
+    return True
 
 
 def _unique(name: str, taken) -> str:
