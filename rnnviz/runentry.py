@@ -1,13 +1,15 @@
 """One stored run as bytes: an uncompressed zip of the lab's own run files plus a small meta.json.
 
-``run.pt`` is ``runfile.weights_bytes`` (name, config, metrics, current weights); each training-time
-snapshot is ``snap_<step>.pt`` in the same format (no metrics); ``meta.json`` holds the status, when,
+``run.pt`` is ``runfile.weights_bytes`` (name, config, current weights); ``metrics.json`` the metrics,
+read back through ``runfile.history_from_records``; each training-time snapshot is ``snap_<step>.pt``
+in the run file format; ``meta.json`` holds the status, when,
 the last text sample and a public summary. ``decode`` reads everything back through
 ``runfile.read_weights``: a stored entry is untrusted input, like an uploaded file.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
@@ -67,14 +69,29 @@ def _thin(snapshots: list[tuple[int, dict[str, torch.Tensor]]], budget: int) -> 
     return snapshots
 
 
-def encode(run: StoredRun) -> bytes:
-    """Returns the bytes of a run entry (an uncompressed zip of runfile weights files and meta.json)."""
+def encode(run: StoredRun, cache: dict | None = None) -> bytes:
+    """Returns the bytes of a run entry (an uncompressed zip of runfile weights files and meta.json).
+
+    A snapshot never changes once taken: with a cache (one dict per run, kept by the caller) each is
+    serialised once, so saving a run while it trains costs about one weights file, not seventeen.
+    """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
-        zf.writestr("run.pt", runfile.weights_bytes(run.name, run.cfg, _Weights(run.state), run.history))
+        zf.writestr("run.pt", runfile.weights_bytes(run.name, run.cfg, _Weights(run.state), []))
+        # The metrics apart, as plain rows: a few ms for thousands of steps (dataclasses.asdict took ~100 ms).
+        zf.writestr("metrics.json", json.dumps([vars(m) for m in run.history], allow_nan=True))
         snaps = _thin(list(run.snapshots), SNAPSHOT_BYTES)
+        used = {}
         for step, state in snaps:
-            zf.writestr(f"snap_{step}.pt", runfile.weights_bytes(run.name, run.cfg, _Weights(state), []))
+            key = (step, id(state))
+            blob = cache.get(key) if cache is not None else None
+            if blob is None:
+                blob = runfile.weights_bytes(run.name, run.cfg, _Weights(state), [])
+            used[key] = blob
+            zf.writestr(f"snap_{step}.pt", blob)
+        if cache is not None:  # only the snapshots still kept: the cache stays as small as the run's snapshots
+            cache.clear()
+            cache.update(used)
         last = run.history[-1] if run.history else None
         meta = {"format": "rnnviz-store", "version": 1, "status": run.status, "current": run.current,
                 "saved_at": run.saved_at or time.time(), "snapshot_every": run.snapshot_every,
@@ -135,6 +152,7 @@ def decode(data: bytes, run_id: str) -> StoredRun:
         zf = _open_zip(data)
         meta = read_meta(zf)
         main = runfile.read_weights(zf.read("run.pt"), max_bytes=MAX_ENTRY_BYTES)
+        main = dataclasses.replace(main, history=runfile.history_from_records(json.loads(zf.read("metrics.json"))))
         steps = [s for s in meta.get("snapshots", []) if isinstance(s, int) and not isinstance(s, bool)]
         snap_files = [runfile.read_weights(zf.read(f"snap_{s}.pt"), max_bytes=MAX_ENTRY_BYTES) for s in steps]
         optimizer = _optimizer_state(zf.read("optimizer.pt")) if "optimizer.pt" in zf.namelist() else None

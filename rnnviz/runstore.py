@@ -8,10 +8,11 @@ Layout under the data folder (``RNNVIZ_DATA_DIR``, default ``rnnviz-data/`` next
 
 The learner key is a hash of the token, so the folder names never reveal a token (a listing of the
 store, or a class board built on ``summaries()``, cannot be turned into a link to someone's runs).
-A ``.run`` zip (format in rnnviz.runentry) holds ``run.pt`` (``runfile.weights_bytes``: name, config, metrics, current weights),
-one ``snap_<step>.pt`` per training-time snapshot (the same format, no metrics) and ``meta.json``
-(status, when, the last text sample, a public summary). Reading goes through ``runfile.read_weights``
-and ``runfile.load_into``, the same gate as an uploaded file: the store's files are untrusted input.
+A ``.run`` zip (its format is in rnnviz.runentry) holds ``run.pt`` (``runfile.weights_bytes``: name,
+config, metrics, current weights), one ``snap_<step>.pt`` per training-time snapshot (the same format,
+no metrics), ``optimizer.pt`` and ``meta.json`` (status, when, the last text sample, a public summary).
+Reading goes through ``runfile.read_weights`` and ``runfile.load_into``, the same gate as an uploaded
+file: the store's files are untrusted input.
 
 Writes are atomic (a temporary file in the same folder, fsync, ``os.replace``), so a reader in any
 process on any machine sharing the folder sees either the old or the new run, never half of one.
@@ -150,9 +151,12 @@ def _write_atomic(path: Path, data: bytes) -> None:
         pass
 
 
-def save(token: str, run: StoredRun) -> int:
-    """Saves (or replaces) a learner's run, then evicts beyond the bounds; returns the entry's bytes."""
-    data = encode(run)
+def save(token: str, run: StoredRun, cache: dict | None = None) -> int:
+    """Saves (or replaces) a learner's run, then evicts beyond the bounds; returns the entry's bytes.
+
+    `cache` is the run's snapshot cache for encode (a dict the caller keeps per run), or None.
+    """
+    data = encode(run, cache)
     if len(data) > MAX_ENTRY_BYTES:
         raise CheckpointError("this run is too large to keep")
     path = _run_path(token, run.run_id)

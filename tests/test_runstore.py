@@ -192,3 +192,13 @@ def _save_many(data_dir: str, token: str, run_id: str, seed: int) -> None:
     os.environ[runstore.DATA_ENV] = data_dir
     for _ in range(10):
         runstore.save(token, _run(run_id, seed=seed))
+
+
+def test_a_snapshot_cache_gives_the_same_bytes_and_stays_bounded():
+    run, cache = _run(saved_at=1234.0), {}
+    first = runstore.encode(run, cache)
+    assert len(cache) == len(run.snapshots) and runstore.encode(run) == runstore.encode(run, cache)
+    assert runstore.decode(first, run.run_id).history == run.history
+    fewer = replace(run, snapshots=run.snapshots[1:])
+    runstore.encode(fewer, cache)
+    assert len(cache) == 1

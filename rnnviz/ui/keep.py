@@ -117,7 +117,7 @@ def save_entry(entry, lab=None) -> int:
         [(s.step, s.state) for s in run.snapshots], run.snapshot_every, status,
         lab is not None and lab is _current(), sample, time.time(), run.diverged, run.optimizer.state_dict())
     try:
-        size = runstore.save(tok, stored)
+        size = runstore.save(tok, stored, entry.encoded)
     except (OSError, RnnvizError) as err:
         log.warning("run store: could not save a run: %s", err)
         st.session_state[FAILED_KEY] = True

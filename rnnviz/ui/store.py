@@ -31,6 +31,7 @@ class ModelEntry:
     run: TrainRun
     run_id: str = field(default_factory=runstore.new_run_id)
     status: str = "paused"  # as last saved: running | paused | done | diverged
+    encoded: dict = field(default_factory=dict, repr=False)  # snapshots already serialised for the run store
 
 
 @dataclass(frozen=True)
