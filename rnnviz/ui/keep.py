@@ -50,14 +50,13 @@ def sync() -> None:
     s = st.session_state
     raw, mine = st.query_params.get(LEARNER_PARAM), token()
     if raw is not None and raw != mine:
-        if runstore.valid_token(raw):
-            if mine is not None:
-                save_all()  # what this session trained stays under its own token
-            s[TOKEN_KEY], mine = raw, raw
-        else:
+        if not runstore.valid_token(raw):
             _note("The learner code in this link is not valid, so no saved runs were loaded from it.")
             if mine is None:
                 del st.query_params[LEARNER_PARAM]
+        elif mine is None:  # a new session (reload, bookmark, a lesson opened by its link): adopt it
+            s[TOKEN_KEY], mine = raw, raw
+        # else: this session already has its own code and runs; it keeps them (and its code in the URL)
     if mine is not None and s.get(LOADED_KEY) != mine:
         s[LOADED_KEY] = mine
         restore(mine)
@@ -138,15 +137,6 @@ def autosave(lab, force: bool = False) -> None:
         entry.run = lab.run  # a preset run that detached has a new TrainRun
         save_entry(entry, lab)
         lab.saved_at, lab.saved_as = time.monotonic(), (lab.steps_done, lab.status)
-
-
-def save_all() -> None:
-    """Saves every model of the session (the lab's current one with its status)."""
-    from rnnviz.ui.store import models
-
-    lab = _current()
-    for entry in models().values():
-        save_entry(entry, lab if lab is not None and lab.name == entry.name else None)
 
 
 def forget(entry) -> None:
