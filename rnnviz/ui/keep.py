@@ -28,7 +28,7 @@ TOKEN_KEY = "rnnviz_learner"  # this session's token (None until the first run)
 LOADED_KEY = "rnnviz_learner_loaded"  # the token whose stored runs this session has loaded
 FAILED_KEY = "rnnviz_store_failed"  # the last save failed: the sidebar says runs are not being kept
 NOTES_KEY = "rnnviz_store_notes"  # messages about restored runs, shown once in the sidebar
-SAVE_EVERY_S = 20.0  # while training, a run is saved at most this often (a save takes ~30-100 ms: ~2 ms per refresh)
+SAVE_EVERY_S = 20.0  # while training, a run is saved at most this often (a save takes ~10-45 ms: ~1 ms per refresh)
 LAB_KEY = "lab_run"  # the lab's current run (rnnviz.ui.lab.LAB_KEY; not imported, to keep page setup light)
 
 
