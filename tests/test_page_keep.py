@@ -120,11 +120,12 @@ def test_switching_task_away_and_back_keeps_the_learners_values():
 
 
 def test_compare_adds_every_new_run():
-    at = trained(steps=1)
+    at = trained(steps=1, budget=5000)  # the second run is still training when Pause is pressed
     at.button(key="lab_start").click().run()
     at.button(key="lab_pause").click().run()
     names = list(at.session_state[MODELS_KEY])
     assert len(names) == 2 and at.multiselect(key="lab_compare").value == names
+    assert at.sidebar.selectbox(key="rnnviz_sidebar_active").value == names[-1]  # the sidebar follows the new run
     from test_page_hidden_states import figures
 
     first = figures(at)["lab_compare_chart"]["data"][0]
@@ -201,3 +202,27 @@ def test_gradients_through_time_opens_on_the_learners_lm_and_draws_it_as_yours(m
     assert yours and gru and all(t["line"]["color"] == OWN_COLOR and t["line"]["width"] == YOURS_WIDTH for t in yours)
     assert all(t["line"]["color"] != OWN_COLOR and t["line"]["width"] < YOURS_WIDTH for t in gru)
     assert any("thick purple" in c.value for c in at.caption)
+
+
+def test_hidden_states_opens_on_what_the_learners_model_reads(monkeypatch):
+    from dataclasses import replace
+
+    from rnnviz.tasks import make_model, make_task
+    from rnnviz.train import TrainRun
+    from rnnviz.ui import cache
+    from rnnviz.ui.store import ModelEntry
+
+    base = cache.DEFAULT_RUNS["forecast"]
+    monkeypatch.setitem(cache.DEFAULT_RUNS, "forecast", replace(base, model=replace(base.model, hidden_size=6),
+                                                                 train=replace(base.train, steps=3)))
+    cfg = replace(base, model=replace(base.model, hidden_size=6), train=replace(base.train, steps=20))
+    task = make_task(cfg, cache.data_for(cfg))
+    run = TrainRun(make_model(task, cfg.model, 0), task, cfg.train)
+    run.run(2)
+    at = app_test("pages/4_Hidden_states.py")
+    at.session_state[MODELS_KEY] = {"my forecaster": ModelEntry("my forecaster", cfg, run)}
+    at.session_state[ACTIVE_KEY] = "my forecaster"
+    at.run()
+    assert not at.exception
+    assert at.radio(key="hs_reads").value == "series"
+    assert at.selectbox(key="hs_model_series").value == "mine: my forecaster"
