@@ -10,6 +10,7 @@ SAVE_EVERY_S seconds while a run trains. A store that cannot be written never br
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import streamlit as st
@@ -29,6 +30,9 @@ LOADED_KEY = "rnnviz_learner_loaded"  # the token whose stored runs this session
 FAILED_KEY = "rnnviz_store_failed"  # the last save failed: the sidebar says runs are not being kept
 NOTES_KEY = "rnnviz_store_notes"  # messages about restored runs, shown once in the sidebar
 SAVE_EVERY_S = 20.0  # while training, a run is saved at most this often (a save takes ~10-45 ms: ~1 ms per refresh)
+# A Pause press runs its callback while the live fragment may still be finishing a training chunk of the
+# same run, in another thread: both save. Saves are serialised, and each reads the run when its turn comes.
+SAVE_LOCK = threading.Lock()
 LAB_KEY = "lab_run"  # the lab's current run (rnnviz.ui.lab.LAB_KEY; not imported, to keep page setup light)
 
 
@@ -103,6 +107,11 @@ def save_entry(entry, lab=None) -> int:
     tok = token()
     if tok is None:
         return 0
+    with SAVE_LOCK:  # built and written under the lock: of two racing saves the last one holds the latest state
+        return _save_locked(tok, entry, lab)
+
+
+def _save_locked(tok: str, entry, lab) -> int:
     run = entry.run
     status = lab.status if lab is not None else ("paused" if entry.status == "running" else entry.status)
     entry.status = status
@@ -135,8 +144,8 @@ def autosave(lab, force: bool = False) -> None:
     changed = (lab.steps_done, lab.status) != lab.saved_as
     if force or (changed and (lab.status != "running" or time.monotonic() - lab.saved_at >= SAVE_EVERY_S)):
         entry.run = lab.run  # a preset run that detached has a new TrainRun
-        save_entry(entry, lab)
         lab.saved_at, lab.saved_as = time.monotonic(), (lab.steps_done, lab.status)
+        save_entry(entry, lab)
 
 
 def forget(entry) -> None:

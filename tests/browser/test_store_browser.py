@@ -99,6 +99,12 @@ def test_reload_new_tab_second_server_and_wrong_token(browser, store_dir, store_
         assert page.locator(".st-key-lab_hidden input").input_value() == "8"
         assert learner_of(page.url) == token
         assert page_problems(page) == []
+        codes = page.locator('[data-testid="stMain"] [data-testid="stCode"]').all_text_contents()
+        hrefs = [h for h in page.locator('[data-testid="stMain"] a[href]').evaluate_all("links => links.map(a => a.href)")
+                 if "#" not in h]  # headings' anchors point into this very page (its address), not a shared link
+        assert sum("Training_lab?" in c for c in codes) >= 2  # the share link and the class link
+        assert not [c for c in codes + hrefs if token in c]  # neither carries the learner's code
+        assert token in page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').first.text_content()
 
         tab = context.new_page()  # a lesson opened by its URL in a new tab: the learner's model is offered
         tab.goto(f"{server_url}/Hidden_states?learner={token}", wait_until="domcontentloaded")
