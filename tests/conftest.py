@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -11,7 +13,9 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 # Runs saved by page and browser tests go to a throwaway run store, never the real data folder.
-os.environ.setdefault("RNNVIZ_DATA_DIR", tempfile.mkdtemp(prefix="rnnviz-test-store-"))
+if "RNNVIZ_DATA_DIR" not in os.environ:
+    os.environ["RNNVIZ_DATA_DIR"] = tempfile.mkdtemp(prefix="rnnviz-test-store-")
+    atexit.register(shutil.rmtree, os.environ["RNNVIZ_DATA_DIR"], True)
 
 
 @pytest.fixture(autouse=True)
