@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -50,8 +51,17 @@ def stored(cfg, run) -> runstore.StoredRun:
 
 
 def main() -> None:
+    """Runs the measurements in a temporary store folder, removed afterwards."""
     torch.set_num_threads(1)
-    os.environ[runstore.DATA_ENV] = tempfile.mkdtemp(prefix="rnnviz-bench-store-")
+    os.environ[runstore.DATA_ENV] = folder = tempfile.mkdtemp(prefix="rnnviz-bench-store-")
+    try:
+        measure()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure() -> None:
+    """Prints bytes per preset run, save and load times, the restore of a learner's runs and the bounds."""
     token = runstore.new_token()
     print(f"{'preset':38s} {'weights':>10s} {'snapshots':>9s} {'on disk':>10s} {'1st save':>8s} {'save ms':>8s} "
           f"{'load ms':>8s}")
