@@ -103,6 +103,8 @@ st.subheader("RNN vs GRU vs LSTM on the same input")
 comparison = ui.compare_traces(text, step=None if insp.own else chosen.step, task=insp.cfg.task)
 if chosen.step is not None and not insp.own:
     st.caption(f"All three default models at the same training time: {when}.")
+if (note := ui.comparison_note(insp)) is not None:
+    st.caption(note)
 chart(plots.cell_comparison({c: inspect.states_of(t, "h") for c, t in comparison.items()}, text.tokens),
       key="gt_compare")
 ui.show_comparison(inspect.compare_cells(comparison))

@@ -28,7 +28,7 @@ st.latex(r"\frac{\partial L}{\partial h_t} = \frac{\partial L_t}{\partial h_t} +
 guide("gradients")
 
 st.header("1. How much each step's state matters to the loss")
-source = ui.SOURCES[1] if query_value("source", "memory") == "lm" else ui.SOURCES[0]  # a class link's preset
+source = ui.default_source(query_value("source", None))  # a class link's preset, else the learner's own LM
 source = control("source", source, lambda: st.radio(
     "Models trained on", ui.SOURCES, ui.SOURCES.index(source), horizontal=True, key="gtt_source",
     help="The memory task scores only a symbol read 20 steps earlier; a character model mostly needs the last few "
@@ -50,6 +50,8 @@ try:
 except RnnvizError as err:
     error_box(err)
     st.stop()
+if (note := ui.own_note(source)) is not None:
+    st.caption(note)
 ratios = {label: float(g[-1, 0] / g[-1, -1]) for label, g in curves["grads"].items() if g[-1, -1] > 0}
 chart(plots.grads_by_layer(curves["grads"], curves["grads0"], tokens,
                            f"‖∂L/∂h_t‖ on {batch.split(' (')[0]}: solid trained, dotted at initialisation",

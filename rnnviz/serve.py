@@ -2,7 +2,7 @@
 
     python -m rnnviz.serve --replicas auto          # one process per core, students use port 8501
 
-Every process gets the same data folder through RNNVIZ_DATA_DIR (default: data/ in the project) and
+Every process gets the same data folder through RNNVIZ_DATA_DIR (default: the run store's rnnviz-data/) and
 its share of the cores through RNNVIZ_REPLICAS. The proxy's configuration is generated from
 deploy/haproxy.cfg.template into a temporary folder. Ctrl-C or SIGTERM stops everything it started.
 Library code: no Streamlit import; the small functions below are what the tests drive.
@@ -106,9 +106,9 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def data_dir(env: dict[str, str] | None = None) -> Path:
-    """Returns the shared data folder: RNNVIZ_DATA_DIR if set, else data/ in the project (git-ignored)."""
+    """Returns the shared data folder: RNNVIZ_DATA_DIR if set, else the run store's default (rnnviz-data/)."""
     value = (os.environ if env is None else env).get(DATA_ENV, "").strip()
-    return Path(value).expanduser().resolve() if value else ROOT / "data"
+    return Path(value).expanduser().resolve() if value else ROOT / "rnnviz-data"  # = runstore.DEFAULT_DIR
 
 
 def haproxy_path() -> str | None:

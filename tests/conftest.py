@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
+# Runs saved by page and browser tests go to a throwaway run store, never the real data folder.
+if "RNNVIZ_DATA_DIR" not in os.environ:
+    os.environ["RNNVIZ_DATA_DIR"] = tempfile.mkdtemp(prefix="rnnviz-test-store-")
+    atexit.register(shutil.rmtree, os.environ["RNNVIZ_DATA_DIR"], True)
 
 
 @pytest.fixture(autouse=True)

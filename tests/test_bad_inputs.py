@@ -149,7 +149,7 @@ TEXT_BAD = {
     "only spaces": "   \n\t  ",
     "only digits and punctuation": "1234 5678 !!! ??? ... 3.14",
     "binary junk": "\x00\x01\x02\xff\xfe" * 20,
-    "non-Latin script": "これは日本語のテキストです",
+    "a script it does not keep": "Это русский текст, а не китайский",
     "two letters": "ab",
 }
 

@@ -39,12 +39,14 @@ def test_replicas_auto_is_one_per_core_and_bad_values_are_refused():
             serve.parse_replicas(bad)
 
 
-def test_data_folder_defaults_to_data_in_the_project_and_follows_the_variable(tmp_path):
-    assert serve.data_dir({}) == ROOT / "data"
+def test_data_folder_defaults_to_the_run_stores_and_follows_the_variable(tmp_path):
+    from rnnviz import runstore
+
+    assert serve.data_dir({}) == runstore.DEFAULT_DIR.resolve()  # one folder for the store and the class server
     assert serve.data_dir({serve.DATA_ENV: str(tmp_path)}) == tmp_path.resolve()
     env = serve.backend_env(tmp_path, 3, base={"PATH": "/bin"})
     assert env[serve.DATA_ENV] == str(tmp_path) and env[serve.REPLICAS_ENV] == "3" and env["PATH"] == "/bin"
-    assert "/data/" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+    assert "/rnnviz-data/" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
 
 
 def test_config_has_one_sticky_server_line_per_backend():

@@ -16,8 +16,23 @@ OWN_COLOR = "#9467bd"  # the learner's own model
 RUN_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 
 
+YOURS = "yours: "  # the label prefix of the learner's own model: drawn in its own colour, thicker, legend first
+YOURS_WIDTH, DEFAULT_WIDTH = 4.0, 2.0
+
+
+def line_for(label: str, dash: str = "solid") -> dict:
+    """Returns the line style of a model's curve: the learner's own model stands out from the defaults."""
+    return dict(color=color_for(label), dash=dash, width=YOURS_WIDTH if label.startswith(YOURS) else DEFAULT_WIDTH)
+
+
 def color_for(label: str) -> str:
-    """Returns the house colour of a cell named in label (e.g. 'default GRU' -> the GRU blue), else purple."""
+    """Returns the house colour of a cell named in label (e.g. 'default GRU' -> the GRU blue), else purple.
+
+    The learner's own model ('yours: GRU 32 ...') is always purple, whatever its cell, so it never
+    looks like the default of the same cell.
+    """
+    if label.startswith(YOURS):
+        return OWN_COLOR
     for cell, name in (("lstm", "LSTM"), ("gru", "GRU"), ("rnn_relu", "ReLU"), ("rnn_tanh", "RNN")):
         if name in label:
             return CELL_COLORS[cell]
@@ -42,13 +57,12 @@ def grads_by_layer(after: Mapping[str, np.ndarray], before: Mapping[str, np.ndar
     fig = make_subplots(rows=layers, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=[f"layer {k + 1}" for k in range(layers)] if layers > 1 else None)
     for label, values in after.items():
-        color = color_for(label)
         T = values.shape[1]
         for k in range(values.shape[0]):
             for when, curve, dash in (("trained", values[k], "solid"), ("at initialisation", before[label][k], "dot")):
                 fig.add_trace(go.Scatter(
                     x=np.arange(T), y=_positive(curve), mode="lines", name=f"{label}, {when}",
-                    legendgroup=label, showlegend=k == 0, line=dict(color=color, dash=dash),
+                    legendgroup=label, showlegend=k == 0, line=line_for(label, dash),
                     text=_hover(tokens, T), hovertemplate="%{text}<br>%{y:.3g}<extra>" + f"{label}, {when}</extra>",
                 ), row=k + 1, col=1)
     base_layout(fig, title, x_title, y_title, height=300 + 160 * layers)
@@ -63,7 +77,7 @@ def curves_over_time(curves: Mapping[str, np.ndarray], tokens: Sequence[str] | N
     for label, values in curves.items():
         T = len(values)
         fig.add_trace(go.Scatter(x=np.arange(T), y=_positive(values), mode="lines", name=label,
-                                 line=dict(color=color_for(label)), text=_hover(tokens, T),
+                                 line=line_for(label), text=_hover(tokens, T),
                                  hovertemplate="%{text}<br>%{y:.3g}<extra>" + label + "</extra>"))
     base_layout(fig, title, x_title, y_title, height=height)
     fig.update_yaxes(log_axis(np.concatenate([np.ravel(v) for v in curves.values()]) if curves else []))

@@ -109,13 +109,17 @@ def fit_figure(values: np.ndarray, preds: np.ndarray, n_train: int, labels: Sequ
         annotations=[dict(x=cut, y=1, yref="paper", text="training | test", showarrow=False, yanchor="bottom")]))
 
 
+FEW_STEPS = 30  # runs this short are drawn with markers, so one or two steps still show
+
+
 def compare_figure(curves: dict[str, Sequence[StepMetrics]]) -> go.Figure:
     """Returns the loss curves of several runs on one axis, so two settings can be compared."""
     traces = []
     for k, (name, history) in enumerate(curves.items()):
         idx = thin(len(history))
         traces.append(go.Scatter(x=_column(history, idx, "step"), y=_column(history, idx, "loss"), name=name,
-                                 mode="lines", line=dict(color=COMPARE_COLORS[k % len(COMPARE_COLORS)]),
+                                 mode="lines+markers" if len(history) <= FEW_STEPS else "lines",  # 1 step: a point
+                                 line=dict(color=COMPARE_COLORS[k % len(COMPARE_COLORS)]),
                                  hovertemplate=f"{name}<br>step %{{x}}<br>loss %{{y:.4f}}<extra></extra>"))
     return go.Figure(traces, live_layout("Your runs side by side: which setting learns faster, which blows up?",
                                          "training step", "training loss", height=320))

@@ -76,7 +76,7 @@ def own_lm():
     return entry if entry is not None and entry.cfg.task == "lm" else None
 
 
-SOURCES = ("memory task (k = 20): models that must remember", "character LM: the default models")
+SOURCES = ("memory task (k = 20): models that must remember", "character LM: the default models (and yours)")
 MEMORY_DELAY, MEMORY_FORGET_BIAS = 20, 3.0  # k = 20: all three gated models learn it in the budget
 
 
@@ -119,10 +119,36 @@ def across_architectures(length: int, mode: str) -> dict[str, dict[str, np.ndarr
     if entry is not None:
         ids = passage_batch(entry.cfg.text, length)[0]
         label = f"yours: {entry.name}"
+        mine = {k: {} for k in out}
         for suffix, model in (("", entry.run.model), ("0", cache.untrained_model(entry.cfg))):
-            out["grads" + suffix][label] = lm_grads(model, ids, mode)
-            out["sens" + suffix][label] = lm_sensitivity(model, ids)
+            mine["grads" + suffix][label] = lm_grads(model, ids, mode)
+            mine["sens" + suffix][label] = lm_sensitivity(model, ids)
+        out = {k: mine[k] | out[k] for k in out}  # yours first in the legend
     return out
+
+
+def default_source(preset: str | None) -> str:
+    """Returns the models section 1 opens on: a link's choice, else the learner's language model if there is one."""
+    if preset is not None:
+        return SOURCES[1] if preset == "lm" else SOURCES[0]
+    return SOURCES[1] if own_lm() is not None else SOURCES[0]
+
+
+def own_note(source: str) -> str | None:
+    """Returns where the learner's own model is in section 1 (or why it is not there), if they have one."""
+    from rnnviz.ui.store import active
+
+    entry = active()
+    if entry is None:
+        return None
+    if entry.cfg.task != "lm":
+        return ("Your model to inspect is not a character model, so it is not among these curves; they compare "
+                "the default models. Pick a language model in the sidebar to see yours here.")
+    if source == SOURCES[0]:
+        return "Your language model is drawn in the character-LM view: switch *Models trained on* above."
+    size = cache.DEFAULT_RUNS["lm"].model.hidden_size
+    return ("Your model is the thick purple line (*yours*); the others are the lessons' default models "
+            f"({size} units, trained once per server), for comparison.")
 
 
 def grad_label(cell: str) -> str:

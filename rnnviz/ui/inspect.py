@@ -135,6 +135,10 @@ def choose_model(task: str, key: str, cells: tuple[str, ...] = CELLS) -> store.I
     act = store.active()
     mine = f"mine: {act.name}" if act is not None else ""
     preset = query_value("model", mine if mine in options else options[0], options)
+    seen = f"{key}_active_seen"  # the sidebar's choice at the last run: a new one (or a new run) moves this chooser
+    if st.session_state.get(seen) != mine and mine in options and key in st.session_state:
+        st.session_state[key] = mine
+    st.session_state[seen] = mine
     choice = control("model", preset, lambda: st.selectbox(
         "Model", options, index=options.index(preset), key=key,
         help="Your own models come from the training lab; defaults are trained once per server."))
@@ -144,7 +148,9 @@ def choose_model(task: str, key: str, cells: tuple[str, ...] = CELLS) -> store.I
 def model_and_text(key: str, cells: tuple[str, ...] = CELLS) -> Inspected:
     """Draws what the model reads (text, series window or review), the model, training-time and input choosers;
     returns the model at the chosen step and the prepared input."""
-    kind = query_value("reads", "text", list(READS))
+    act = store.active()  # open on what the learner's own model reads
+    kind = query_value("reads", inputs.KIND_OF_TASK.get(act.cfg.task, "text") if act is not None else "text",
+                       list(READS))
     kind = control("reads", kind, lambda: st.radio(
         "What the model reads", list(READS), index=list(READS).index(kind), horizontal=True, key=f"{key}_reads",
         format_func=READS.get, help="Each is a different model: a character LM, a forecaster, a classifier."))
@@ -308,6 +314,17 @@ def compare_traces(text: PreparedText, cells: tuple[str, ...] = ("rnn_tanh", "gr
         model = cache.trained_run(cfg).model if step is None else default_model_at(cfg, step)
         out[cell] = trace_model(model, text.ids)
     return out
+
+
+def comparison_note(insp: store.Inspectable) -> str | None:
+    """Returns, when the learner inspects their own model, why the cell comparison shows the default models."""
+    if not insp.own:
+        return None
+    cfg = default_cfg(insp.cfg.task, "gru")
+    mine = insp.cfg.model
+    return (f"These three are the lessons' default models ({cfg.model.hidden_size} units, {cfg.train.steps} steps "
+            f"each), not yours ({CELL_LABELS[mine.cell]}, {mine.hidden_size} units): comparing architectures needs "
+            "the same size and training for each. Your model is the one in the views above.")
 
 
 def space_mask(text: PreparedText) -> np.ndarray:

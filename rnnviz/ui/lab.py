@@ -17,7 +17,7 @@ from rnnviz.forecast import one_step
 from rnnviz.generate import generate
 from rnnviz.plots.training import fit_figure, grad_norm_figure, loss_figure
 from rnnviz.tasks import scaled_series
-from rnnviz.ui import cache
+from rnnviz.ui import cache, keep
 from rnnviz.ui.lab_runs import (  # noqa: F401  (re-exported: the lab's pages and tests import them from here)
     SNAPSHOTS,
     LabRun,
@@ -139,6 +139,7 @@ def _live() -> None:
         return
     was_running = lab.status == "running"
     tick(lab, tick_budget() if was_running else TICK_SECONDS)
+    keep.autosave(lab, force=was_running and lab.status != "running")  # throttled while training
     _progress(lab)
     _charts(lab)
     if was_running and lab.status != "running":

@@ -11,6 +11,7 @@ from rnnviz.config import RunConfig
 from rnnviz.errors import RnnvizError
 from rnnviz.presets import PRESETS, decode_query, encode_query, preset_for
 from rnnviz.ui.affordances import GUIDE_PARAM, HIDE_PARAM, class_link_form, hidden_controls
+from rnnviz.ui.keep import LEARNER_PARAM
 from rnnviz.ui.lab_settings import CUSTOM, MESSAGE_KEY, persist, widget_values, widgets_cfg
 
 LINK_KEY = "lab_link_applied"  # the query params this session already applied (so our own URL sync is no news)
@@ -31,9 +32,14 @@ TASK_ONLY = {"seq": "lm", "batch": "lm", "sampling": "lm", "series": "forecast",
 KEPT_PARAMS = (HIDE_PARAM, GUIDE_PARAM)  # a class link's own parameters, kept while the URL follows the settings
 
 
+def _link_params() -> dict[str, str]:
+    """Returns the page's URL parameters without the learner's token (which is not a setting)."""
+    return {k: v for k, v in st.query_params.to_dict().items() if k != LEARNER_PARAM}
+
+
 def apply_link() -> None:
     """Applies the settings encoded in the page's URL once per new link, then holds hidden controls at its values."""
-    params = st.query_params.to_dict()
+    params = _link_params()
     persist()
     if params and params != st.session_state.get(LINK_KEY):
         st.session_state[LINK_KEY] = params
@@ -86,7 +92,7 @@ def fixed_note() -> None:
 def _url_params(cfg: RunConfig) -> dict[str, str]:
     """Returns the URL parameters for cfg, keeping a class link's hide/guide parameters."""
     current = st.query_params.to_dict()
-    return {**encode_query(cfg), **{k: current[k] for k in KEPT_PARAMS if k in current}}
+    return {**encode_query(cfg), **{k: current[k] for k in (*KEPT_PARAMS, LEARNER_PARAM) if k in current}}
 
 
 def share_link(cfg: RunConfig) -> None:
@@ -94,7 +100,7 @@ def share_link(cfg: RunConfig) -> None:
     params = _url_params(cfg)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
-    st.session_state[LINK_KEY] = params
+    st.session_state[LINK_KEY] = {k: v for k, v in params.items() if k != LEARNER_PARAM}
     base = (st.context.url or "").split("?")[0] or f"/{PAGE}"
     st.code(f"{base}?{urllib.parse.urlencode(encode_query(cfg))}", language=None)
     st.caption("Share this link: it opens the lab with exactly these settings (same seed, same run).")

@@ -100,6 +100,8 @@ class LabRun:
     rate: float = 0.0  # steps/s of wall time as this session sees them (ticks and the pauses between them)
     last_tick: float | None = None  # perf_counter at the end of the previous tick; None after a pause
     sample: tuple[tuple, str, float] | None = None  # (step, prefix, temperature), text, when: the last sample drawn
+    saved_at: float = 0.0  # time.monotonic() of the last save to the run store
+    saved_as: tuple[int, str] | None = None  # (steps, status) as last saved
 
     @property
     def steps_done(self) -> int:

@@ -28,7 +28,7 @@ from rnnviz.presets import (
     validate,
 )
 from rnnviz.tasks import make_model, make_task
-from rnnviz.ui import cache, lab_step, store
+from rnnviz.ui import cache, keep, lab_step, store
 from rnnviz.ui.affordances import control, hidden_controls
 from rnnviz.ui.core import error_box
 from rnnviz.ui.lab import LAB_KEY, LabRun, current, new_lab_run, private_run
@@ -38,6 +38,9 @@ CUSTOM = "custom"
 MAX_MODELS = 6  # per session: each keeps a model and its optimizer state in server memory
 SETTING_KEYS = ("lab_task", "lab_cell", "lab_hidden", "lab_layers", "lab_opt", "lab_lr", "lab_clip_on", "lab_clip",
                 "lab_steps", "lab_seed", "lab_seq", "lab_batch", "lab_sampling", "lab_series", "lab_source", "lab_preset")
+REMEMBER_KEY = "lab_settings_kept"  # the settings at the last lab run: shown again when the learner comes back
+COMPARE_SEEN_KEY = "lab_compare_seen"  # the runs the comparison knew at the last run: new ones are added
+TASK_VALUES_KEY = "lab_settings_by_task"  # task -> the settings the learner last had for it
 SERIES_LABELS = {"sine": "d2l sine + noise", "airline": "airline passengers", "temperatures": "Melbourne temperatures",
                  "sunspots": "sunspots"}
 SOURCE_LABELS = {"imdb": "IMDb", "amazon": "Amazon", "yelp": "Yelp", "all": "All three"}
@@ -68,8 +71,12 @@ def persist() -> None:
     before the widgets are drawn keeps them, and a fresh session starts from the defaults.
     """
     s = st.session_state
-    if "lab_task" not in s:
-        set_widgets(LAB_DEFAULTS["lm"])
+    if "lab_task" not in s:  # a fresh session, or back from another page (Streamlit dropped the widgets' values)
+        lab = current()
+        if s.get(REMEMBER_KEY):
+            s.update(s[REMEMBER_KEY])  # the settings the learner left the lab with
+        else:
+            set_widgets(lab.cfg if lab is not None else LAB_DEFAULTS["lm"])  # a restored run's, or the defaults
         return
     for key in SETTING_KEYS:
         s[key] = s[key]
@@ -83,8 +90,25 @@ def _on_preset() -> None:
         set_widgets(PRESETS_BY_SLUG[slug].cfg)
 
 
+def _remember() -> None:
+    """Keeps the settings as they are now, outside the widgets: for the lab's next visit and per task."""
+    s = st.session_state
+    values = {key: s[key] for key in SETTING_KEYS}
+    s[REMEMBER_KEY] = values
+    s.setdefault(TASK_VALUES_KEY, {})[values["lab_task"]] = values
+
+
 def _on_task() -> None:
-    set_widgets(LAB_DEFAULTS[st.session_state.lab_task])
+    """Switches task: the settings the learner last had for it (a link's included), else the task's defaults."""
+    s = st.session_state
+    task, pinned = s.lab_task, s.get("lab_link_values")
+    kept = s.get(TASK_VALUES_KEY, {}).get(task)
+    if kept is not None:
+        s.update(kept)
+    elif pinned and pinned.get("lab_task") == task:
+        s.update(pinned)
+    else:
+        set_widgets(LAB_DEFAULTS[task])
 
 
 def settings() -> RunConfig | None:
@@ -93,6 +117,7 @@ def settings() -> RunConfig | None:
     A class link can hide any of them (?hide=cell,lr): the hidden ones are not drawn, the others close up,
     and the values stay the link's (lab_links pins them in session state).
     """
+    _remember()
     control("preset", None, lambda: st.selectbox(
         "Preset for a class", [CUSTOM, *PRESETS_BY_SLUG], key="lab_preset", on_change=_on_preset,
         format_func=lambda s: "Custom settings" if s == CUSTOM else PRESETS_BY_SLUG[s].name))
@@ -199,10 +224,17 @@ def _unique(name: str) -> str:
 
 def _keep(lab: LabRun) -> None:
     """Stores the run in the session's named models (dropping the oldest beyond MAX_MODELS)."""
+    previous = current()
     st.session_state[LAB_KEY] = lab
+    keep.ensure_token()  # the first run gives the learner a link to come back to
     store.add_model(store.ModelEntry(lab.name, lab.cfg, lab.run))
     for old in list(store.models())[:-MAX_MODELS]:
-        store.models().pop(old)
+        keep.forget(store.models().pop(old))
+    if previous is not None and previous.name in store.models():
+        if previous.status == "running":
+            previous.status = "paused"  # nothing trains it any more
+        keep.autosave(previous, force=True)
+    keep.autosave(lab, force=True)
 
 
 def _start(status: str = "running") -> None:
@@ -230,6 +262,7 @@ def _set_status(status: str) -> None:
     lab = current()
     if lab is not None and lab.status in ("running", "paused"):
         lab.status, lab.last_tick = status, None
+        keep.autosave(lab, force=True)
 
 
 def _reset() -> None:
@@ -237,7 +270,9 @@ def _reset() -> None:
     lab = st.session_state.pop(LAB_KEY, None)
     lab_step.forget()
     if lab is not None:
-        store.models().pop(lab.name, None)
+        entry = store.models().pop(lab.name, None)
+        if entry is not None:
+            keep.forget(entry)
 
 
 def run_files() -> None:
@@ -288,6 +323,12 @@ def compare() -> None:
         st.caption("Runs you train are kept here (up to 6), named, so you can compare them and inspect them in the "
                    "other lessons.")
         return
-    names = list(own)
-    picked = st.multiselect("Compare", names, default=names[-2:], key="lab_compare")
+    names, s = list(own), st.session_state
+    seen = s.get(COMPARE_SEEN_KEY)
+    if "lab_compare" not in s or seen is None:
+        s.lab_compare = names
+    elif names != seen:  # a new run joins the comparison; a reset one leaves it
+        s.lab_compare = [n for n in s.lab_compare if n in names] + [n for n in names if n not in seen]
+    s[COMPARE_SEEN_KEY] = names
+    picked = st.multiselect("Compare", names, key="lab_compare")
     st.plotly_chart(compare_figure({n: own[n].run.history for n in picked}), key="lab_compare_chart")

@@ -9,7 +9,7 @@ from rnnviz.plots.gates import LABELS
 from rnnviz.plots.stepdiff import step_gate_figure, weight_change_figure
 from rnnviz.stepdiff import LM_CHARS, StepDiff, one_step
 from rnnviz.train import Diverged
-from rnnviz.ui import store
+from rnnviz.ui import keep, store
 from rnnviz.ui.affordances import chart
 from rnnviz.ui.lab import LabRun, current, detach
 
@@ -61,6 +61,7 @@ def take(lab: LabRun) -> StepDiff | None:
     lab.status = "done" if lab.steps_done >= lab.cfg.train.steps else "paused"
     lab.last_tick = None
     st.session_state[STEP_KEY] = (lab.run, diff)
+    keep.autosave(lab, force=True)
     return diff
 
 

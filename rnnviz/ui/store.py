@@ -1,27 +1,37 @@
-"""The learner's own models, kept per session and named, and the choice of which one to inspect."""
+"""The learner's own models, kept per session and named, and the choice of which one to inspect.
+
+They are also kept on the server's run store (rnnviz.runstore) under the learner's token, which every
+page carries in its URL (?learner=...): a reload, a bookmark or a lesson opened by its link brings them
+back. The persistence itself is in rnnviz/ui/keep.py.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import streamlit as st
 import torch
 
+from rnnviz import runstore
 from rnnviz.config import CELL_LABELS, CELLS, RunConfig
 from rnnviz.train import TrainRun
 from rnnviz.ui import cache
 
-MODELS_KEY = "rnnviz_models"  # name -> ModelEntry, this session only
+MODELS_KEY = "rnnviz_models"  # name -> ModelEntry, this session (and the run store) only
 ACTIVE_KEY = "rnnviz_active"  # name of the model the inspection pages open
+SIDEBAR_KEY = "rnnviz_sidebar_active"
 
 
 @dataclass
 class ModelEntry:
-    """A named model in this session: its config and its run (model, optimizer, history)."""
+    """A named model in this session: its config, its run (model, optimizer, history), its id in the run store."""
 
     name: str
     cfg: RunConfig
     run: TrainRun
+    run_id: str = field(default_factory=runstore.new_run_id)
+    status: str = "paused"  # as last saved: running | paused | done | diverged
+    encoded: dict = field(default_factory=dict, repr=False)  # snapshots already serialised for the run store
 
 
 @dataclass(frozen=True)
@@ -51,20 +61,26 @@ def active() -> ModelEntry | None:
 
 
 def sidebar_models() -> None:
-    """Draws the sidebar list of this session's models and the choice of the one to inspect."""
+    """Brings back the learner's stored runs, then draws the sidebar list of models and the choice to inspect."""
+    from rnnviz.ui import keep
+
+    keep.sync()
     own = models()
     with st.sidebar:
+        keep.notes()
         if own:
             names = list(own)
             current = st.session_state.get(ACTIVE_KEY)
-            st.selectbox("Model to inspect", names, index=names.index(current) if current in names else 0,
-                         key="rnnviz_sidebar_active", on_change=_set_active)
+            # The widget keeps its own value across runs: follow the active model (a new run makes itself active).
+            st.session_state[SIDEBAR_KEY] = current if current in names else names[-1]
+            st.selectbox("Model to inspect", names, key=SIDEBAR_KEY, on_change=_set_active)
         else:
             st.caption("No model trained yet: lessons use a ready-trained default. Train your own in the lab.")
+        keep.come_back_link()
 
 
 def _set_active() -> None:
-    st.session_state[ACTIVE_KEY] = st.session_state["rnnviz_sidebar_active"]
+    st.session_state[ACTIVE_KEY] = st.session_state[SIDEBAR_KEY]
 
 
 def pick_model(task: str, key: str, cells: tuple[str, ...] = CELLS) -> Inspectable:
@@ -73,6 +89,10 @@ def pick_model(task: str, key: str, cells: tuple[str, ...] = CELLS) -> Inspectab
     options = [f"mine: {e.name}" for e in own] + [f"default {CELL_LABELS[c]}" for c in cells]
     act = active()
     index = options.index(f"mine: {act.name}") if act is not None and f"mine: {act.name}" in options else 0
+    seen = f"{key}_active_seen"  # a new active model (a new run, the sidebar) moves this chooser to it
+    if act is not None and st.session_state.get(seen) != act.name and key in st.session_state:
+        st.session_state[key] = options[index]
+    st.session_state[seen] = act.name if act is not None else None
     choice = st.selectbox("Model", options, index=index, key=key,
                           help="Your own models come from the training lab; defaults are trained once per server.")
     if choice.startswith("mine: "):

@@ -59,7 +59,7 @@ def test_start_live_loss_pause_and_shared_link(page, server_url):
     assert page_problems(page) == []
 
     page.get_by_text("Save, restore and share").click()
-    code = page.locator('[data-testid="stCode"]').filter(has_text="Training_lab?").first.inner_text()
+    code = page.locator('[data-testid="stMain"] [data-testid="stCode"]').filter(has_text="Training_lab?").first.inner_text()
     link = re.search(r"\S*Training_lab\?\S+", code).group(0)
     query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(link).query))
     assert query["hidden"] == "8" and query["seed"] == "5" and query["task"] == "forecast"
