@@ -345,10 +345,6 @@ def series_from_table(frame: pd.DataFrame, value_col: str, date_col: str | None 
             + f" and make sure its values are numbers, written {NUMBER_STYLES} (not '12,5 kg')."
         )
     sep = frame.attrs.get("sep", ",")
-    notes: list[str] = []
-    if date_col in frame.columns:
-        frame, notes = order_by_time(frame, date_col)
-    frame, cut = shorten(frame, how)
     column = frame[value_col].where(frame[value_col].str.strip() != "") if frame[value_col].dtype == object \
         else frame[value_col]
     missing = np.flatnonzero(column.isna().to_numpy())
@@ -356,7 +352,12 @@ def series_from_table(frame: pd.DataFrame, value_col: str, date_col: str | None 
         lines = ", ".join(str(i + 2) for i in column.index[missing[:5]]) + (", ..." if len(missing) > 5 else "")
         raise DataError(f"Column '{value_col}' has {len(missing)} missing value(s) (file lines {lines}). "
                         "Fill them (e.g. with the previous value) or remove those rows.")
-    values, style = _numeric_values(column, value_col, sep)
+    parsed, style = _numeric_values(column, value_col, sep)  # every row, so file lines name the bad ones
+    notes: list[str] = []
+    if date_col in frame.columns:
+        frame, notes = order_by_time(frame, date_col)
+    frame, cut = shorten(frame, how)
+    values = pd.Series(parsed, index=column.index).loc[frame.index].to_numpy(np.float32)
     if len(values) < MIN_ROWS:
         rows = "one row" if len(values) == 1 else f"{len(values)} rows"
         raise DataError(f"The series has {rows}; at least {MIN_ROWS} are needed to train and test. "
