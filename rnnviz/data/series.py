@@ -91,7 +91,7 @@ def parse_series_csv(
         if not numeric:
             raise DataError(
                 "The CSV has no numeric column; pick one of: " + ", ".join(map(str, frame.columns))
-                + " and make sure its values are numbers."
+                + f" and make sure its values are numbers, written {NUMBER_STYLES}."
             )
         value_col = numeric[-1]
     return series_from_table(frame, value_col, date_col, name)
@@ -246,8 +246,9 @@ def read_csv_table(data: bytes | str) -> pd.DataFrame:
     if not text.strip():
         raise DataError("The file is empty. Upload a CSV with a header row and one value per row.")
     first = text.lstrip().splitlines()[0]
-    # Only real separators count: a one-column file has none, so its header stays whole.
-    sep = max(_SEPARATORS, key=first.count) if any(s in first for s in _SEPARATORS) else ","
+    # Only real separators count.
+    # A one-column file has none: nothing splits its rows, so '1234,5' stays one cell (a decimal comma).
+    sep = max(_SEPARATORS, key=first.count) if any(s in first for s in _SEPARATORS) else "\x1f"
     if first.count(sep) >= MAX_COLUMNS:
         raise DataError(f"The header has more than {MAX_COLUMNS} columns. Upload a CSV with one row per time step "
                         "and a column per quantity (a date column and a value column are enough).")
