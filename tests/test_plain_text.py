@@ -32,14 +32,15 @@ PAYLOADS = [
 MARKERS = (EVIL, "<img", "onerror=", "**bold**", "[Session", "![p]", "[x]", "$x^2", ":red[", "&lt;", "# head")
 
 
-def markdown_view(body: str) -> str:
+def markdown_view(body: str, resolve: bool = False) -> str:
     """Returns the body as a markdown reader sees it, with every escaped character and every code span's content
-    replaced by '·': what is left is what markdown may still turn into links, images, tags or emphasis."""
+    replaced by '·': what is left is what markdown may still turn into links, images, tags or emphasis. With
+    resolve, escapes become the character itself: the text GFM then scans for bare URLs and e-mail addresses."""
     out, i = [], 0
     while i < len(body):
         ch = body[i]
         if ch == "\\" and i + 1 < len(body) and body[i + 1] in string.punctuation:
-            out.append("··")
+            out.append(body[i + 1] if resolve else "··")
             i += 2
             continue
         if ch == "`":
@@ -70,6 +71,8 @@ def markdown_view(body: str) -> str:
     return "".join(out)
 
 
+# GFM's autolink literals (mdast-util-gfm-autolink-literal): found in the text after escapes are resolved.
+AUTOLINK = re.compile(r"(https?://|www\.)[-.\w]+|[-.\w+]+@[-\w]+(\.[-\w]+)+|mailto:\S+", re.IGNORECASE | re.ASCII)
 OWN_LINK = re.compile(r"\]\((\./|/|\?)[^()\s]*\)")  # the app's own links (class links): percent-encoded queries
 
 
@@ -77,12 +80,16 @@ def live_markers(body: str) -> list[str]:
     """Returns the payload fragments that markdown could still render from a body (a percent-encoded value in the
     query of one of the app's own links is a parameter, not markup: ( ) [ ] < > and spaces cannot occur in it)."""
     view = OWN_LINK.sub("](·)", markdown_view(body))
-    return [m for m in MARKERS if m in view]
+    bare = OWN_LINK.sub("](·)", markdown_view(body, resolve=True))
+    return [m for m in MARKERS if m in view] + [f"autolink {m.group(0)}" for m in AUTOLINK.finditer(bare)
+                                                 if EVIL in m.group(0)]
 
 
 def test_the_reader_sees_raw_payloads_so_the_checks_can_fail():
     for payload in PAYLOADS:
         assert live_markers(payload), payload
+    escaped_only = re.sub(r"([" + re.escape(string.punctuation) + "])", r"\\\1", "see https://evil.example")
+    assert live_markers(escaped_only) == ["autolink https://evil.example"]  # escapes do not stop a bare URL
     assert live_markers(f"**Raw:** `{PAYLOADS[3]}`")  # a code span with a backtick inside breaks out
 
 
@@ -94,10 +101,12 @@ def test_plain_and_code_span_keep_every_payload_inert(payload):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.text(alphabet=string.printable + "é€\u2028\x00", max_size=60))
+@given(st.text(alphabet=string.printable + "é€\u2028\x00", max_size=60) | st.sampled_from(PAYLOADS))
 def test_plain_reads_back_as_typed(text):
     shown = plain(text)
     assert not set(markdown_view(shown)) & set(string.punctuation)  # every mark is escaped
+    assert not AUTOLINK.search(markdown_view(shown, resolve=True))  # and no bare URL or address is left
+    shown = shown.replace("\u200b", "")  # the invisible breaks inside them
     unescaped = re.sub(r"\\([" + re.escape(string.punctuation) + "])", r"\1", shown)
     one_line = re.sub(r"[\x00-\x08\x0e-\x1f\x7f]", "", re.sub(r"[\r\n\u2028\x0b\x0c]+", " ", text))
     assert unescaped == one_line
