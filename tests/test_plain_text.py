@@ -261,3 +261,26 @@ def test_run_names_are_text_in_the_lab():
     at.button(key="lab_one_step").click().run()
     assert_inert(at)
     assert any("Session expired" in m.value and "evil" in m.value for m in at.markdown), "the name is shown, as text"
+
+
+@pytest.mark.parametrize("payload", PAYLOADS[:3])
+def test_run_file_names_are_text_in_the_lab(payload):
+    from rnnviz import runfile
+    from rnnviz.tasks import make_model, make_task
+    from rnnviz.ui import cache
+    from rnnviz.ui.lab_settings import LAB_DEFAULTS
+
+    cfg = LAB_DEFAULTS["forecast"]
+    cfg = replace(cfg, model=replace(cfg.model, hidden_size=8))
+    model = make_model(make_task(cfg, cache.data_for(cfg)), cfg.model, 0)
+    at = app_test("pages/3_Training_lab.py")
+    at.run()
+    at.file_uploader(key="lab_upload").set_value(("run.json", runfile.run_json(payload, cfg, []), "application/json"))
+    at.run()
+    assert_inert(at)
+    assert any("Loaded the settings" in i.value for i in at.info), [i.value for i in at.info]
+    at.file_uploader(key="lab_upload").set_value(("run.pt", runfile.weights_bytes(payload, cfg, model, []),
+                                                  "application/octet-stream"))
+    at.run()
+    assert_inert(at)
+    assert any("Restored" in i.value for i in at.info), [i.value for i in at.info] + [e.value for e in at.error]
