@@ -284,3 +284,28 @@ def test_run_file_names_are_text_in_the_lab(payload):
     at.run()
     assert_inert(at)
     assert any("Restored" in i.value for i in at.info), [i.value for i in at.info] + [e.value for e in at.error]
+
+
+def test_an_own_forecaster_name_is_text_in_the_forecasting_legends():
+    from rnnviz.tasks import make_model, make_task
+    from rnnviz.train import TrainRun
+    from rnnviz.ui import cache, store
+    from rnnviz.ui.lab_settings import LAB_DEFAULTS
+
+    cfg = LAB_DEFAULTS["forecast"]
+    cfg = replace(cfg, model=replace(cfg.model, hidden_size=8), series=replace(cfg.series, name="sine"))
+    task = make_task(cfg, cache.data_for(cfg))
+    name = '<a href="https://evil.example">x</a> [y](https://evil.example)'
+    entry = store.ModelEntry(name, cfg, TrainRun(make_model(task, cfg.model, 0), task, cfg.train))
+    at = app_test("pages/1_Forecasting.py")
+    at.session_state[store.MODELS_KEY] = {name: entry}
+    at.session_state["fc_steps"] = 5
+    at.session_state["fc_hidden"] = 8
+    at.run()
+    mine = [o for o in at.multiselect(key="fc_models").options if o.startswith("mine: ")]
+    assert mine, at.multiselect(key="fc_models").options
+    at.multiselect(key="fc_models").set_value(["mlp", f"mine: {name}"])
+    at.button(key="fc_train").click().run()
+    assert_inert(at)
+    legends = [s for s in figure_strings(at) if "evil" in s]
+    assert legends and all("&lt;a href" in s for s in legends if "href" in s), legends

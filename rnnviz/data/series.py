@@ -16,7 +16,8 @@ from rnnviz.data.paths import DATA
 from rnnviz.errors import DataError
 
 MAX_UPLOAD_MB = 10  # the uploaders' labels say this; the server's own limit (config.toml) is set a little above it
-MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024  # so that a larger file still reaches the app and gets its message
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1000 * 1000  # so that a larger file still reaches the app and gets its message
+# (decimal megabytes, as the uploader shows a file's size)
 MIN_ROWS = 20
 MAX_ROWS = 5000  # longer than every bundled series; more points make every chart and forecast slow for the class
 MAX_COLUMNS = 200
@@ -237,7 +238,7 @@ def read_csv_table(data: bytes | str) -> pd.DataFrame:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > MAX_UPLOAD_BYTES:
         raise DataError(
-            f"The file is {len(raw) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. "
+            f"The file is {len(raw) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. "
             "Upload a shorter series (a few thousand rows is plenty for these models)."
         )
     if not raw.strip():
@@ -358,7 +359,7 @@ def series_from_table(frame: pd.DataFrame, value_col: str, date_col: str | None 
     if date_col in frame.columns:
         frame, notes = order_by_time(frame, date_col)
     frame, cut = shorten(frame, how)
-    values = pd.Series(parsed, index=column.index).loc[frame.index].to_numpy(np.float32)
+    values = np.array(pd.Series(parsed, index=column.index).loc[frame.index], dtype=np.float32)  # writable
     if len(values) < MIN_ROWS:
         rows = "one row" if len(values) == 1 else f"{len(values)} rows"
         raise DataError(f"The series has {rows}; at least {MIN_ROWS} are needed to train and test. "

@@ -258,8 +258,9 @@ def own_models(data: Data, names: list[str]) -> dict[str, fc.Fitted]:
         m = entry.cfg.model
         spec = fc.ForecastSpec(kind=m.cell, series=entry.cfg.series, hidden_size=m.hidden_size,
                                steps=entry.run.steps_done, lr=entry.cfg.train.lr, seed=entry.cfg.train.seed)
-        out[f"mine: {name}"] = fc.Fitted(spec, entry.run.model, scaler, n_train,
-                                         tuple(h.loss for h in entry.run.history))
+        # The label is a chart legend: a run name is shown as text there.
+        out[f"mine: {plotly_text(name)}"] = fc.Fitted(spec, entry.run.model, scaler, n_train,
+                                                      tuple(h.loss for h in entry.run.history))
     return out
 
 
