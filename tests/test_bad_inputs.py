@@ -342,7 +342,7 @@ def page_uses(page_file: str, *widgets: str) -> bool:
     return any(f".{w}(" in t for t in texts for w in widgets)
 
 
-UPLOAD_PAGES = [p for p in PAGE_FILES if page_uses(p, "file_uploader")]
+UPLOAD_PAGES = [p for p in PAGE_FILES if page_uses(p, "file_uploader", "uploader")]  # uploads.uploader too
 TEXT_PAGES = [p for p in PAGE_FILES if page_uses(p, "text_area", "text_input")]
 
 

@@ -32,11 +32,10 @@ from rnnviz.data.series import (
 )
 from rnnviz.errors import DataError
 from rnnviz.tasks import scaled_series
-from rnnviz.ui import cache, store
+from rnnviz.ui import cache, store, uploads
 from rnnviz.ui.affordances import control, query_value
 from rnnviz.ui.core import error_box
 from rnnviz.ui.safe_text import code_span, plain, plotly_text
-from rnnviz.ui.uploads import check_size, uploader
 
 SOURCES = ("sine", "airline", "temperatures", "sunspots", "upload")
 UPLOAD_KEY = "fc_upload_series"  # the last valid upload (Series); replaced only by a valid new one
@@ -100,12 +99,12 @@ SHORTEN_LABELS = {"last": "the latest rows (same time step, shorter span)",
 
 def _upload_panel() -> Series | None:
     """Draws the uploader and column pickers; keeps the last valid series when a new file is bad."""
-    file = uploader("A CSV with a header row, .csv or .txt", "fc_file", ["csv", "txt"],
+    file = uploads.uploader("A CSV with a header row, .csv or .txt", "fc_file", ["csv", "txt"],
                     help="One row per time step; pick the value column and, if there is one, the date column.")
     kept: tuple[str, Series] | None = st.session_state.get(UPLOAD_KEY)
     if file is not None:
         try:
-            check_size(file)
+            uploads.check_size(file)
             frame = _table(file.getvalue())
             numeric = numeric_columns(frame)
             if not numeric:

@@ -28,12 +28,11 @@ from rnnviz.presets import (
     validate,
 )
 from rnnviz.tasks import make_model, make_task
-from rnnviz.ui import cache, lab_step, store
+from rnnviz.ui import cache, lab_step, store, uploads
 from rnnviz.ui.affordances import control, hidden_controls
 from rnnviz.ui.core import error_box
 from rnnviz.ui.lab import LAB_KEY, LabRun, current, new_lab_run, private_run
 from rnnviz.ui.safe_text import plain, plotly_text
-from rnnviz.ui.uploads import uploader
 
 CUSTOM = "custom"
 MESSAGE_KEY = "lab_message"  # (kind, text) left by a callback for the next run to show
@@ -256,7 +255,7 @@ def run_files() -> None:
         c[2].download_button("Weights (.pt)", lambda: runfile.weights_bytes(lab.name, lab.cfg, lab.run.model,
                              lab.run.history), f"{stem}.pt", "application/octet-stream", key="lab_dl_pt",
                              on_click="ignore")
-    uploader("Restore a run: a .pt weights file from this lab, or a .json to load its settings", "lab_upload",
+    uploads.uploader("Restore a run: a .pt weights file from this lab, or a .json to load its settings", "lab_upload",
              ["pt", "json"], on_change=_on_upload)
 
 
