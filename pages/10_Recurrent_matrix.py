@@ -12,6 +12,7 @@ from rnnviz.ui import setup_page, try_this
 from rnnviz.ui.affordances import chart, class_link_form, control, guide, query_value, show_code
 from rnnviz.ui.cache import corpus, untrained_model
 from rnnviz.ui.inspect import choose_model
+from rnnviz.ui.safe_text import plotly_text
 from rnnviz.ui.scrub import STEP_PARAM, scrub_at
 from rnnviz.ui.spectrum import spectra_by_block, state_and_grad_norms
 
@@ -51,7 +52,7 @@ r_after = float(np.abs(after_blocks[(layer, block)]).max())
 left, right = st.columns([1, 1])
 with left:
     chart(eigenvalue_plane(before_blocks[(layer, block)], after_blocks[(layer, block)],
-                           f"Eigenvalues, {block_name}<br><sup>{item.label}, {when}</sup>"), key="matrix_eigs")
+                           f"Eigenvalues, {block_name}<br><sup>{plotly_text(item.label)}, {when}</sup>"), key="matrix_eigs")
     st.metric("spectral radius max |λ|", f"{r_after:.3f}", f"{r_after - r_before:+.3f} since initialisation")
     st.caption(f"max|λ|^100 = {r_after ** 100:.3g} now, {r_before ** 100:.3g} at initialisation "
                "(what a purely linear recurrence would do to 100 steps).")

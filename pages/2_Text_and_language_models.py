@@ -10,6 +10,8 @@ from rnnviz.plots import text as plots
 from rnnviz.ui import error_box, setup_page, store, try_this
 from rnnviz.ui import text as ui
 from rnnviz.ui.affordances import chart, guide, show_code
+from rnnviz.ui.safe_text import code_span, plotly_text
+from rnnviz.ui.safe_text import plain as as_text
 
 setup_page("Text and language models")
 st.title("Text and language models")
@@ -39,9 +41,9 @@ m1.metric("Characters in the raw text", f"{len(raw):,}")
 m2.metric(f"Tokens ({kind})", f"{len(corpus.tokens):,}")
 m3.metric("Vocabulary size V (with <unk>)", f"{len(corpus.vocab):,}")
 with st.expander("Raw text, cleaned text, tokens and indices (the first few)", expanded=True):
-    st.markdown(f"**Raw:** `{raw[:160].replace(chr(10), ' ')}`")
-    st.markdown(f"**Cleaned** (every run of non-letters becomes one space, lower case): "
-                f"`{' '.join(corpus.tokens[:30]) if token == 'word' else ''.join(corpus.tokens[:160])}`")
+    st.markdown(f"**Raw:** {code_span(raw[:160])}")
+    st.markdown("**Cleaned** (every run of non-letters becomes one space, lower case): " +
+                code_span(' '.join(corpus.tokens[:30]) if token == 'word' else ''.join(corpus.tokens[:160])))
     st.dataframe({"token": list(corpus.tokens[:20]), "index": corpus.indices[:20].tolist()}, hide_index=True,
                  height=160)
 chart(plots.vocab_bars(textstats.vocab_table(corpus.vocab, 30), kind), key="tl_vocab")
@@ -107,11 +109,11 @@ except RnnvizError as err:
     error_box(err)
     st.stop()
 m1, m2, m3 = st.columns(3)
-m1.metric(f"Perplexity of {insp.label}", f"{ppl.perplexity:.2f}")
+m1.metric(f"Perplexity of {as_text(insp.label)}", f"{ppl.perplexity:.2f}")
 m2.metric("Same model before training", f"{before.perplexity:.2f}")
 m3.metric("Uniform guessing (V)", f"{ppl.vocab_size}")
 chart(plots.surprise_text(ppl), key="tl_surprise_text")
-chart(plots.surprise_bars(ppl, insp.label, before), key="tl_surprise_bars")
+chart(plots.surprise_bars(ppl, plotly_text(insp.label), before), key="tl_surprise_bars")
 terms = " + ".join(f"{s:.2f}" for s in ppl.surprise[:6])
 st.latex(rf"\mathrm{{PPL}} = \exp\Big(\tfrac{{1}}{{{len(ppl.surprise)}}}\big({terms} + \dots\big)\Big) = "
          rf"\exp\big(\tfrac{{{ppl.surprise.sum():.1f}}}{{{len(ppl.surprise)}}}\big) = \exp({ppl.mean_surprise:.3f})"

@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz.ui import home, lab, lab_links, lab_settings, lab_step, setup_page, try_this
 from rnnviz.ui.affordances import guide
+from rnnviz.ui.safe_text import plain
 
 setup_page("Training lab")
 lab_links.apply_link()  # before any widget: a shared link fills in the settings (a class link can fix some)
@@ -29,7 +30,7 @@ lab_step.panel()
 
 run = lab.current()
 if run is not None and run.status != "running":
-    st.markdown(f"**{run.name}** is now the model the inspection lessons open (sidebar: *Model to inspect*).")
+    st.markdown(f"**{plain(run.name)}** is now the model the inspection lessons open (sidebar: *Model to inspect*).")
     links = [("pages/4_Hidden_states.py", "Hidden states", ":material/psychology:"),
              ("pages/5_Gates.py", "Gates", ":material/door_front:"),
              ("pages/6_Gradients_through_time.py", "Gradients through time", ":material/trending_down:")]

@@ -9,6 +9,7 @@ from rnnviz.trace import hidden_grads, input_sensitivity
 from rnnviz.ui import error_box, setup_page, try_this
 from rnnviz.ui import gradients as ui
 from rnnviz.ui.affordances import chart, class_link_form, control, guide, query_value, show_code
+from rnnviz.ui.safe_text import plain, plotly_text
 
 setup_page("Gradients through time")
 st.title("Gradients through time: why a plain RNN forgets")
@@ -53,12 +54,13 @@ except RnnvizError as err:
 if (note := ui.own_note(source)) is not None:
     st.caption(note)
 ratios = {label: float(g[-1, 0] / g[-1, -1]) for label, g in curves["grads"].items() if g[-1, -1] > 0}
-chart(plots.grads_by_layer(curves["grads"], curves["grads0"], tokens,
+legends = {c: {plotly_text(k): v for k, v in d.items()} for c, d in curves.items()}  # a run name is a legend entry
+chart(plots.grads_by_layer(legends["grads"], legends["grads0"], tokens,
                            f"‖∂L/∂h_t‖ on {batch.split(' (')[0]}: solid trained, dotted at initialisation",
                            x_title=x_title), key="gtt_grads")
 st.caption(f"**What to look for.** Read each line from the right (the loss) to the left (early steps): {batch}, "
            "weights from seed 0 for every model. ‖∂L/∂h_0‖ as a fraction of ‖∂L/∂h_T‖ after training (top layer): "
-           + ", ".join(f"{label} **{r:.1e}**" for label, r in ratios.items()) + ". On the memory task the gated "
+           + ", ".join(f"{plain(label)} **{r:.1e}**" for label, r in ratios.items()) + ". On the memory task the gated "
            "cells keep a gradient path to t = 0 while the plain RNN's falls by orders of magnitude; a character "
            "model trained on 35-character windows learns to forget beyond them, whatever its cell.")
 
@@ -66,7 +68,7 @@ st.header("2. How much the final state still depends on each input")
 st.markdown("*I grew up in China … I speak fluent ___*: to fill the blank, the state at the end must still "
             "depend on a word read long ago. $\\lVert \\partial h_T / \\partial x_t \\rVert$ measures exactly that, "
             "for the first sequence of the batch above.")
-chart(plots.curves_over_time(curves["sens"], tokens, "‖∂h_T/∂x_t‖: how strongly the last state depends on the input at t",
+chart(plots.curves_over_time(legends["sens"], tokens, "‖∂h_T/∂x_t‖: how strongly the last state depends on the input at t",
                              "‖∂h_T/∂x_t‖ (log scale)", x_title=x_title), key="gtt_sens")
 st.caption("A straight falling line on this log axis is exponential forgetting: each step back multiplies the "
            "dependence by about the same factor. A flat stretch is memory.")

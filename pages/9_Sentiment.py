@@ -8,6 +8,7 @@ from rnnviz.plots.sentiment import accuracy_by_source, confusion, opening_memory
 from rnnviz.textstats import biggest_swing, held_out, read_word_by_word, state_gap
 from rnnviz.ui import setup_page, try_this
 from rnnviz.ui.affordances import chart, class_link_form, guide, show_code
+from rnnviz.ui.safe_text import plain, plotly_text
 from rnnviz.ui.sentiment import (
     LONG_OPENINGS,
     SENT_CELLS,
@@ -49,19 +50,19 @@ text = review_box(clf.source, key="sent_review")
 reading = read_review(clf, text, key="sent_review")
 if reading is not None:
     trained_on = f" (trained on {SOURCE_LABELS.get(clf.source, clf.source)})" if clf.own else ""
-    chart(word_by_word(reading, f"{clf.label}{trained_on}: P(positive) "
+    chart(word_by_word(reading, f"{plotly_text(clf.label)}{trained_on}: P(positive) "
                                 "after each word, the hidden state under it"), key="sent_words")
     t = biggest_swing(reading)
     unknown = [w for w, u in zip(reading.words, reading.unknown) if u]
     swing = ("" if t is None else f" The biggest swing from one word to the next came at word {t + 1}, "
-             f"“{reading.words[t]}” ({reading.p_positive[t - 1]:.2f} → {reading.p_positive[t]:.2f}); look at the "
+             f"“{plain(reading.words[t])}” ({reading.p_positive[t - 1]:.2f} → {reading.p_positive[t]:.2f}); look at the "
              "heatmap column under it: many units change colour at once.")
     st.markdown(f"Final verdict: **{'positive' if reading.p_positive[-1] >= 0.5 else 'negative'}** "
                 f"(P = {reading.p_positive[-1]:.2f}).{swing}")
     st.caption("Words are counted from 1. The first word is never a swing: before it the model has read nothing, "
                "so its jump says only how that word starts a review.")
     if unknown:
-        st.caption(f"Not in the training reviews, read as <unk>: {', '.join(sorted(set(unknown)))}. Every training "
+        st.caption(f"Not in the training reviews, read as <unk>: {plain(', '.join(sorted(set(unknown))))}. Every training "
                    "word has its own embedding, so <unk>'s stayed at its random start: it nudges the state arbitrarily.")
 show_code(read_word_by_word, word_by_word, key="sent_words")
 
@@ -95,7 +96,7 @@ with left:
 with right:
     score = held_out(clf.model, clf.data, clf.source)
     chart(confusion(score, SOURCE_LABELS.get(clf.source, clf.source)), key="sent_confusion")
-    st.caption(f"{clf.label}: {score.accuracy:.0%} right vs {score.majority:.0%} by always guessing the commoner "
+    st.caption(f"{plain(clf.label)}: {score.accuracy:.0%} right vs {score.majority:.0%} by always guessing the commoner "
                "label. Off the diagonal: reviews it got wrong.")
 show_code(held_out, accuracy_table, key="sent_heldout")
 

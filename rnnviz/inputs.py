@@ -22,6 +22,7 @@ KIND_OF_TASK = {"lm": "text", "forecast": "series", "sentiment": "review"}
 UNIT_NAMES = {"text": "characters", "series": "values", "review": "words"}  # what the time axis counts
 MAX_WINDOW = 200  # values; a longer window makes an unreadable heatmap
 MAX_WORDS = 80
+MIN_STEPS = 2  # one step has no "before": no change, no trajectory, no unit that tracks anything
 NEGATIONS = frozenset({"not", "no", "never", "nothing", "nor", "neither", "cannot"})  # and every word in n't
 CLAUSE_WORDS = frozenset({"but", "and", "although", "though", "however", "yet", "so"})  # the reader drops punctuation
 
@@ -29,8 +30,9 @@ CLAUSE_WORDS = frozenset({"but", "and", "although", "though", "however", "yet", 
 def prepare_window(series: Series, scaled: torch.Tensor, start: int, length: int) -> PreparedText:
     """Returns `length` values of a series from `start`: the forecaster reads the scaled values, the charts show
     the original ones."""
-    if length < 2:
-        raise DataError("A window needs at least two values.")
+    if length < MIN_STEPS or len(series) < MIN_STEPS:
+        raise DataError(f"A window needs at least {MIN_STEPS} values: with one there is no step from one value "
+                        "to the next to look at. Choose a longer window.")
     if length > MAX_WINDOW:
         raise DataError(f"Keep the window to {MAX_WINDOW} values or fewer so the charts stay readable.")
     start = max(0, min(int(start), len(series) - length))
@@ -43,8 +45,10 @@ def prepare_window(series: Series, scaled: torch.Tensor, start: int, length: int
 def prepare_review(sentence: str, vocab: Vocab, max_words: int = MAX_WORDS) -> PreparedText:
     """Returns a review as the classifier reads it: lower-case word tokens and their indices (<unk> is 0)."""
     tokens = words(sentence)
-    if not tokens:
-        raise DataError("Type a review with at least one word (letters or digits).")
+    if len(tokens) < MIN_STEPS:
+        found = "no word" if not tokens else "one word"
+        raise DataError(f"The review has {found}; the model reads one word per step, so type at least {MIN_STEPS} "
+                        "words (letters or digits) to see its state change, e.g. 'great fun'.")
     note = None
     if len(tokens) > max_words:
         tokens, note = tokens[:max_words], f"Cut to the first {max_words} words to keep the charts readable."

@@ -68,7 +68,7 @@ SERIES_BAD = {
     "only whitespace": (b"  \n\n \t\n", ("empty",)),
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, ("binary",)),
     "wrong encoding": (bytes(range(128, 160)) * 64, ("encoding", "binary", "csv")),
-    "utf-16 without a BOM": ("value\n1\n2\n".encode("utf-16-le"), ("binary", "encoding")),
+    "utf-16 without a BOM, two rows": ("value\n1\n2\n".encode("utf-16-le"), ("2 rows",)),  # read, then too short
     "header only": (b"value\n", ("no data", "rows", "empty")),
     "1-row CSV": (b"value\n3.5\n", ("rows", "at least")),
     "too few rows": (("value\n" + numbers(MIN_ROWS - 1)).encode(), ("rows", "at least")),
@@ -342,7 +342,7 @@ def page_uses(page_file: str, *widgets: str) -> bool:
     return any(f".{w}(" in t for t in texts for w in widgets)
 
 
-UPLOAD_PAGES = [p for p in PAGE_FILES if page_uses(p, "file_uploader")]
+UPLOAD_PAGES = [p for p in PAGE_FILES if page_uses(p, "file_uploader", "uploader")]  # uploads.uploader too
 TEXT_PAGES = [p for p in PAGE_FILES if page_uses(p, "text_area", "text_input")]
 
 

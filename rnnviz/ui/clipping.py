@@ -13,6 +13,7 @@ from rnnviz.errors import ConfigError
 from rnnviz.tasks import make_model, make_task
 from rnnviz.ui import cache
 from rnnviz.ui.gradients import LOSS_MODES, REFRESH_SECONDS, TICK_SECONDS, grad_label, lm_loss, passage_batch
+from rnnviz.ui.safe_text import plain
 
 # the page reads these through this module too
 __all__ = ["LOSS_MODES", "TextConfig", "grad_label", "passage_batch"]
@@ -84,7 +85,7 @@ def start_stop(key: str, cfgs: dict[str, RunConfig]) -> None:
         try:
             start(key, cfgs)
         except ConfigError as err:
-            st.error(str(err), icon="⚠️")
+            st.error(plain(err), icon="⚠️")
             return
         st.rerun()
     if b.button("Stop", key=f"{key}_stop", disabled=not running(key)):

@@ -7,6 +7,7 @@ import torch
 
 from rnnviz.data.paths import ASSETS
 from rnnviz.errors import RnnvizError
+from rnnviz.ui.safe_text import plain
 
 LESSONS = ASSETS / "lessons"
 
@@ -32,9 +33,10 @@ def try_this(*prompts: str) -> None:
 
 
 def error_box(err: Exception) -> None:
-    """Shows a learner-facing message for an RnnvizError, and a short generic one for anything else."""
+    """Shows a learner-facing message for an RnnvizError (as plain text: it may quote a link, a file or a text box),
+    and a short generic one for anything else."""
     if isinstance(err, RnnvizError):
-        st.error(str(err), icon="⚠️")
+        st.error(plain(err), icon="⚠️")
     else:
         st.error(f"Something went wrong ({type(err).__name__}). Your previous results are kept; "
                  "try other settings.", icon="⚠️")

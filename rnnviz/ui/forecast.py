@@ -19,13 +19,24 @@ import streamlit as st
 
 from rnnviz import forecast as fc
 from rnnviz.config import CELL_LABELS, SeriesConfig
-from rnnviz.data.series import TITLES, Series, numeric_columns, read_csv_table, series_from_table, split_point
+from rnnviz.data.series import (
+    MAX_ROWS,
+    NUMBER_STYLES,
+    SHORTEN,
+    TITLES,
+    Series,
+    numeric_columns,
+    read_csv_table,
+    series_from_table,
+    split_point,
+)
 from rnnviz.errors import DataError
 from rnnviz.rollout import Behaviour, classify_rollout, noise_level, why_text
 from rnnviz.tasks import scaled_series
-from rnnviz.ui import cache, store
+from rnnviz.ui import cache, store, uploads
 from rnnviz.ui.affordances import control, query_value
 from rnnviz.ui.core import error_box
+from rnnviz.ui.safe_text import code_span, plain, plotly_text
 
 SOURCES = ("sine", "airline", "temperatures", "sunspots", "upload")
 UPLOAD_KEY = "fc_upload_series"  # the last valid upload (Series); replaced only by a valid new one
@@ -78,38 +89,54 @@ def choose_data() -> Data:
     return Data(cache.series(cfg), cfg, cfg.name, TITLES[cfg.name])
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=4, ttl=600)  # up to 10 MB each, for the whole server
 def _table(raw: bytes) -> pd.DataFrame:
     return read_csv_table(raw)
 
 
+SHORTEN_LABELS = {"last": "the latest rows (same time step, shorter span)",
+                  "every": "every k-th row (whole span, coarser time step)"}
+
+
 def _upload_panel() -> Series | None:
     """Draws the uploader and column pickers; keeps the last valid series when a new file is bad."""
-    file = st.file_uploader("A CSV with a header row (up to 5 MB)", type=["csv", "txt"], key="fc_file",
-                            help="One row per time step; pick the value column and, if there is one, the date column.")
+    file = uploads.uploader("A CSV with a header row, .csv or .txt", "fc_file", ["csv", "txt"],
+                    help="One row per time step; pick the value column and, if there is one, the date column.")
     kept: tuple[str, Series] | None = st.session_state.get(UPLOAD_KEY)
     if file is not None:
         try:
+            uploads.check_size(file)
             frame = _table(file.getvalue())
             numeric = numeric_columns(frame)
             if not numeric:
                 raise DataError("The CSV has no numeric column; pick one of: " + ", ".join(frame.columns)
-                                + ". Make sure its values are numbers (e.g. 12.5, not '12,5 kg').")
+                                + f". Make sure its values are numbers, written {NUMBER_STYLES} (not '12,5 kg').")
             a, b = st.columns(2)
             value = a.selectbox("Value column", list(frame.columns), index=list(frame.columns).index(numeric[-1]),
                                 key=f"fc_value_{file.file_id}")
             dates = [NO_DATE] + [col for col in frame.columns if col != value]
             date = b.selectbox("Date column (hover labels)", dates, index=1 if len(dates) > 1 else 0,
                                key=f"fc_date_{file.file_id}")
-            series = series_from_table(frame, value, None if date == NO_DATE else date)
-            kept = (file.name, series)
+            how = "last"
+            if len(frame) > MAX_ROWS:
+                how = st.radio(f"The file has {len(frame):,} rows; the lesson uses at most {MAX_ROWS:,}. Keep",
+                               SHORTEN, format_func=SHORTEN_LABELS.get, horizontal=True, key=f"fc_shorten_{file.file_id}")
+            series = series_from_table(frame, value, None if date == NO_DATE else date, how=how)
+            kept = (file.name, _for_charts(series))
             st.session_state[UPLOAD_KEY] = kept
+            for note in series.notes:
+                st.caption(plain(note))
         except DataError as err:
             error_box(err)
             if kept is not None:
-                st.caption(f"Still showing your previous upload, **{kept[0]}**; it stays until a valid file "
+                st.caption(f"Still showing your previous upload, {code_span(kept[0])}; it stays until a valid file "
                            "replaces it.")
     return kept[1] if kept is not None else None
+
+
+def _for_charts(series: Series) -> Series:
+    """Returns the series with its column name and date labels escaped for plotly titles and hover text."""
+    return replace(series, unit=plotly_text(series.unit), labels=tuple(plotly_text(v) for v in series.labels))
 
 
 # --- models ----------------------------------------------------------------------------------------
@@ -231,8 +258,9 @@ def own_models(data: Data, names: list[str]) -> dict[str, fc.Fitted]:
         m = entry.cfg.model
         spec = fc.ForecastSpec(kind=m.cell, series=entry.cfg.series, hidden_size=m.hidden_size,
                                steps=entry.run.steps_done, lr=entry.cfg.train.lr, seed=entry.cfg.train.seed)
-        out[f"mine: {name}"] = fc.Fitted(spec, entry.run.model, scaler, n_train,
-                                         tuple(h.loss for h in entry.run.history))
+        # The label is a chart legend: a run name is shown as text there.
+        out[f"mine: {plotly_text(name)}"] = fc.Fitted(spec, entry.run.model, scaler, n_train,
+                                                      tuple(h.loss for h in entry.run.history))
     return out
 
 

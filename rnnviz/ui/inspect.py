@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -13,13 +14,15 @@ from rnnviz import cells as steps
 from rnnviz import inputs, inspect
 from rnnviz.config import CELL_LABELS, CELLS, RunConfig
 from rnnviz.data import Corpus
+from rnnviz.errors import DataError
 from rnnviz.inspect import PreparedText
 from rnnviz.tasks import scaled_series
 from rnnviz.trace import Trace, trace_model
 from rnnviz.ui import cache, store
 from rnnviz.ui import sentiment as sentiment_ui
 from rnnviz.ui.affordances import control, query_value
-from rnnviz.ui.core import lesson_text
+from rnnviz.ui.core import error_box, lesson_text
+from rnnviz.ui.safe_text import plain
 from rnnviz.ui.scrub import STEP_PARAM, default_model_at, scrub_at
 
 SOURCES = ("A passage of The Time Machine", "Type your own text")
@@ -191,8 +194,9 @@ def choose_window(cfg: RunConfig, key: str) -> tuple[PreparedText, dict[str, obj
         return int(at), int(n)
 
     start, length = control("input", (start, length), widgets)
-    text = inputs.prepare_window(series, scaled, start, length)
-    st.caption(f"{series.name}: values {start} to {start + len(text.tokens) - 1} "
+    text = _or_example(lambda: inputs.prepare_window(series, scaled, start, length),
+                       lambda: inputs.prepare_window(series, scaled, 0, min(len(series), 60)), "a window from the start")
+    st.caption(f"{plain(series.name)}: values {start} to {start + len(text.tokens) - 1} "
                f"({'held-out part' if start >= n_train else 'training part'}); the model reads them scaled by the "
                "training part's mean and spread, the charts show the original values.")
     return text, {"wstart": start, "wlen": length}
@@ -219,16 +223,17 @@ def choose_review(cfg: RunConfig, key: str) -> tuple[PreparedText, dict[str, obj
             i = st.number_input(f"Held-out sentence (0 to {len(data.test_sentences) - 1})", 0,
                                 len(data.test_sentences) - 1, index, key=f"{key}_heldout")
             label = "positive" if int(data.y_test[int(i)]) == 1 else "negative"
-            st.caption(f"Labelled **{label}** by its author: “{data.test_sentences[int(i)]}”")
+            st.caption(f"Labelled **{label}** by its author: “{plain(data.test_sentences[int(i)])}”")
             return True, int(i), typed or default
         return False, index, st.text_area(f"Your review (up to {inputs.MAX_WORDS} words are read)", typed or default,
                                           key=f"{key}_review", height=80)
 
     held, index, typed_now = control("input", (linked, index, typed or default), widgets)
     raw = data.test_sentences[index] if held else typed_now
-    text = inputs.prepare_review(raw, data.vocab)
+    text = _or_example(lambda: inputs.prepare_review(raw, data.vocab),
+                       lambda: inputs.prepare_review(default, data.vocab), "the example review")
     if text.note:
-        st.caption(text.note)
+        st.caption(plain(text.note))
     return text, ({"heldout": index} if held else {"review": typed_now if typed_now != default else None})
 
 
@@ -256,11 +261,23 @@ def choose_text(corpus: Corpus, key: str) -> tuple[PreparedText, dict[str, objec
 
     passage, start, length, typed = control("input", (source == SOURCES[0], start, length, typed), widgets)
     raw = inspect.corpus_passage(corpus, start, length) if passage else typed
-    text = inspect.prepare_text(raw, corpus.vocab, clean=not passage)
+    text = _or_example(lambda: inspect.prepare_text(raw, corpus.vocab, clean=not passage),
+                       lambda: inspect.prepare_text(DEFAULT_TEXT, corpus.vocab, clean=True), "the example text")
     if text.note:
-        st.caption(text.note)
+        st.caption(plain(text.note))
     params = {"start": start, "length": length} if passage else {"text": typed}
     return text, params
+
+
+def _or_example(prepare: Callable[[], PreparedText], example: Callable[[], PreparedText], what: str) -> PreparedText:
+    """Returns the prepared input; if it cannot be used (too short, only unknown words...), says why and returns
+    the example input instead, so the rest of the lesson stays on the page."""
+    try:
+        return prepare()
+    except DataError as err:
+        error_box(err)
+        st.caption(f"Until then, the lesson below reads {what}.")
+        return example()
 
 
 def run_trace(model: nn.Module, text: PreparedText) -> Trace:

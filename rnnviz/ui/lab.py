@@ -30,6 +30,7 @@ from rnnviz.ui.lab_runs import (  # noqa: F401  (re-exported: the lab's pages an
     private_run,
     shared_run,
 )
+from rnnviz.ui.safe_text import plain
 
 LAB_KEY = "lab_run"  # the LabRun this session is training or last trained
 TICK_SECONDS = 0.4  # training wall time per refresh: bounded work, so 30 sessions share 2 cores fairly
@@ -157,7 +158,7 @@ def _progress(lab: LabRun) -> None:
         bits.append(lab.status)
     st.progress(min(done / total, 1.0), text=" · ".join(bits))
     if lab.status == "diverged":
-        st.error(f"**Training stopped.** {lab.run.diverged} The charts show the run up to the last good step, "
+        st.error(f"**Training stopped.** {plain(lab.run.diverged)} The charts show the run up to the last good step, "
                  "and the model kept is that last good one.", icon=":material/error:")
     elif lab.shared is not None:
         st.caption("This is a class preset: the server trains it once and every student replays the same run; "

@@ -13,6 +13,7 @@ from rnnviz.presets import PRESETS, decode_query, encode_query, preset_for
 from rnnviz.ui.affordances import GUIDE_PARAM, HIDE_PARAM, class_link_form, hidden_controls
 from rnnviz.ui.keep import LEARNER_PARAM
 from rnnviz.ui.lab_settings import CUSTOM, MESSAGE_KEY, persist, widget_values, widgets_cfg
+from rnnviz.ui.safe_text import plain
 
 LINK_KEY = "lab_link_applied"  # the query params this session already applied (so our own URL sync is no news)
 PINNED_KEY = "lab_link_values"  # the widget values of the last link applied: hidden controls stay at them
@@ -52,8 +53,8 @@ def _apply(params: dict[str, str]) -> None:
     try:
         cfg = decode_query(params)
     except RnnvizError as err:
-        st.session_state[MESSAGE_KEY] = ("error", f"This link's settings cannot be used: {err} The lab's defaults are "
-                                                  "shown instead.")
+        st.session_state[MESSAGE_KEY] = ("error", f"This link's settings cannot be used: {plain(err)} The lab's "
+                                                  "defaults are shown instead.")
         return
     values = widget_values(cfg)
     st.session_state.update(values)

@@ -28,11 +28,12 @@ from rnnviz.presets import (
     validate,
 )
 from rnnviz.tasks import make_model, make_task
-from rnnviz.ui import cache, keep, lab_step, store
+from rnnviz.ui import cache, keep, lab_step, store, uploads
 from rnnviz.ui.affordances import control, hidden_controls
 from rnnviz.ui.core import error_box
 from rnnviz.ui.lab import LAB_KEY, LabRun, current, new_lab_run, private_run
 from rnnviz.ui.lab_runs import MESSAGE_KEY, take_message
+from rnnviz.ui.safe_text import plain, plotly_text
 
 CUSTOM = "custom"
 MAX_MODELS = 6  # per session: each keeps a model and its optimizer state in server memory
@@ -206,7 +207,8 @@ def controls(cfg: RunConfig | None) -> None:
                 icon=":material/skip_next:")
     c[4].button("Reset", key="lab_reset", on_click=_reset, disabled=lab is None, width="stretch")
     if lab is not None and cfg is not None and lab.cfg != cfg:
-        st.caption(f"Training **{lab.name}** with its own settings; press Start to train the settings above as a new run.")
+        st.caption(f"Training **{plain(lab.name)}** with its own settings; press Start to train the settings above "
+                   "as a new run.")
 
 
 def auto_name(cfg: RunConfig) -> str:
@@ -244,7 +246,7 @@ def _start(status: str = "running") -> None:
         _keep(new_lab_run(name, cfg, status))
         lab_step.forget()
     except RnnvizError as err:
-        st.session_state[MESSAGE_KEY] = ("error", str(err))
+        st.session_state[MESSAGE_KEY] = ("error", plain(err))
 
 
 def _one_step() -> None:
@@ -288,8 +290,8 @@ def run_files() -> None:
         c[2].download_button("Weights (.pt)", lambda: runfile.weights_bytes(lab.name, lab.cfg, lab.run.model,
                              lab.run.history), f"{stem}.pt", "application/octet-stream", key="lab_dl_pt",
                              on_click="ignore")
-    st.file_uploader("Restore a run: a .pt weights file from this lab (or a .json to load its settings)",
-                     type=["pt", "json"], key="lab_upload", on_change=_on_upload)
+    uploads.uploader("Restore a run: a .pt weights file from this lab, or a .json to load its settings", "lab_upload",
+             ["pt", "json"], on_change=_on_upload)
 
 
 def _on_upload() -> None:
@@ -301,7 +303,8 @@ def _on_upload() -> None:
         if file.name.lower().endswith(".json"):
             rf = runfile.read_run_json(data)
             set_widgets(rf.cfg)
-            st.session_state[MESSAGE_KEY] = ("info", f"Loaded the settings of '{rf.name}'. Press **Start** to retrain it.")
+            st.session_state[MESSAGE_KEY] = ("info", f"Loaded the settings of '{plain(rf.name)}'. Press **Start** to "
+                                                     "retrain it.")
             return
         rf = runfile.read_weights(data)
         task = make_task(rf.cfg, cache.data_for(rf.cfg))
@@ -310,10 +313,10 @@ def _on_upload() -> None:
         status = "done" if run.steps_done >= rf.cfg.train.steps else "paused"
         _keep(LabRun(_unique(rf.name), rf.cfg, run, None, status))
         set_widgets(rf.cfg)
-        st.session_state[MESSAGE_KEY] = ("info", f"Restored '{rf.name}' at step {run.steps_done}. The inspection "
+        st.session_state[MESSAGE_KEY] = ("info", f"Restored '{plain(rf.name)}' at step {run.steps_done}. The inspection "
                                                  "lessons now show it; Resume continues training (with a fresh optimizer).")
     except RnnvizError as err:
-        st.session_state[MESSAGE_KEY] = ("error", str(err))
+        st.session_state[MESSAGE_KEY] = ("error", plain(err))
 
 
 def compare() -> None:
@@ -331,4 +334,4 @@ def compare() -> None:
         s.lab_compare = [n for n in s.lab_compare if n in names] + [n for n in names if n not in seen]
     s[COMPARE_SEEN_KEY] = names
     picked = st.multiselect("Compare", names, key="lab_compare")
-    st.plotly_chart(compare_figure({n: own[n].run.history for n in picked}), key="lab_compare_chart")
+    st.plotly_chart(compare_figure({plotly_text(n): own[n].run.history for n in picked}), key="lab_compare_chart")

@@ -18,6 +18,7 @@ from rnnviz.negation import negation_table
 from rnnviz.ui import cache, store
 from rnnviz.ui.affordances import control, hidden_controls, query_value
 from rnnviz.ui.core import error_box
+from rnnviz.ui.safe_text import plain
 
 SOURCE_LABELS = {"imdb": "IMDb (movies)", "amazon": "Amazon (phones)", "yelp": "Yelp (restaurants)",
                  ALL: "IMDb + Amazon + Yelp"}
@@ -116,7 +117,7 @@ def review_box(source: str, key: str) -> str:
     if st.session_state.get(key) in (None, *EXAMPLE_REVIEWS.values()):
         st.session_state[key] = EXAMPLE_REVIEWS.get(source, EXAMPLE_REVIEWS["imdb"])
     if "review" in hidden_controls():
-        st.markdown(f"> {st.session_state[key]}")
+        st.markdown(f"> {plain(st.session_state[key])}")
         return st.session_state[key]
     return st.text_area("A review (press Ctrl+Enter or click outside the box to read it)", key=key, height=80,
                         help=f"Up to {MAX_REVIEW_WORDS} words. Words the model never saw in training are read "
@@ -133,7 +134,7 @@ def read_review(clf: Classifier, text: str, key: str) -> textstats.WordReading |
         last = st.session_state.get(good_key)
         if last is None:
             return None
-        st.caption(f"Still showing the last review that could be read: “{last}”")
+        st.caption(f"Still showing the last review that could be read: “{plain(last)}”")
         try:
             return textstats.read_word_by_word(clf.model, clf.data.vocab, last, MAX_REVIEW_WORDS)
         except RnnvizError:  # the last review may be all <unk> for another source's vocabulary
