@@ -17,6 +17,7 @@ import streamlit as st
 import torch
 
 from rnnviz.config import RunConfig
+from rnnviz.pace import Pacer, steps_per_second
 from rnnviz.presets import preset_for
 from rnnviz.tasks import make_model, make_task
 from rnnviz.train import Snapshot, TrainRun
@@ -99,7 +100,13 @@ class LabRun:
     train_seconds: float = 0.0
     rate: float = 0.0  # steps/s of wall time as this session sees them (ticks and the pauses between them)
     last_tick: float | None = None  # perf_counter at the end of the previous tick; None after a pause
-    sample: tuple[tuple, str, float] | None = None  # (step, prefix, temperature), text, when: the last sample drawn
+    sample: tuple[tuple, str] | None = None  # (step, prefix, temperature), text: the last sample drawn
+    speed: str = "full"  # rnnviz.pace.SPEEDS: how fast the learner sees it train (a cap; full = as fast as it can)
+    pacer: Pacer | None = None
+
+    def set_speed(self, speed: str) -> None:
+        """Sets the teaching speed; the pace is the run's step budget spread over that speed's duration."""
+        self.speed, self.pacer = speed, Pacer(steps_per_second(speed, self.cfg.train.steps))
 
     @property
     def steps_done(self) -> int:
@@ -140,13 +147,15 @@ def keep_snapshot(run: TrainRun, step: int, state: dict[str, torch.Tensor]) -> N
         run.snapshot_every *= 2
 
 
-def new_lab_run(name: str, cfg: RunConfig, status: str = "running") -> LabRun:
+def new_lab_run(name: str, cfg: RunConfig, status: str = "running", speed: str = "full") -> LabRun:
     """Returns a fresh run of cfg with its own model; presets follow the server's shared run."""
     task = make_task(cfg, cache.data_for(cfg))
     shared = shared_run(cfg) if preset_for(cfg) is not None else None
     model = make_model(task, cfg.model, cfg.train.seed)
     run = private_run(model, task, cfg, multiple=shared.every if shared is not None else 1)
-    return LabRun(name, cfg, run, shared, status)
+    lab = LabRun(name, cfg, run, shared, status)
+    lab.set_speed(speed)
+    return lab
 
 
 def detach(lab: LabRun) -> None:
@@ -155,6 +164,7 @@ def detach(lab: LabRun) -> None:
         return
     old = lab.run
     lab.run = private_run(old.model, old.task, lab.cfg, old.history)
+    lab.run.story = list(old.story)
     now = lab.run.snapshots[0]  # the weights it holds at this step; the followed checkpoints come before it
     lab.run.snapshots = [s for s in old.snapshots if s.step < now.step]
     lab.run.snapshot_every = old.snapshot_every
