@@ -16,7 +16,6 @@ import torch
 
 from rnnviz.errors import CheckpointError
 
-MILESTONE_BASE = (25, 50, 100, 200, 500)  # then x10, x100, ...: 1000, 2000, 5000
 MAX_MOMENTS = 16  # milestones up to the lab's 5000 steps are 9, plus the last step
 MAX_SAMPLE_CHARS = 200  # a sample's text as kept (the live one is ~140)
 MAX_PREFIX_CHARS = 60
@@ -38,14 +37,14 @@ class Moment:
 
 
 def milestones(upto: int) -> list[int]:
-    """Returns the milestone steps 0, 25, 50, 100, 200, 500, 1000, ... up to and including upto."""
-    out, scale = [0], 1
+    """Returns the milestone steps 0, 25, 50, 100, 200, 500, 1000, 2000, 5000, ... up to and including upto."""
+    out, scale = [0, 25], 10
     while True:
-        for base in MILESTONE_BASE:
-            step = base * scale
-            if step > upto:
-                return out
-            out.append(step)
+        for base in (1, 2, 5):
+            if base * scale > 25:
+                out.append(base * scale)
+        if out[-1] > upto:
+            return [m for m in out if m <= upto]
         scale *= 10
 
 

@@ -60,4 +60,5 @@ def show(lab: LabRun) -> None:
                    "prefix": None, "sample": st.column_config.TextColumn("sample (prefix + generated)", width="large")}
     elif lab.cfg.task == "sentiment":
         config |= {"held-out accuracy": st.column_config.NumberColumn(format="percent")}
-    st.dataframe(table, hide_index=True, column_config=config, key="lab_story", width="stretch")
+    with st.container(key="lab_story"):
+        st.dataframe(table, hide_index=True, column_config=config, width="stretch")
