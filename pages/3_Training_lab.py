@@ -17,12 +17,13 @@ st.markdown(
 guide("training_lab")
 st.latex(r"g \leftarrow \nabla_\theta L, \qquad "
          r"g \leftarrow \min\!\Big(1, \frac{\theta}{\lVert g \rVert}\Big)\, g, \qquad "
-         r"\text{params} \leftarrow \text{params} - \eta\, g \;\;(\text{SGD; Adam rescales } g \text{ per weight})")
+         r"\text{params} \leftarrow \text{params} - \eta\, g")
+st.caption("The last step is SGD's; Adam rescales g per weight before it.")
 
-with st.container(border=True):
+with st.container(border=True, key="lab_settings_box"):
     lab_links.fixed_note()
     cfg = lab_settings.settings()
-    lab_settings.controls(cfg)
+lab_settings.controls(cfg)  # outside the settings box: on a phone the box scrolls, Start stays in sight
 
 lab.live_panel()
 lab_step.panel()

@@ -20,6 +20,7 @@ from rnnviz.forecast import one_step
 from rnnviz.plots.training import fit_figure, grad_norm_figure, loss_figure
 from rnnviz.tasks import scaled_series
 from rnnviz.ui import cache, lab_history
+from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.lab_runs import (  # noqa: F401  (re-exported: the lab's pages and tests import them from here)
     SNAPSHOTS,
     LabRun,
@@ -156,8 +157,8 @@ def _live() -> None:
     if lab is None:
         st.info("Pick a preset or settings above and press **Start**. The charts fill in as the model learns.")
         left, right = st.columns(2)
-        left.plotly_chart(loss_figure([], "lm"), key="lab_loss")
-        right.plotly_chart(grad_norm_figure([], 1.0), key="lab_grad")
+        left.plotly_chart(fitted(loss_figure([], "lm"), in_place=True), key="lab_loss")
+        right.plotly_chart(fitted(grad_norm_figure([], 1.0), in_place=True), key="lab_grad")
         return
     was_running = lab.status == "running"
     prefix, temp = _sample_settings()
@@ -213,16 +214,16 @@ def _charts(lab: LabRun) -> None:
     h = lab.run.history
     with st.container(key="lab_charts"):
         left, right = st.columns(2)
-    left.plotly_chart(loss_figure(h, lab.cfg.task, lab.run.diverged), key="lab_loss")
-    right.plotly_chart(grad_norm_figure(h, lab.cfg.train.clip), key="lab_grad")
+    left.plotly_chart(fitted(loss_figure(h, lab.cfg.task, lab.run.diverged), in_place=True), key="lab_loss")
+    right.plotly_chart(fitted(grad_norm_figure(h, lab.cfg.train.clip), in_place=True), key="lab_grad")
     if lab.cfg.task == "lm":
         _sample(lab)
     elif lab.cfg.task == "forecast":
         series = cache.series(lab.cfg.series)
         values, n_train, scaler = scaled_series(series, lab.cfg.series)
         preds = scaler.inverse(one_step(lab.run.model, values))
-        st.plotly_chart(fit_figure(series.values, preds, n_train, series.labels, series.unit, lab.steps_done),
-                        key="lab_fit")
+        fig = fit_figure(series.values, preds, n_train, series.labels, series.unit, lab.steps_done)
+        st.plotly_chart(fitted(fig, in_place=True), key="lab_fit")
     else:
         st.metric("accuracy on held-out sentences", f"{heldout_accuracy(lab):.0%}", help="Chance is 50%.")
     lab_history.show(lab)

@@ -31,6 +31,7 @@ from rnnviz.presets import (
 from rnnviz.tasks import make_model, make_task
 from rnnviz.ui import cache, lab_step, store
 from rnnviz.ui.affordances import control, hidden_controls
+from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.core import error_box
 from rnnviz.ui.lab import LAB_KEY, LabRun, current, new_lab_run, private_run
 
@@ -317,4 +318,5 @@ def compare() -> None:
         return
     names = list(own)
     picked = st.multiselect("Compare", names, default=names[-2:], key="lab_compare")
-    st.plotly_chart(compare_figure({n: own[n].run.history for n in picked}), key="lab_compare_chart")
+    st.plotly_chart(fitted(compare_figure({n: own[n].run.history for n in picked}), in_place=True),
+                    key="lab_compare_chart")

@@ -1,0 +1,56 @@
+"""Fit a chart to narrow screens: long titles wrap onto lines, a horizontal legend sits above the plot.
+
+Plotly never wraps a title: a 70-character title in a half-width chart on a 1024 px projector runs
+past the chart's edge. Every chart the pages draw passes through `fitted` (affordances.chart and the
+lab's live charts), so the figure builders keep their one-line titles and every screen can read them.
+The page CSS (core.LAYOUT_CSS) shrinks a title further when its chart is narrow.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+TITLE_CHARS = 40  # per title line: fits a ~300 px half-width chart at the title size the page CSS gives it
+LINE_PX = 21  # height of one more title line
+LEGEND_PX = 28  # the top margin a legend above the plot needs
+MIN_TOP = 50  # base_layout's top margin
+
+
+def wrap(text: str, width: int = TITLE_CHARS) -> list[str]:
+    """Returns the text's lines: its own <br> breaks kept, each part wrapped at spaces to about width characters."""
+    lines: list[str] = []
+    for part in text.split("<br>"):
+        line = ""
+        for word in part.split(" "):
+            if line and len(line) + 1 + len(word) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append(line)
+    return lines
+
+
+def fitted(fig: go.Figure, in_place: bool = False) -> go.Figure:
+    """Returns fig (a copy unless in_place) whose title wraps and whose horizontal legend sits above the plot.
+
+    in_place is for a figure just built for this one call (the lab's live charts, rebuilt every refresh):
+    a copy of a figure costs more than the figure. A figure that may be cached or shared is copied.
+    """
+    layout = fig.layout
+    title = layout.title.text if layout.title is not None else None
+    legend_below = layout.legend.orientation == "h" and layout.legend.y is not None and layout.legend.y < 0
+    if not (title and len(title) > TITLE_CHARS) and not legend_below:
+        return fig  # nothing to fit: no copy
+    out = fig if in_place else go.Figure(fig)
+    top = max(layout.margin.t if layout.margin.t is not None else MIN_TOP, MIN_TOP)
+    if title and len(title) > TITLE_CHARS:
+        lines = wrap(title)
+        out.update_layout(title=dict(text="<br>".join(lines), y=1.0, yref="container", yanchor="top",
+                                     pad=dict(t=10)))
+        top += LINE_PX * (len(lines) - 1)
+    if legend_below:
+        out.update_layout(legend=dict(y=1.0, yanchor="bottom", x=0.0, xanchor="left"))
+        top += LEGEND_PX
+    out.update_layout(margin=dict(t=top))
+    return out
