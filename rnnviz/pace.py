@@ -14,7 +14,7 @@ SPEEDS: tuple[str, ...] = ("slow", "lesson", "full")
 LESSON_SECONDS = 45.0  # a preset run at lesson speed: loss, gradient norms and samples change for ~45 s
 SLOW_SECONDS = 150.0  # slow: every sample and gradient spike can be pointed at
 MIN_RATE = 1.0  # steps/s: even a tiny budget moves
-MAX_CATCH_UP_S = 1.0  # a late refresh may catch up at most this much time (no burst after a stall)
+MAX_CATCH_UP_S = 2.0  # a late refresh (a busy server) catches up at most this much time: no burst after a stall
 
 
 def steps_per_second(speed: str, total_steps: int) -> float | None:
@@ -43,7 +43,7 @@ class Pacer:
         if self.rate is None:
             return None
         self.credit += self.rate * min(max(elapsed, 0.0), MAX_CATCH_UP_S)
-        steps = math.floor(self.credit)
+        steps = math.floor(self.credit + 1e-9)  # 0.1 + 0.2 + ... may land a hair under a whole step
         self.credit -= steps
         return steps
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnnviz.plots.training import fit_figure, grad_norm_figure
-from rnnviz.ui.chart_fit import TITLE_CHARS, fitted, wrap
+from rnnviz.ui.chart_fit import TITLE_CHARS, fitted, legend_rows, wrap
 
 
 @settings(max_examples=40, deadline=None)
@@ -34,3 +34,9 @@ def test_short_titles_are_left_alone_and_legends_below_move_above():
     assert out is fig and out.layout.legend.y >= 1.0 and out.layout.legend.yanchor == "bottom"
     assert "7 steps" in out.layout.title.text.replace("<br>", " ")
     assert fitted(grad_norm_figure([], 1.0)).layout.legend.y >= 1.0
+
+
+def test_legend_rows_pack_whole_entries():
+    assert legend_rows([]) == 0
+    assert legend_rows(["a", "b"], per_row=20) == 1
+    assert legend_rows(["x" * 15, "y" * 15, "z"], per_row=20) == 3

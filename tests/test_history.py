@@ -94,6 +94,7 @@ def _finished_lm(steps: int = 120):
     at.run()
     at.number_input(key="lab_hidden").set_value(8).run()
     at.number_input(key="lab_steps").set_value(steps).run()
+    at.session_state["lab_temp"] = 0.5  # the live sample's temperature, before its slider is drawn
     at.button(key="lab_start").click().run()
     run = at.session_state[lab.LAB_KEY]
     observe = lambda r: lab.lab_history.observe(r, "time traveller", 0.5)  # noqa: E731
@@ -106,11 +107,12 @@ def test_a_lab_run_keeps_its_story_shows_it_and_writes_it_into_its_files():
     at, run = _finished_lm(120)
     story = run.run.story
     assert [m.step for m in story] == [0, 25, 50, 100, 120]
-    assert all(m.sample.startswith("time traveller") and m.temperature == 0.5 for m in story[1:])
+    assert all(m.sample.startswith("time traveller") and m.temperature == 0.5 for m in story)
     assert len({m.sample for m in story}) > 1  # the samples change as it learns
     at.run()
-    table = next(d.value for d in at.dataframe if "sample" in d.value.columns)
-    assert list(table["step"]) == [0, 25, 50, 100, 120]
+    timeline = next(c.value for c in at.code if c.value.startswith("step     0"))
+    assert [int(line.split("·")[0].split()[1]) for line in timeline.splitlines()] == [0, 25, 50, 100, 120]
+    assert list(history.frame(story, "lm")["step"]) == [0, 25, 50, 100, 120]
     assert any(f"Sample at step {run.steps_done}" in m.value for m in at.markdown)  # the bar's step, no lag
     doc = json.loads(runfile.run_json(run.name, run.cfg, run.run.history, None, story))
     assert [m["step"] for m in doc["story"]] == [0, 25, 50, 100, 120]

@@ -35,7 +35,7 @@ def test_speeds_spread_a_run_over_their_duration():
     assert pace.run_seconds("lesson", 1500) == pytest.approx(pace.LESSON_SECONDS)
     assert 30 <= pace.run_seconds("lesson", 1500) <= 60  # a class watches it for 30-60 s
     assert pace.run_seconds("slow", 1500) > pace.run_seconds("lesson", 1500)
-    assert pace.Pacer(10.0).allow(100.0) == 10  # a stalled refresh catches up at most one second
+    assert pace.Pacer(10.0).allow(100.0) == 10 * pace.MAX_CATCH_UP_S  # a stalled refresh catches up a little only
 
 
 def _start(preset: str | None = None, steps: int = 1500):
@@ -87,8 +87,7 @@ def test_a_replayed_preset_moves_at_lesson_speed_in_whole_checkpoints():
     assert abs(run.steps_done - before - expected) <= run.shared.every, (taken, run.shared.every)
     assert all(n % run.shared.every == 0 for n in taken)  # a replay moves from checkpoint to checkpoint
     other, classmate = _start(preset="sine-gru")  # the server trained these steps already: a replay, said so
-    classmate.last_tick = None
-    lab.tick(classmate, seconds=5.0, paced=True)
+    assert sum(_steps_per_refresh(classmate, 3)) > 0  # a checkpoint needs a few refreshes' allowance at lesson speed
     other.run()
     text = other.get("progress")[0].proto.text
     assert classmate.steps_done < len(run.shared.history) and "replay of the class run" in text

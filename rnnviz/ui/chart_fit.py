@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 
 TITLE_CHARS = 40  # per title line: fits a ~300 px half-width chart at the title size the page CSS gives it
 LINE_PX = 21  # height of one more title line
-LEGEND_PX = 28  # the top margin a legend above the plot needs
+LEGEND_ROW_PX = 21  # the top margin one row of a legend above the plot needs
+LEGEND_ROW_CHARS = 36  # legend entries (name + symbol) per row of a ~300 px chart, in characters
 MIN_TOP = 50  # base_layout's top margin
 
 
@@ -29,6 +30,17 @@ def wrap(text: str, width: int = TITLE_CHARS) -> list[str]:
                 line = f"{line} {word}" if line else word
         lines.append(line)
     return lines
+
+
+def legend_rows(names: list[str], per_row: int = LEGEND_ROW_CHARS) -> int:
+    """Returns how many rows a horizontal legend of these entries takes in a narrow chart (entries never split)."""
+    rows, used = 0, per_row
+    for name in names:
+        need = len(name) + 5  # the line or marker sample before the name
+        if used + need > per_row:
+            rows, used = rows + 1, 0
+        used += need
+    return rows
 
 
 def fitted(fig: go.Figure, in_place: bool = False) -> go.Figure:
@@ -50,7 +62,7 @@ def fitted(fig: go.Figure, in_place: bool = False) -> go.Figure:
                                      pad=dict(t=10)))
         top += LINE_PX * (len(lines) - 1)
     if legend_below:
-        out.update_layout(legend=dict(y=1.0, yanchor="bottom", x=0.0, xanchor="left"))
-        top += LEGEND_PX
+        out.update_layout(legend=dict(y=1.02, yanchor="bottom", x=0.0, xanchor="left"))
+        top += LEGEND_ROW_PX * legend_rows([t.name or "" for t in fig.data if t.showlegend is not False and t.name])
     out.update_layout(margin=dict(t=top))
     return out

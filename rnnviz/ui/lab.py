@@ -72,9 +72,12 @@ def tick(lab: LabRun, seconds: float = TICK_SECONDS, paced: bool = False,
     taken = lab.steps_done - before
     if allowed is not None:
         lab.pacer.refund(allowed - taken, cap=lab.shared.every if lab.shared is not None else 0)
-    if lab.last_tick is not None:  # the learner-visible rate: steps over the wall time between refreshes
-        wall = max(now - lab.last_tick, 1e-3)
-        lab.rate = taken / wall if not lab.rate else 0.7 * lab.rate + 0.3 * taken / wall
+    if lab.last_tick is None:
+        lab.marks.clear()  # after a start or a pause: measure afresh
+    lab.marks.append((now, lab.steps_done))
+    (t0, s0), (t1, s1) = lab.marks[0], lab.marks[-1]
+    if t1 - t0 > 0.2:  # the learner-visible rate: steps over wall time across the last few refreshes
+        lab.rate = (s1 - s0) / (t1 - t0)
     lab.last_tick = now
     if observe is not None:
         observe(lab)  # a step the chunk ended on that is the last one, or a checkpoint a preset run reached
@@ -101,6 +104,7 @@ def _follow(lab: LabRun, seconds: float, allowed: int | None = None) -> None:
         target = min(lab.cfg.train.steps, target)
         if target <= lab.steps_done:
             return
+    lab.replaying = len(shared.history) >= target  # trained before we asked: what we see is its replay
     shared.advance(target, seconds)
     step, weights = shared.snapshot_upto(target)
     if step > lab.steps_done:
@@ -181,8 +185,8 @@ def _progress(lab: LabRun) -> None:
     total, done = lab.cfg.train.steps, lab.steps_done
     eta = lab.eta_seconds()
     bits = [f"step {done} / {total}"]
-    if lab.shared is not None and len(lab.shared.history) > done:
-        bits.append("replay of the class run")  # the server trained these steps already; this is their replay
+    if lab.shared is not None and lab.replaying:
+        bits.append("replay of the class run")  # the server trained these steps already
     if lab.status == "running":
         pace = "" if lab.speed == "full" else f" ({lab.speed} speed)"
         bits += [f"{lab.rate:.0f} steps/s{pace}"] + ([f"about {eta:.0f} s left"] if eta is not None and lab.rate else [])

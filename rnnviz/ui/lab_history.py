@@ -53,12 +53,12 @@ def show(lab: LabRun) -> None:
     what = {"lm": "the sample", "forecast": "the fit on the test part", "sentiment": "held-out accuracy"}[lab.cfg.task]
     st.caption(f"**How {what} changed**: kept at steps 0, 25, 50, 100, 200, 500, 1000, … and the last step; "
                "it stays with the run and goes into its files.")
-    table = history.frame(story, lab.cfg.task)
-    config = {"step": st.column_config.NumberColumn("step", width="small")}
-    if lab.cfg.task == "lm":
-        config |= {"temperature": st.column_config.NumberColumn("T", width="small", format="%.1f"),
-                   "prefix": None, "sample": st.column_config.TextColumn("sample (prefix + generated)", width="large")}
-    elif lab.cfg.task == "sentiment":
-        config |= {"held-out accuracy": st.column_config.NumberColumn(format="percent")}
     with st.container(key="lab_story"):
-        st.dataframe(table, hide_index=True, column_config=config, width="stretch")
+        if lab.cfg.task == "lm":  # a timeline of the samples, wrapped so a projected class can read it
+            st.code("\n".join(f"step {m.step:>5} · T {m.temperature:.1f} │ {m.sample}" for m in story),
+                    language=None, wrap_lines=True)
+            return
+        config = {"step": st.column_config.NumberColumn("step", width="small")}
+        if lab.cfg.task == "sentiment":
+            config["held-out accuracy"] = st.column_config.NumberColumn(format="percent")
+        st.dataframe(history.frame(story, lab.cfg.task), hide_index=True, column_config=config, width="stretch")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 import streamlit as st
 import torch
@@ -25,6 +26,7 @@ from rnnviz.ui import cache
 
 SNAPSHOTS = 60  # checkpoints a shared run keeps (memory stays ~60 copies of a small model)
 OWN_SNAPSHOTS = 16  # checkpoints a session's own run keeps for the training-time slider of the inspection lessons
+RATE_MARKS = 8  # refreshes the shown steps/s is measured over (~4 s): a replay moves in checkpoints, so one is noisy
 SNAPSHOT_BYTES = 32e6  # ... but at most this much memory of them per run (the largest lab model is ~5 MB)
 
 
@@ -101,6 +103,8 @@ class LabRun:
     rate: float = 0.0  # steps/s of wall time as this session sees them (ticks and the pauses between them)
     last_tick: float | None = None  # perf_counter at the end of the previous tick; None after a pause
     sample: tuple[tuple, str] | None = None  # (step, prefix, temperature), text: the last sample drawn
+    replaying: bool = False  # a preset whose steps the server had already trained: the learner sees a replay
+    marks: deque = field(default_factory=lambda: deque(maxlen=RATE_MARKS))  # (time, step) of recent refreshes
     speed: str = "full"  # rnnviz.pace.SPEEDS: how fast the learner sees it train (a cap; full = as fast as it can)
     pacer: Pacer | None = None
 
