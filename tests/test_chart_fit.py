@@ -20,10 +20,11 @@ def test_wrap_keeps_every_word_in_order_and_lines_short(words):
 
 
 def test_a_long_title_wraps_and_the_top_margin_grows_the_original_is_untouched():
-    fig = go.Figure(layout=dict(title=dict(text="x " * 50), margin=dict(t=50)))
+    fig = go.Figure(layout=dict(title=dict(text="x " * 50), margin=dict(t=50), height=300))
     out = fitted(fig)
     assert out is not fig and fig.layout.title.text == "x " * 50
     assert out.layout.title.text.count("<br>") >= 2 and out.layout.margin.t > 50
+    assert out.layout.height - out.layout.margin.t == 300 - 50  # the plot area keeps its height
 
 
 def test_short_titles_are_left_alone_and_legends_below_move_above():

@@ -15,6 +15,7 @@ LINE_PX = 21  # height of one more title line
 LEGEND_ROW_PX = 21  # the top margin one row of a legend above the plot needs
 LEGEND_ROW_CHARS = 36  # legend entries (name + symbol) per row of a ~300 px chart, in characters
 MIN_TOP = 50  # base_layout's top margin
+DEFAULT_HEIGHT = 450  # plotly's, for a figure that sets none
 
 
 def wrap(text: str, width: int = TITLE_CHARS) -> list[str]:
@@ -64,5 +65,7 @@ def fitted(fig: go.Figure, in_place: bool = False) -> go.Figure:
     if legend_below:
         out.update_layout(legend=dict(y=1.02, yanchor="bottom", x=0.0, xanchor="left"))
         top += LEGEND_ROW_PX * legend_rows([t.name or "" for t in fig.data if t.showlegend is not False and t.name])
-    out.update_layout(margin=dict(t=top))
+    base = layout.margin.t if layout.margin.t is not None else MIN_TOP
+    height = layout.height if layout.height is not None else DEFAULT_HEIGHT
+    out.update_layout(margin=dict(t=top), height=height + max(top - base, 0))  # the plot itself keeps its height
     return out

@@ -74,11 +74,11 @@ def tick(lab: LabRun, seconds: float = TICK_SECONDS, paced: bool = False,
         lab.pacer.refund(allowed - taken, cap=lab.shared.every if lab.shared is not None else 0)
     if lab.last_tick is None:
         lab.marks.clear()  # after a start or a pause: measure afresh
-    lab.marks.append((now, lab.steps_done))
+    lab.marks.append((start, lab.steps_done))
     (t0, s0), (t1, s1) = lab.marks[0], lab.marks[-1]
     if t1 - t0 > 0.2:  # the learner-visible rate: steps over wall time across the last few refreshes
         lab.rate = (s1 - s0) / (t1 - t0)
-    lab.last_tick = now
+    lab.last_tick = start  # the next refresh's allowance covers the whole period, this tick's training included
     if observe is not None:
         observe(lab)  # a step the chunk ended on that is the last one, or a checkpoint a preset run reached
     if lab.run.diverged:

@@ -101,7 +101,7 @@ class LabRun:
     status: str = "running"  # running | paused | done | diverged
     train_seconds: float = 0.0
     rate: float = 0.0  # steps/s of wall time as this session sees them (ticks and the pauses between them)
-    last_tick: float | None = None  # perf_counter at the end of the previous tick; None after a pause
+    last_tick: float | None = None  # perf_counter at the start of the previous tick; None after a pause
     sample: tuple[tuple, str] | None = None  # (step, prefix, temperature), text: the last sample drawn
     replaying: bool = False  # a preset whose steps the server had already trained: the learner sees a replay
     marks: deque = field(default_factory=lambda: deque(maxlen=RATE_MARKS))  # (time, step) of recent refreshes

@@ -110,3 +110,52 @@ def test_page_fits_a_projector_a_laptop_and_a_phone(browser, server, app_page):
         assert not problems, f"{app_page.file}:\n" + "\n".join(problems)
     finally:
         context.close()
+
+
+def _lab_preset(page, server_url: str) -> None:
+    """Opens the lab on the d2l GRU preset's link and presses Start (lesson speed, the preset default)."""
+    import urllib.parse
+
+    from rnnviz.presets import PRESETS_BY_SLUG, encode_query
+
+    query = urllib.parse.urlencode(encode_query(PRESETS_BY_SLUG["d2l-gru"].cfg))
+    page.goto(f"{server_url}/Training_lab?{query}", wait_until="domcontentloaded")
+    wait_for_app(page, timeout_ms=120_000)
+    page.locator(".st-key-lab_start button").click()
+    page.wait_for_function("() => /step [1-9]\\d* \\//.test(document.querySelector('[data-testid=\"stProgress\"]')"
+                           "?.innerText || '')", timeout=60_000, polling=200)
+
+
+def test_the_lab_at_lesson_speed_on_a_projector(browser, server):
+    context = browser.new_context(viewport=PROJECTOR)
+    try:
+        page = context.new_page()
+        _lab_preset(page, server.url)
+        text = page.locator('[data-testid="stProgress"]').first.inner_text()
+        assert "lesson speed" in text, text
+        page.locator(".st-key-lab_story").wait_for(timeout=60_000)  # the sample history has its first steps
+        assert page.locator(".st-key-lab_speed").count() == 1
+        problems = page_problems(page) + fit_problems(page, "1024 px, training")
+        page.locator(".st-key-lab_controls").scroll_into_view_if_needed()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "Training_lab_lesson_1024.png"))
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_lab_shows_start_and_the_live_chart_together(browser, server):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        _lab_preset(page, server.url)
+        chart = page.locator(".st-key-lab_charts .js-plotly-plot").first
+        chart.wait_for(timeout=60_000)
+        page.locator(".st-key-lab_controls").scroll_into_view_if_needed()
+        page.evaluate("() => document.querySelector('.st-key-lab_controls').scrollIntoView({block: 'start'})")
+        start, plot = page.locator(".st-key-lab_controls").bounding_box(), chart.bounding_box()
+        page.screenshot(path=str(SHOTS / "Training_lab_phone_training.png"))
+        assert plot["y"] - start["y"] < PHONE["height"] - 150, (
+            f"the live chart starts {plot['y'] - start['y']:.0f} px below the controls on a {PHONE['height']} px screen")
+    finally:
+        context.close()
