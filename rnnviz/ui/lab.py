@@ -76,7 +76,7 @@ def tick(lab: LabRun, seconds: float = TICK_SECONDS, paced: bool = False,
         lab.marks.clear()  # after a start or a pause: measure afresh
     lab.marks.append((start, lab.steps_done))
     (t0, s0), (t1, s1) = lab.marks[0], lab.marks[-1]
-    if t1 - t0 > 0.2:  # the learner-visible rate: steps over wall time across the last few refreshes
+    if len(lab.marks) >= 3 and t1 - t0 > 0.2:  # the learner-visible rate: steps over wall time across the last few refreshes
         lab.rate = (s1 - s0) / (t1 - t0)
     lab.last_tick = start  # the next refresh's allowance covers the whole period, this tick's training included
     if observe is not None:
@@ -189,7 +189,8 @@ def _progress(lab: LabRun) -> None:
         bits.append("replay of the class run")  # the server trained these steps already
     if lab.status == "running":
         pace = "" if lab.speed == "full" else f" ({lab.speed} speed)"
-        bits += [f"{lab.rate:.0f} steps/s{pace}"] + ([f"about {eta:.0f} s left"] if eta is not None and lab.rate else [])
+        bits += [f"{lab.rate:.0f} steps/s{pace}" if lab.rate else f"starting{pace}"]
+        bits += [f"about {eta:.0f} s left"] if eta is not None and lab.rate else []
     else:
         bits.append(lab.status)
     st.progress(min(done / total, 1.0), text=" · ".join(bits))
