@@ -52,9 +52,10 @@ units = (min(query_value("lo", 0), H - 1), min(query_value("hi", min(H, 48)), H)
 lo, hi = control("units", units, lambda: c.slider("Units shown", 0, H, units, key="gt_units"))
 hi = max(hi, lo + 1)
 shown = {name: inspect.states_of(trace, name, layer)[:, lo:hi] for name in trace.names}
-chart(plots.gate_heatmaps(shown, text.tokens, list(range(lo, hi)),
-                          f"{cell.upper()} gates {shown_when}: yellow = open (1), purple = closed (0)"),
-      key="gt_heatmaps")
+with st.container(key="wide_chart_gates"):  # one column per character: it scrolls sideways on a narrow screen
+    chart(plots.gate_heatmaps(shown, text.tokens, list(range(lo, hi)),
+                              f"{cell.upper()} gates {shown_when}: yellow = open (1), purple = closed (0)"),
+          key="gt_heatmaps")
 st.caption(f"**What to look for.** The {keep} gate keeps the old state where it is near 1 (yellow). Vertical "
            f"stripes are {steps_are} that switch many units at once (in a text, usually the space between words). "
            "Before training every gate hovers near 0.5: it neither keeps nor forgets.")

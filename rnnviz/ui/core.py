@@ -15,6 +15,8 @@ LESSONS = ASSETS / "lessons"
 # - labels of buttons and widgets wrap instead of ending in "…";
 # - a formula wider than the page scrolls sideways inside itself instead of being cut;
 # - a chart narrower than its title gets a smaller title (container queries: the chart's own width);
+# - a chart with one column per character (a container keyed wide_chart_*) keeps ~8 px per character
+#   and scrolls sideways inside its box on a narrower screen;
 # - on a phone, Plotly's toolbar stays hidden (it covered the titles), the lab's four numbers stay in one
 #   row and its settings scroll inside their box, so Start and the live chart fit on one screen.
 LAYOUT_CSS = """
@@ -26,6 +28,8 @@ LAYOUT_CSS = """
 }
 .katex-display { overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 0.2rem 0; }
 [data-testid="stPlotlyChart"] { container-type: inline-size; }
+[class*="st-key-wide_chart"] { overflow-x: auto; }
+[class*="st-key-wide_chart"] [data-testid="stPlotlyChart"] { min-width: 960px; }
 @container (max-width: 640px) { .js-plotly-plot .gtitle { font-size: 15px !important; } }
 @container (max-width: 440px) { .js-plotly-plot .gtitle { font-size: 13px !important; } }
 @container (max-width: 330px) { .js-plotly-plot .gtitle { font-size: 11.5px !important; } }
