@@ -57,7 +57,8 @@ try_this(
     "Pick **Exploding plain RNN (no clipping)** and press Start: within a few steps the gradient norm shoots up and "
     "training stops with a message. Then pick **Same RNN, clipped at 1**: red crosses mark clipped steps and the "
     "loss falls.",
-    "Run **d2l char-level GRU** and watch the sample: after ~200 steps it repeats 'the the', after ~1000 it spells words.",
+    "Run **d2l char-level GRU** at **Lesson** speed and watch the sample: after ~200 steps it repeats 'the the', "
+    "after ~1000 it spells words. The timeline under the sample keeps each stage.",
     "Train a GRU, then the same settings with an RNN (tanh), and compare the two loss curves under *Your runs*.",
     "Set the temperature to 0 and then to 1.5 on a trained language model: the sample goes from repetitive to wild.",
 )

@@ -68,8 +68,9 @@ memory = inspect.memory_units(inspect.keep_gate(after, layer))
 unit = st.selectbox("Unit", memory["unit"].tolist(), key="gt_unit",
                     format_func=lambda u: f"unit {u} (longest stretch with {keep} > 0.9: "
                                           f"{memory.set_index('unit').at[u, 'longest_run']} steps)")
-chart(plots.gate_timeline({n: inspect.states_of(trace, n, layer)[:, unit] for n in trace.names},
-                          text.tokens, unit), key="gt_timeline")
+with st.container(key="wide_chart_gate_timeline"):
+    chart(plots.gate_timeline({n: inspect.states_of(trace, n, layer)[:, unit] for n in trace.names},
+                              text.tokens, unit), key="gt_timeline")
 st.caption(f"Units are listed best memory holder first. Where {keep} stays near 1 the state line is flat: "
            "the unit is carrying something forward. Where it dips, the candidate is written in.")
 show_code(inspect.memory_units, plots.gate_timeline, key="gt_timeline")
@@ -102,8 +103,9 @@ st.subheader("RNN vs GRU vs LSTM on the same input")
 comparison = ui.compare_traces(text, step=None if insp.own else chosen.step, task=insp.cfg.task)
 if chosen.step is not None and not insp.own:
     st.caption(f"All three default models at the same training time: {when}.")
-chart(plots.cell_comparison({c: inspect.states_of(t, "h") for c, t in comparison.items()}, text.tokens),
-      key="gt_compare")
+with st.container(key="wide_chart_cells"):
+    chart(plots.cell_comparison({c: inspect.states_of(t, "h") for c, t in comparison.items()}, text.tokens),
+          key="gt_compare")
 ui.show_comparison(inspect.compare_cells(comparison))
 
 try_this(

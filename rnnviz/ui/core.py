@@ -29,7 +29,7 @@ LAYOUT_CSS = """
 .katex-display { overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 0.2rem 0; }
 [data-testid="stPlotlyChart"] { container-type: inline-size; }
 [class*="st-key-wide_chart"] { overflow-x: auto; }
-[class*="st-key-wide_chart"] [data-testid="stPlotlyChart"] { min-width: 960px; }
+[class*="st-key-wide_chart"] [data-testid="stElementContainer"] { min-width: 960px; }
 @container (max-width: 640px) { .js-plotly-plot .gtitle { font-size: 15px !important; } }
 @container (max-width: 440px) { .js-plotly-plot .gtitle { font-size: 13px !important; } }
 @container (max-width: 330px) { .js-plotly-plot .gtitle { font-size: 11.5px !important; } }
