@@ -15,6 +15,8 @@ LINE_PX = 21  # height of one more title line
 LEGEND_ROW_PX = 21  # the top margin one row of a legend above the plot needs
 LEGEND_ROW_CHARS = 36  # legend entries (name + symbol) per row of a ~300 px chart, in characters
 MIN_TOP = 50  # base_layout's top margin
+NO_LEGEND = ("heatmap", "contour", "histogram2d", "surface")  # traces plotly leaves out of the legend by default
+NOTE_PX = 22  # a one-line annotation just above the plot
 DEFAULT_HEIGHT = 450  # plotly's, for a figure that sets none
 
 
@@ -52,7 +54,11 @@ def fitted(fig: go.Figure, in_place: bool = False) -> go.Figure:
     """
     layout = fig.layout
     title = layout.title.text if layout.title is not None else None
-    legend_below = layout.legend.orientation == "h" and layout.legend.y is not None and layout.legend.y < 0
+    legend_below = layout.legend.orientation == "h" and layout.legend.y is not None and layout.legend.y < 0 \
+        and layout.showlegend is not False
+    shown = [t for t in fig.data if t.name and (t.showlegend or (t.showlegend is None and t.type not in NO_LEGEND))]
+    names = [t.name for t in shown] if legend_below else []
+    legend_below = bool(names) and (len(fig.data) > 1 or layout.showlegend is True)  # plotly hides a lone trace's
     if not (title and len(title) > TITLE_CHARS) and not legend_below:
         return fig  # nothing to fit: no copy
     out = fig if in_place else go.Figure(fig)
@@ -62,10 +68,15 @@ def fitted(fig: go.Figure, in_place: bool = False) -> go.Figure:
         out.update_layout(title=dict(text="<br>".join(lines), y=1.0, yref="container", yanchor="top",
                                      pad=dict(t=10)))
         top += LINE_PX * (len(lines) - 1)
-    if legend_below:
-        out.update_layout(legend=dict(y=1.02, yanchor="bottom", x=0.0, xanchor="left"))
-        top += LEGEND_ROW_PX * legend_rows([t.name or "" for t in fig.data if t.showlegend is not False and t.name])
     base = layout.margin.t if layout.margin.t is not None else MIN_TOP
     height = layout.height if layout.height is not None else DEFAULT_HEIGHT
+    if legend_below:
+        # Notes written just above the plot (e.g. "training | test") keep their line; the legend goes over them.
+        noted = any(a.yref == "paper" and a.y is not None and a.y >= 1 for a in layout.annotations or ())
+        plot_px = max(height - base - (layout.margin.b if layout.margin.b is not None else 80), 50)
+        out.update_layout(legend=dict(y=1.02 + (NOTE_PX / plot_px if noted else 0), yanchor="bottom", x=0.0,
+                                      xanchor="left"))
+        top += LEGEND_ROW_PX * legend_rows(names)
+        top += NOTE_PX if noted else 0
     out.update_layout(margin=dict(t=top), height=height + max(top - base, 0))  # the plot itself keeps its height
     return out
