@@ -132,3 +132,17 @@ def test_uploading_a_run_file_restores_its_story():
     assert not at.exception
     restored = at.session_state[lab.LAB_KEY]
     assert restored is not run and [m.step for m in restored.run.story] == [0, 25, 50, 60]
+
+
+def test_a_replayed_preset_stops_at_every_milestone_for_its_story():
+    at = app_test(PAGE)
+    at.run()
+    at.selectbox(key="lab_preset").set_value("sine-gru").run()
+    at.button(key="lab_start").click().run()
+    run = at.session_state[lab.LAB_KEY]
+    assert run.shared is not None
+    observe = lambda r: lab.lab_history.observe(r, "", 0.0)  # noqa: E731
+    while lab.tick(run, seconds=1.0, observe=observe):
+        pass
+    assert [m.step for m in run.run.story] == [0, 25, 50, 100, 200, 300]
+    assert all(m.error is not None and len(m.first) == history.FIRST_VALUES for m in run.run.story)

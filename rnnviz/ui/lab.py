@@ -104,6 +104,9 @@ def _follow(lab: LabRun, seconds: float, allowed: int | None = None) -> None:
         target = min(lab.cfg.train.steps, target)
         if target <= lab.steps_done:
             return
+    ahead = [m for m in history.milestones(lab.cfg.train.steps) if m > lab.steps_done]
+    if ahead:  # stop at the next milestone's checkpoint, so the story has its sample
+        target = min(target, math.ceil(ahead[0] / shared.every) * shared.every)
     lab.replaying = len(shared.history) >= target  # trained before we asked: what we see is its replay
     shared.advance(target, seconds)
     step, weights = shared.snapshot_upto(target)
