@@ -146,3 +146,21 @@ def test_a_replayed_preset_stops_at_every_milestone_for_its_story():
         pass
     assert [m.step for m in run.run.story] == [0, 25, 50, 100, 200, 300]
     assert all(m.error is not None and len(m.first) == history.FIRST_VALUES for m in run.run.story)
+
+
+def test_a_classifier_run_keeps_its_held_out_accuracy_by_step():
+    at = app_test(PAGE)
+    at.run()
+    at.radio(key="lab_task").set_value("sentiment").run()
+    at.number_input(key="lab_hidden").set_value(8).run()
+    at.number_input(key="lab_steps").set_value(30).run()
+    at.button(key="lab_start").click().run()
+    run = at.session_state[lab.LAB_KEY]
+    observe = lambda r: lab.lab_history.observe(r, "", 0.0)  # noqa: E731
+    while lab.tick(run, seconds=1.0, observe=observe):
+        pass
+    assert [m.step for m in run.run.story] == [0, 25, 30]
+    assert all(0.0 <= m.accuracy <= 1.0 for m in run.run.story)
+    at.run()
+    table = next(d.value for d in at.dataframe if "held-out accuracy" in d.value.columns)
+    assert list(table["step"]) == [0, 25, 30]

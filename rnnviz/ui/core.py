@@ -26,7 +26,8 @@ LAYOUT_CSS = """
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   overflow-wrap: break-word;
 }
-.katex-display { overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 0.2rem 0; }
+.katex-display { overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 0.2rem 0;
+  scrollbar-width: thin; scrollbar-color: #bbb transparent; }
 [data-testid="stPlotlyChart"] { container-type: inline-size; }
 [class*="st-key-wide_chart"] { overflow-x: auto; }
 [class*="st-key-wide_chart"] [data-testid="stElementContainer"] { min-width: 960px; }
