@@ -41,3 +41,11 @@ def test_legend_rows_pack_whole_entries():
     assert legend_rows([]) == 0
     assert legend_rows(["a", "b"], per_row=20) == 1
     assert legend_rows(["x" * 15, "y" * 15, "z"], per_row=20) == 3
+
+
+def test_a_short_title_is_pinned_to_the_top_when_the_legend_moves_under_it():
+    fig = go.Figure([go.Scatter(y=[1, 2], name="a"), go.Scatter(y=[2, 1], name="b")],
+                    dict(title=dict(text="short"), legend=dict(orientation="h", y=-0.2), margin=dict(t=50)))
+    out = fitted(fig)
+    assert out.layout.title.text == "short" and out.layout.title.yref == "container" and out.layout.title.y == 1.0
+    assert out.layout.legend.y > 1.0 and out.layout.margin.t > 50

@@ -63,8 +63,8 @@ def fitted(fig: go.Figure, in_place: bool = False) -> go.Figure:
         return fig  # nothing to fit: no copy
     out = fig if in_place else go.Figure(fig)
     top = max(layout.margin.t if layout.margin.t is not None else MIN_TOP, MIN_TOP)
-    if title and len(title) > TITLE_CHARS:
-        lines = wrap(title)
+    if title:  # pinned to the top, so a legend above the plot sits below it, never across it
+        lines = wrap(title) if len(title) > TITLE_CHARS else [title]
         out.update_layout(title=dict(text="<br>".join(lines), y=1.0, yref="container", yanchor="top",
                                      pad=dict(t=10)))
         top += LINE_PX * (len(lines) - 1)
