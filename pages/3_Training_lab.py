@@ -18,12 +18,13 @@ st.markdown(
 guide("training_lab")
 st.latex(r"g \leftarrow \nabla_\theta L, \qquad "
          r"g \leftarrow \min\!\Big(1, \frac{\theta}{\lVert g \rVert}\Big)\, g, \qquad "
-         r"\text{params} \leftarrow \text{params} - \eta\, g \;\;(\text{SGD; Adam rescales } g \text{ per weight})")
+         r"\text{params} \leftarrow \text{params} - \eta\, g")
+st.caption("The last step is SGD's; Adam rescales g per weight before it.")
 
-with st.container(border=True):
+with st.container(border=True, key="lab_settings_box"):
     lab_links.fixed_note()
     cfg = lab_settings.settings()
-    lab_settings.controls(cfg)
+lab_settings.controls(cfg)  # outside the settings box: on a phone the box scrolls, Start stays in sight
 
 lab.live_panel()
 lab_step.panel()
@@ -57,7 +58,8 @@ try_this(
     "Pick **Exploding plain RNN (no clipping)** and press Start: within a few steps the gradient norm shoots up and "
     "training stops with a message. Then pick **Same RNN, clipped at 1**: red crosses mark clipped steps and the "
     "loss falls.",
-    "Run **d2l char-level GRU** and watch the sample: after ~200 steps it repeats 'the the', after ~1000 it spells words.",
+    "Run **d2l char-level GRU** at **Lesson** speed and watch the sample: after ~200 steps it repeats 'the the', "
+    "after ~1000 it spells words. The timeline under the sample keeps each stage.",
     "Train a GRU, then the same settings with an RNN (tanh), and compare the two loss curves under *Your runs*.",
     "Set the temperature to 0 and then to 1.5 on a trained language model: the sample goes from repetitive to wild.",
 )

@@ -54,9 +54,10 @@ units = (min(lo, hi), max(lo, hi, min(lo, hi) + 1))  # ?lo=9&hi=3 reads as units
 lo, hi = control("units", units, lambda: c.slider("Units shown", 0, H, units, key="gt_units"))
 lo, hi = min(lo, H - 1), max(hi, min(lo, H - 1) + 1)  # at least one unit, even with both handles at H
 shown = {name: inspect.states_of(trace, name, layer)[:, lo:hi] for name in trace.names}
-chart(plots.gate_heatmaps(shown, text.tokens, list(range(lo, hi)),
-                          f"{cell.upper()} gates {shown_when}: yellow = open (1), purple = closed (0)"),
-      key="gt_heatmaps")
+with st.container(key="wide_chart_gates"):  # one column per character: it scrolls sideways on a narrow screen
+    chart(plots.gate_heatmaps(shown, text.tokens, list(range(lo, hi)),
+                              f"{cell.upper()} gates {shown_when}: yellow = open (1), purple = closed (0)"),
+          key="gt_heatmaps")
 st.caption(f"**What to look for.** The {keep} gate keeps the old state where it is near 1 (yellow). Vertical "
            f"stripes are {steps_are} that switch many units at once (in a text, usually the space between words). "
            "Before training every gate hovers near 0.5: it neither keeps nor forgets.")
@@ -69,8 +70,9 @@ memory = inspect.memory_units(inspect.keep_gate(after, layer))
 unit = st.selectbox("Unit", memory["unit"].tolist(), key="gt_unit",
                     format_func=lambda u: f"unit {u} (longest stretch with {keep} > 0.9: "
                                           f"{memory.set_index('unit').at[u, 'longest_run']} steps)")
-chart(plots.gate_timeline({n: inspect.states_of(trace, n, layer)[:, unit] for n in trace.names},
-                          text.tokens, unit), key="gt_timeline")
+with st.container(key="wide_chart_gate_timeline"):
+    chart(plots.gate_timeline({n: inspect.states_of(trace, n, layer)[:, unit] for n in trace.names},
+                              text.tokens, unit), key="gt_timeline")
 st.caption(f"Units are listed best memory holder first. Where {keep} stays near 1 the state line is flat: "
            "the unit is carrying something forward. Where it dips, the candidate is written in.")
 show_code(inspect.memory_units, plots.gate_timeline, key="gt_timeline")
@@ -105,8 +107,9 @@ if chosen.step is not None and not insp.own:
     st.caption(f"All three default models at the same training time: {when}.")
 if (note := ui.comparison_note(insp)) is not None:
     st.caption(note)
-chart(plots.cell_comparison({c: inspect.states_of(t, "h") for c, t in comparison.items()}, text.tokens),
-      key="gt_compare")
+with st.container(key="wide_chart_cells"):
+    chart(plots.cell_comparison({c: inspect.states_of(t, "h") for c, t in comparison.items()}, text.tokens),
+          key="gt_compare")
 ui.show_comparison(inspect.compare_cells(comparison))
 
 try_this(

@@ -3,7 +3,7 @@
 ``run.pt`` is ``runfile.weights_bytes`` (name, config, current weights); ``metrics.json`` the metrics,
 read back through ``runfile.history_from_records``; each training-time snapshot is ``snap_<step>.pt``
 in the run file format; ``meta.json`` holds the status, when,
-the last text sample and a public summary. ``decode`` reads everything back through
+the last text sample and a public summary; ``story.json`` the sample history. ``decode`` reads everything back through
 ``runfile.read_weights``: a stored entry is untrusted input, like an uploaded file.
 """
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from rnnviz import runfile
+from rnnviz import history, runfile
 from rnnviz.config import RunConfig
 from rnnviz.errors import CheckpointError
 from rnnviz.train import StepMetrics
@@ -46,6 +46,7 @@ class StoredRun:
     saved_at: float = 0.0
     diverged: str | None = None  # the divergence message, if training blew up
     optimizer: dict | None = None  # the optimizer's state_dict (Adam's moments), so Resume goes on as before
+    story: tuple = ()  # rnnviz.history.Moment at milestone steps: the run's sample history
 
 
 class _Weights:
@@ -102,6 +103,8 @@ def encode(run: StoredRun, cache: dict | None = None) -> bytes:
                             "steps": run.cfg.train.steps,
                             "loss": last.loss if last is not None and math.isfinite(last.loss) else None}}
         zf.writestr("meta.json", json.dumps(meta))
+        if run.story:
+            zf.writestr("story.json", json.dumps(history.to_records(list(run.story))))
         if run.optimizer is not None:
             buffer_opt = io.BytesIO()
             torch.save(run.optimizer, buffer_opt)  # tensors, numbers, lists and dicts only: loads with weights_only
@@ -156,6 +159,7 @@ def decode(data: bytes, run_id: str) -> StoredRun:
         steps = [s for s in meta.get("snapshots", []) if isinstance(s, int) and not isinstance(s, bool)]
         snap_files = [runfile.read_weights(zf.read(f"snap_{s}.pt"), max_bytes=MAX_ENTRY_BYTES) for s in steps]
         optimizer = _optimizer_state(zf.read("optimizer.pt")) if "optimizer.pt" in zf.namelist() else None
+        story = history.from_records(json.loads(zf.read("story.json"))) if "story.json" in zf.namelist() else []
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as err:
         raise CheckpointError(f"the entry is damaged ({type(err).__name__})") from None
     cfg = main.cfg
@@ -171,7 +175,7 @@ def decode(data: bytes, run_id: str) -> StoredRun:
                      every if isinstance(every, int) and every > 0 else 10, status, meta.get("current") is True,
                      _clean_sample(meta.get("sample")),
                      float(saved) if isinstance(saved, (int, float)) and math.isfinite(saved) else 0.0,
-                     diverged[:500] if isinstance(diverged, str) else None, optimizer)
+                     diverged[:500] if isinstance(diverged, str) else None, optimizer, tuple(story))
 
 
 def _optimizer_state(data: bytes) -> dict | None:

@@ -31,6 +31,7 @@ from rnnviz.config import (
     shown,
 )
 from rnnviz.errors import CheckpointError, ConfigError
+from rnnviz.history import Moment, from_records, to_records
 from rnnviz.presets import LAB_DEFAULTS, validate
 from rnnviz.train import StepMetrics
 
@@ -60,6 +61,7 @@ class RunFile:
     cfg: RunConfig
     history: list[StepMetrics]
     state_dict: dict[str, torch.Tensor] | None = None
+    story: tuple[Moment, ...] = ()  # the sample history (absent in older files)
 
 
 def config_to_dict(cfg: RunConfig) -> dict:
@@ -111,18 +113,21 @@ def metrics_csv(history: list[StepMetrics]) -> bytes:
     return metrics_frame(history).to_csv(index=False).encode("utf-8")
 
 
-def run_json(name: str, cfg: RunConfig, history: list[StepMetrics], diverged: str | None = None) -> bytes:
-    """Returns the run (name, config, metrics, divergence message) as JSON bytes."""
+def run_json(name: str, cfg: RunConfig, history: list[StepMetrics], diverged: str | None = None,
+             story: list[Moment] = ()) -> bytes:
+    """Returns the run (name, config, metrics, divergence message, sample history) as JSON bytes."""
     doc = {"format": FORMAT, "version": VERSION, "name": name, "config": config_to_dict(cfg),
-           "diverged": diverged, "metrics": [dataclasses.asdict(m) for m in history]}
+           "diverged": diverged, "metrics": [dataclasses.asdict(m) for m in history], "story": to_records(story)}
     return json.dumps(doc, indent=1, allow_nan=True).encode("utf-8")
 
 
-def weights_bytes(name: str, cfg: RunConfig, model: nn.Module, history: list[StepMetrics]) -> bytes:
+def weights_bytes(name: str, cfg: RunConfig, model: nn.Module, history: list[StepMetrics],
+                  story: list[Moment] = ()) -> bytes:
     """Returns a weights file: plain types only, so it loads with weights_only=True."""
     payload = {"format": FORMAT, "version": VERSION, "name": name,
                "config": json.dumps(config_to_dict(cfg)),
                "metrics": json.dumps([dataclasses.asdict(m) for m in history]),
+               "story": json.dumps(to_records(story)),
                "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}}
     buffer = io.BytesIO()
     torch.save(payload, buffer)
@@ -153,7 +158,8 @@ def read_weights(data: bytes, max_bytes: int = MAX_BYTES) -> RunFile:
     if not isinstance(state, dict) or not all(isinstance(k, str) and _plain_tensor(v) for k, v in state.items()):
         raise CheckpointError("The file has no usable weights (its state_dict is missing or damaged).")
     name = payload.get("name") if isinstance(payload.get("name"), str) else "uploaded"
-    return RunFile(name[:60], cfg, history_from_records(_json(payload.get("metrics"))), state)
+    story = from_records(_json(payload["story"])) if "story" in payload else []  # older files have none
+    return RunFile(name[:60], cfg, history_from_records(_json(payload.get("metrics"))), state, tuple(story))
 
 
 def inspect_archive(data: bytes, max_bytes: int = MAX_BYTES) -> None:
@@ -205,7 +211,8 @@ def read_run_json(data: bytes, max_bytes: int = MAX_BYTES) -> RunFile:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise CheckpointError("This JSON is not a run saved by rnnviz's training lab.")
     name = doc.get("name") if isinstance(doc.get("name"), str) else "uploaded"
-    return RunFile(name[:60], config_from_dict(doc.get("config")), history_from_records(doc.get("metrics")))
+    return RunFile(name[:60], config_from_dict(doc.get("config")), history_from_records(doc.get("metrics")),
+                   story=tuple(from_records(doc.get("story"))))
 
 
 def history_from_records(records: object) -> list[StepMetrics]:

@@ -93,6 +93,7 @@ class TrainRun:
         self.optimizer = make_optimizer(model, cfg)
         self.generator = torch.Generator().manual_seed(cfg.seed + 1)  # batches; weights used cfg.seed
         self.history: list[StepMetrics] = []
+        self.story: list = []  # rnnviz.history.Moment at milestone steps: what the model did as it learned
         self.diverged: str | None = None
         self._batches = task.batches(self.generator)
         self._params = [p for p in model.parameters() if p.requires_grad]

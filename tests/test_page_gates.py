@@ -141,7 +141,7 @@ def test_scrubber_shows_the_gates_of_each_checkpoint():
         at.select_slider(key="gt_scrub").set_value(step).run()
         assert not at.exception, at.exception
         fig = figures(at)["gt_heatmaps"]
-        assert f"step {step} of {run.steps_done}" in fig["layout"]["title"]["text"]
+        assert f"step {step} of {run.steps_done}" in fig["layout"]["title"]["text"].replace("<br>", " ")
         seen[step] = {t["name"]: decode(t["z"]) for t in fig["data"]}
         # The figure is the replay of exactly that snapshot's weights, computed here independently.
         model = lab_like_run(0)[1].model

@@ -50,7 +50,7 @@ def test_hidden_states_of_a_forecaster_on_a_series_window():
     assert not at.exception
     figs = figures(at)
     assert heat_columns(figs["hs_heatmap"]) == 40  # one column per value read
-    assert "columns are values" in figs["hs_heatmap"]["layout"]["title"]["text"]
+    assert "columns are values" in figs["hs_heatmap"]["layout"]["title"]["text"].replace("<br>", " ")
     assert at.selectbox(key="hs_pattern_series").options == ["value", "change", "rising", "above the window's mean"]
     assert any("held-out part" in c.value for c in at.caption)  # 650 is past the sine's 600 training values
     assert any("D = 1" in m.value for m in at.markdown)  # the shape note speaks of one value per step

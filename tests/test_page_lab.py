@@ -66,7 +66,7 @@ def test_start_trains_shows_charts_and_keeps_the_model_for_the_lessons():
     assert len(loss) == run.steps_done and np.isfinite(loss).all()
     assert figs["lab_grad"]["layout"]["yaxis"]["type"] == "log"
     assert "step" in at.get("progress")[0].proto.text
-    assert any("Sample after" in m.value for m in at.markdown)
+    assert any("Sample at step" in m.value for m in at.markdown)
 
 
 def test_tick_is_bounded_in_time():

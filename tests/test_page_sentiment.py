@@ -21,7 +21,7 @@ def _tiny_defaults(monkeypatch):
 
 def _charts(at) -> dict[str, dict]:
     figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-    return {f["layout"]["title"]["text"]: f for f in figs}
+    return {f["layout"]["title"]["text"].replace("<br>", " "): f for f in figs}  # a long title wraps
 
 
 def _word_ticks(at) -> list[str]:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from rnnviz import export, query
 from rnnviz.trace import Trace
+from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.core import LESSONS
 
 SVG_KEY = "rnnviz_svg_export"
@@ -25,7 +26,7 @@ REFUSED_KEY = "query_refused"  # (parameter, message) pairs already shown to thi
 def chart(fig: go.Figure, key: str) -> None:
     """Draws a Plotly figure whose camera button downloads PNG, or SVG when the sidebar toggle says so."""
     fmt = "svg" if st.session_state.get(SVG_KEY) else "png"
-    st.plotly_chart(fig, key=key, config={
+    st.plotly_chart(fitted(fig), key=key, config={  # fitted: a long title wraps on a projector or a phone
         "displaylogo": False,
         "toImageButtonOptions": {"format": fmt, "filename": f"rnnviz_{key}", "scale": 2},
     })

@@ -11,12 +11,48 @@ from rnnviz.ui.safe_text import plain
 
 LESSONS = ASSETS / "lessons"
 
+# The app's only page-wide CSS (a constant: nothing a user typed ever goes into it). It makes every
+# page work on a 1024x768 projector and read on a 390 px phone, whatever Streamlit's defaults are:
+# - labels of buttons and widgets wrap instead of ending in "…";
+# - a formula wider than the page scrolls sideways inside itself instead of being cut;
+# - a chart narrower than its title gets a smaller title (container queries: the chart's own width);
+# - a chart with one column per character (a container keyed wide_chart_*) keeps ~8 px per character
+#   and scrolls sideways inside its box on a narrower screen;
+# - on a phone, Plotly's toolbar stays hidden (it covered the titles), the lab's four numbers stay in one
+#   row and its settings scroll inside their box, so Start and the live chart fit on one screen.
+LAYOUT_CSS = """
+<style>
+[data-testid="stMain"] .stMarkdownEllipsis, [data-testid="stMain"] .stMarkdownEllipsis p,
+[data-testid="stMain"] button p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: break-word;
+}
+.katex-display { overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 0.2rem 0;
+  scrollbar-width: thin; scrollbar-color: #bbb transparent; }
+[data-testid="stPlotlyChart"] { container-type: inline-size; }
+[class*="st-key-wide_chart"] { overflow-x: auto; }
+[class*="st-key-wide_chart"] [data-testid="stElementContainer"] { min-width: 960px; }
+@container (max-width: 640px) { .js-plotly-plot .gtitle { font-size: 15px !important; } }
+@container (max-width: 440px) { .js-plotly-plot .gtitle { font-size: 13px !important; } }
+@container (max-width: 330px) { .js-plotly-plot .gtitle { font-size: 11.5px !important; } }
+@media (max-width: 640px) {
+  .js-plotly-plot .modebar-container { display: none !important; }
+  [data-testid="stElementToolbar"] { display: none !important; }
+  .st-key-lab_metrics [data-testid="stHorizontalBlock"] { flex-wrap: nowrap !important; gap: 0.5rem; }
+  .st-key-lab_metrics [data-testid="stColumn"] { min-width: 0 !important; flex: 1 1 0 !important; width: auto !important; }
+  .st-key-lab_metrics [data-testid="stMetricValue"] { font-size: 1.1rem !important; }
+  .st-key-lab_settings_box { max-height: 42vh; overflow-y: auto; }
+}
+</style>
+"""
+
 
 def setup_page(title: str, icon: str = "🔁") -> None:
     """Sets the page config, one torch thread, and draws the shared sidebar; call first on every page."""
     st.set_page_config(page_title=f"{title} · rnnviz", page_icon=icon, layout="wide")
     # One thread per session: with several students on 2 cores, 2 threads each were ~40% slower.
     torch.set_num_threads(1)
+    st.html(LAYOUT_CSS)  # st.html with only a <style> block adds no visible element
     from rnnviz.ui.store import sidebar_models
 
     sidebar_models()

@@ -14,6 +14,7 @@ from rnnviz import gradients as grad
 from rnnviz.config import RunConfig, TextConfig
 from rnnviz.trace import hidden_grads, input_sensitivity
 from rnnviz.ui import cache
+from rnnviz.ui.chart_fit import fitted
 
 GRAD_CELLS = ("rnn_tanh", "gru", "lstm")
 LOSS_MODES = ("the last step's loss only", "every step's loss (how the LM trains)")
@@ -270,14 +271,15 @@ def _memory_live(delay: int) -> None:
         st.progress(min(len(lab.results) / max(total, 1), 1.0), text=memory_progress(lab))
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(plots.memory_accuracy_figure(lab.results, 1 / grad.MemoryTask(delay).symbols),
-                        key="gtt_mem_acc")
+        st.plotly_chart(fitted(plots.memory_accuracy_figure(lab.results, 1 / grad.MemoryTask(delay).symbols),
+                               in_place=True), key="gtt_mem_acc")
     shown = {label: g for (label, k), g in lab.grads.items() if k == delay}
     with right:
         if shown:
-            st.plotly_chart(plots.curves_over_time(
+            st.plotly_chart(fitted(plots.curves_over_time(
                 shown, None, f"After training at k = {delay}: ‖∂L/∂h_t‖ back from the question",
-                "‖∂L/∂h_t‖ (log scale)", x_title="timestep t (0 = the symbol to remember)"), key="gtt_mem_grads")
+                "‖∂L/∂h_t‖ (log scale)", x_title="timestep t (0 = the symbol to remember)"), in_place=True),
+                key="gtt_mem_grads")
         else:
             st.info(f"Train at k = {delay} to see how far each architecture's gradient reaches back to the symbol.")
     if was_busy and not lab.busy:

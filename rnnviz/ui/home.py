@@ -16,6 +16,7 @@ from rnnviz.presets import PRESETS_BY_SLUG
 from rnnviz.tasks import scaled_series
 from rnnviz.trace import trace_model
 from rnnviz.ui import cache
+from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.lab import REFRESH_SECONDS, LabRun, new_lab_run, tick
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,13 +99,14 @@ def _preview() -> None:
     st.progress(min(lab.steps_done / cfg.train.steps, 1.0),
                 text=f"A GRU with {cfg.model.hidden_size} units learning the sine: step {lab.steps_done} / "
                      f"{cfg.train.steps}{loss}")
-    st.plotly_chart(fit_figure(series.values, preds, n_train, series.labels, series.unit, lab.steps_done),
-                    key="home_fit")
+    st.plotly_chart(fitted(fit_figure(series.values, preds, n_train, series.labels, series.unit, lab.steps_done),
+                           in_place=True), key="home_fit")
     with torch.no_grad():
         trace = trace_model(lab.run.model, values[None, :HEATMAP_STEPS])
     h = trace.layers[0].h[0, ::HEATMAP_STRIDE].numpy()  # (T / stride, H)
     steps = np.arange(0, HEATMAP_STEPS, HEATMAP_STRIDE)
-    st.plotly_chart(state_heatmap(h, values[:HEATMAP_STEPS:HEATMAP_STRIDE].numpy(), steps), key="home_states")
+    st.plotly_chart(fitted(state_heatmap(h, values[:HEATMAP_STEPS:HEATMAP_STRIDE].numpy(), steps), in_place=True),
+                    key="home_states")
     if was_running and lab.status != "running":
         st.rerun(scope="app")
 

@@ -123,7 +123,8 @@ def _save_locked(tok: str, entry, lab) -> int:
         entry.run_id, entry.name, entry.cfg, list(run.history),
         {k: v.detach() for k, v in run.model.state_dict().items()},
         [(s.step, s.state) for s in run.snapshots], run.snapshot_every, status,
-        lab is not None and lab is _current(), sample, time.time(), run.diverged, run.optimizer.state_dict())
+        lab is not None and lab is _current(), sample, time.time(), run.diverged, run.optimizer.state_dict(),
+        tuple(run.story))
     try:
         size = runstore.save(tok, stored, entry.encoded)
     except (OSError, RnnvizError) as err:
@@ -220,6 +221,7 @@ def _rebuild(sr: runstore.StoredRun):
     run.snapshots = kept + run.snapshots  # the stored checkpoints, then the weights it holds now
     run.snapshot_every = max(run.snapshot_every, sr.snapshot_every)
     run.diverged = sr.diverged
+    run.story = list(sr.story)  # the sample history at milestone steps
     resume_optimizer(run, sr.optimizer)
     return run
 

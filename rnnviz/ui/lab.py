@@ -7,17 +7,20 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import streamlit as st
 import torch
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from rnnviz import history
 from rnnviz.forecast import one_step
-from rnnviz.generate import generate
 from rnnviz.plots.training import fit_figure, grad_norm_figure, loss_figure
 from rnnviz.tasks import scaled_series
-from rnnviz.ui import cache, keep
+from rnnviz.ui import cache, keep, lab_history
+from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.lab_runs import (  # noqa: F401  (re-exported: the lab's pages and tests import them from here)
     SNAPSHOTS,
     LabRun,
@@ -37,8 +40,6 @@ TICK_SECONDS = 0.4  # training wall time per refresh: bounded work, so 30 sessio
 MIN_TICK_SECONDS = 0.15  # with many students each gets less per refresh, so every page still refreshes often
 ACTIVE_WINDOW_S = 3.0  # a session that ticked this recently counts as training
 REFRESH_SECONDS = 0.5  # interval of the live fragment; a tick plus drawing (~0.1 s) fills most of it
-SAMPLE_CHARS = 120
-SAMPLE_EVERY_S = 2.0  # while training, a new sample at most this often (generating costs ~50 ms per refresh)
 # One private run trains at a time per server. Every session's script runs in a thread of one process,
 # so they share one GIL: small models interleaved step by step spend their time switching threads
 # (20 students measured 0.11x the headless rate). Taking turns keeps each chunk at full speed.
@@ -46,26 +47,43 @@ TRAIN_LOCK = threading.Lock()
 LOCK_WAIT_S = 5.0  # a refresh that waits longer skips training and just redraws
 
 
-def tick(lab: LabRun, seconds: float = TICK_SECONDS) -> int:
-    """Advances a running lab run by at most `seconds` of training; returns the steps taken."""
+def tick(lab: LabRun, seconds: float = TICK_SECONDS, paced: bool = False,
+         observe: Callable[[LabRun], None] | None = None) -> int:
+    """Advances a running lab run by at most `seconds` of training; returns the steps taken.
+
+    Paced, it takes at most what the run's teaching speed allows for the time since the last
+    refresh; `observe` is called at every milestone step reached (the run's story).
+    """
     if lab.status != "running":
         return 0
     start, before = time.perf_counter(), lab.steps_done
+    since = start - lab.last_tick if lab.last_tick is not None else REFRESH_SECONDS
+    allowed = lab.pacer.allow(since) if paced and lab.pacer is not None else None
+    left = lab.cfg.train.steps - before if allowed is None else min(allowed, lab.cfg.train.steps - before)
     trained_from = start
     if lab.shared is not None:
-        _follow(lab, seconds)  # the shared run has its own lock
-    elif TRAIN_LOCK.acquire(timeout=LOCK_WAIT_S):
+        _follow(lab, seconds, allowed)  # the shared run has its own lock
+    elif left > 0 and TRAIN_LOCK.acquire(timeout=LOCK_WAIT_S):
+        at_milestone = (lambda m: observe(lab) if history.is_milestone(m.step) else None) if observe else None
         try:
             trained_from = time.perf_counter()
-            lab.run.run(lab.cfg.train.steps - before, seconds=seconds)
+            lab.run.run(left, seconds=seconds, callback=at_milestone)
         finally:
             TRAIN_LOCK.release()
     now = time.perf_counter()
     lab.train_seconds += now - trained_from
-    wall = max(now - (lab.last_tick if lab.last_tick is not None else start), 1e-6)  # includes the wait between ticks
-    lab.last_tick = now
     taken = lab.steps_done - before
-    lab.rate = taken / wall if not lab.rate else 0.7 * lab.rate + 0.3 * taken / wall
+    if allowed is not None:
+        lab.pacer.refund(allowed - taken, cap=lab.shared.every if lab.shared is not None else 0)
+    if lab.last_tick is None:
+        lab.marks.clear()  # after a start or a pause: measure afresh
+    lab.marks.append((start, lab.steps_done))
+    (t0, s0), (t1, s1) = lab.marks[0], lab.marks[-1]
+    if len(lab.marks) >= 3 and t1 - t0 > 0.2:  # the learner-visible rate: steps over wall time across the last few refreshes
+        lab.rate = (s1 - s0) / (t1 - t0)
+    lab.last_tick = start  # the next refresh's allowance covers the whole period, this tick's training included
+    if observe is not None:
+        observe(lab)  # a step the chunk ended on that is the last one, or a checkpoint a preset run reached
     if lab.run.diverged:
         lab.status = "diverged"
     elif lab.steps_done >= lab.cfg.train.steps:
@@ -73,11 +91,26 @@ def tick(lab: LabRun, seconds: float = TICK_SECONDS) -> int:
     return taken
 
 
-def _follow(lab: LabRun, seconds: float) -> None:
-    """Moves a preset run on to the shared run's next checkpoint(s), copying its weights into our own model."""
+def _follow(lab: LabRun, seconds: float, allowed: int | None = None) -> None:
+    """Moves a preset run on to the shared run's next checkpoint(s), copying its weights into our own model.
+
+    Paced (`allowed` steps), it moves only to a checkpoint within that allowance: the rest waits for the
+    next refresh, so a replay goes at the teaching speed too.
+    """
     shared = lab.shared
-    budget = max(1, round(seconds * shared.rate))
-    target = min(lab.cfg.train.steps, math.ceil((lab.steps_done + budget) / shared.every) * shared.every)
+    if allowed is None:
+        budget = max(1, round(seconds * shared.rate))
+        target = min(lab.cfg.train.steps, math.ceil((lab.steps_done + budget) / shared.every) * shared.every)
+    else:
+        reach = lab.steps_done + allowed
+        target = reach if reach >= lab.cfg.train.steps else (reach // shared.every) * shared.every
+        target = min(lab.cfg.train.steps, target)
+        if target <= lab.steps_done:
+            return
+    ahead = [m for m in history.milestones(lab.cfg.train.steps) if m > lab.steps_done]
+    if ahead:  # stop at the next milestone's checkpoint, so the story has its sample
+        target = min(target, math.ceil(ahead[0] / shared.every) * shared.every)
+    lab.replaying = len(shared.history) >= target  # trained before we asked: what we see is its replay
     shared.advance(target, seconds)
     step, weights = shared.snapshot_upto(target)
     if step > lab.steps_done:
@@ -135,11 +168,14 @@ def _live() -> None:
     if lab is None:
         st.info("Pick a preset or settings above and press **Start**. The charts fill in as the model learns.")
         left, right = st.columns(2)
-        left.plotly_chart(loss_figure([], "lm"), key="lab_loss")
-        right.plotly_chart(grad_norm_figure([], 1.0), key="lab_grad")
+        left.plotly_chart(fitted(loss_figure([], "lm"), in_place=True), key="lab_loss")
+        right.plotly_chart(fitted(grad_norm_figure([], 1.0), in_place=True), key="lab_grad")
         return
     was_running = lab.status == "running"
-    tick(lab, tick_budget() if was_running else TICK_SECONDS)
+    prefix, temp = _sample_settings()
+    observe = partial(lab_history.observe, prefix=prefix, temperature=temp)
+    observe(lab)  # step 0, or a step reached by One step or a restored file
+    tick(lab, tick_budget() if was_running else TICK_SECONDS, paced=True, observe=observe)
     keep.autosave(lab, force=was_running and lab.status != "running")  # throttled while training
     _progress(lab)
     _charts(lab)
@@ -148,12 +184,22 @@ def _live() -> None:
         st.rerun(scope="app")  # a full rerun stops the timer and updates the buttons
 
 
+def _sample_settings() -> tuple[str, float]:
+    """Returns the live sample's prefix and temperature (the widgets' values, or their defaults before they exist)."""
+    s = st.session_state
+    return str(s.get("lab_prefix", lab_history.PREFIX)), float(s.get("lab_temp", lab_history.TEMPERATURE))
+
+
 def _progress(lab: LabRun) -> None:
     total, done = lab.cfg.train.steps, lab.steps_done
     eta = lab.eta_seconds()
     bits = [f"step {done} / {total}"]
+    if lab.shared is not None and lab.replaying:
+        bits.append("replay of the class run")  # the server trained these steps already
     if lab.status == "running":
-        bits += [f"{lab.rate:.0f} steps/s"] + ([f"about {eta:.0f} s left"] if eta is not None else [])
+        pace = "" if lab.speed == "full" else f" ({lab.speed} speed)"
+        bits += [f"{lab.rate:.0f} steps/s{pace}" if lab.rate else f"starting{pace}"]
+        bits += [f"about {eta:.0f} s left"] if eta is not None and lab.rate else []
     else:
         bits.append(lab.status)
     st.progress(min(done / total, 1.0), text=" · ".join(bits))
@@ -161,12 +207,13 @@ def _progress(lab: LabRun) -> None:
         st.error(f"**Training stopped.** {plain(lab.run.diverged)} The charts show the run up to the last good step, "
                  "and the model kept is that last good one.", icon=":material/error:")
     elif lab.shared is not None:
-        st.caption("This is a class preset: the server trains it once and every student replays the same run; "
-                   "the weights copied into your model are your own.")
+        st.caption("This is a class preset: the server trains it once and every student replays the same run "
+                   "at the speed they chose; the weights copied into your model are your own.")
     h = lab.run.history
     if h:
         last = h[-1]
-        cols = st.columns(4)
+        with st.container(key="lab_metrics"):  # four across even on a phone (see core.LAYOUT_CSS)
+            cols = st.columns(4)
         cols[0].metric("loss", f"{last.loss:.3f}")
         if last.perplexity is not None:
             cols[1].metric("perplexity", f"{last.perplexity:.2f}", help="exp(loss): 1 is perfect; the vocabulary size is "
@@ -179,36 +226,33 @@ def _progress(lab: LabRun) -> None:
 
 def _charts(lab: LabRun) -> None:
     h = lab.run.history
-    left, right = st.columns(2)
-    left.plotly_chart(loss_figure(h, lab.cfg.task, lab.run.diverged), key="lab_loss")
-    right.plotly_chart(grad_norm_figure(h, lab.cfg.train.clip), key="lab_grad")
+    with st.container(key="lab_charts"):
+        left, right = st.columns(2)
+    left.plotly_chart(fitted(loss_figure(h, lab.cfg.task, lab.run.diverged), in_place=True), key="lab_loss")
+    right.plotly_chart(fitted(grad_norm_figure(h, lab.cfg.train.clip), in_place=True), key="lab_grad")
     if lab.cfg.task == "lm":
         _sample(lab)
     elif lab.cfg.task == "forecast":
         series = cache.series(lab.cfg.series)
         values, n_train, scaler = scaled_series(series, lab.cfg.series)
         preds = scaler.inverse(one_step(lab.run.model, values))
-        st.plotly_chart(fit_figure(series.values, preds, n_train, series.labels, series.unit, lab.steps_done),
-                        key="lab_fit")
+        fig = fit_figure(series.values, preds, n_train, series.labels, series.unit, lab.steps_done)
+        st.plotly_chart(fitted(fig, in_place=True), key="lab_fit")
     else:
         st.metric("accuracy on held-out sentences", f"{heldout_accuracy(lab):.0%}", help="Chance is 50%.")
+    lab_history.show(lab)
 
 
 def _sample(lab: LabRun) -> None:
     left, right = st.columns([3, 1])
-    prefix = left.text_input("Prefix", "time traveller", key="lab_prefix", max_chars=60)
-    temp = right.slider("Temperature", 0.0, 2.0, 0.8, 0.1, key="lab_temp",
+    prefix = left.text_input("Prefix", lab_history.PREFIX, key="lab_prefix", max_chars=60)
+    temp = right.slider("Temperature", 0.0, 2.0, lab_history.TEMPERATURE, 0.1, key="lab_temp",
                         help="0 always picks the most likely next character; higher is more adventurous.")
-    wanted, now = (lab.steps_done, prefix, temp), time.monotonic()
-    old = lab.sample
-    if old is None or (old[0] != wanted and (old[0][1:] != wanted[1:] or lab.status != "running"
-                                             or now - old[2] >= SAMPLE_EVERY_S)):
-        corpus = cache.corpus(lab.cfg.text)
-        g = torch.Generator().manual_seed(lab.steps_done)  # the same model and settings give the same sample
-        lab.sample = (wanted, generate(lab.run.model, corpus.vocab, prefix, SAMPLE_CHARS, temp, generator=g), now)
-    step, text = lab.sample[0][0], lab.sample[1]
-    st.markdown(f"**Sample after {step} steps** (refreshed as it learns):")
-    st.code(text, language=None, wrap_lines=True)
+    wanted = (lab.steps_done, prefix, temp)
+    if lab.sample is None or lab.sample[0] != wanted:  # every new step: the sample is of the step the bar shows
+        lab.sample = (wanted, lab_history.sample_text(lab, prefix, temp))
+    st.markdown(f"**Sample at step {lab.steps_done}** (refreshed as it learns):")
+    st.code(lab.sample[1], language=None, wrap_lines=True)
 
 
 def heldout_accuracy(lab: LabRun) -> float:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 import streamlit as st
 import torch
 
 from rnnviz.config import RunConfig
+from rnnviz.pace import Pacer, steps_per_second
 from rnnviz.presets import preset_for
 from rnnviz.tasks import make_model, make_task
 from rnnviz.train import Snapshot, TrainRun
@@ -24,6 +26,7 @@ from rnnviz.ui import cache
 
 SNAPSHOTS = 60  # checkpoints a shared run keeps (memory stays ~60 copies of a small model)
 OWN_SNAPSHOTS = 16  # checkpoints a session's own run keeps for the training-time slider of the inspection lessons
+RATE_MARKS = 8  # refreshes the shown steps/s is measured over (~4 s): a replay moves in checkpoints, so one is noisy
 SNAPSHOT_BYTES = 32e6  # ... but at most this much memory of them per run (the largest lab model is ~5 MB)
 
 
@@ -98,10 +101,18 @@ class LabRun:
     status: str = "running"  # running | paused | done | diverged
     train_seconds: float = 0.0
     rate: float = 0.0  # steps/s of wall time as this session sees them (ticks and the pauses between them)
-    last_tick: float | None = None  # perf_counter at the end of the previous tick; None after a pause
-    sample: tuple[tuple, str, float] | None = None  # (step, prefix, temperature), text, when: the last sample drawn
+    last_tick: float | None = None  # perf_counter at the start of the previous tick; None after a pause
+    sample: tuple | None = None  # ((step, prefix, temperature), text): the last sample drawn
     saved_at: float = 0.0  # time.monotonic() of the last save to the run store
     saved_as: tuple[int, str] | None = None  # (steps, status) as last saved
+    replaying: bool = False  # a preset whose steps the server had already trained: the learner sees a replay
+    marks: deque = field(default_factory=lambda: deque(maxlen=RATE_MARKS))  # (time, step) of recent refreshes
+    speed: str = "full"  # rnnviz.pace.SPEEDS: how fast the learner sees it train (a cap; full = as fast as it can)
+    pacer: Pacer | None = None
+
+    def set_speed(self, speed: str) -> None:
+        """Sets the teaching speed; the pace is the run's step budget spread over that speed's duration."""
+        self.speed, self.pacer = speed, Pacer(steps_per_second(speed, self.cfg.train.steps))
 
     @property
     def steps_done(self) -> int:
@@ -142,13 +153,15 @@ def keep_snapshot(run: TrainRun, step: int, state: dict[str, torch.Tensor]) -> N
         run.snapshot_every *= 2
 
 
-def new_lab_run(name: str, cfg: RunConfig, status: str = "running") -> LabRun:
+def new_lab_run(name: str, cfg: RunConfig, status: str = "running", speed: str = "full") -> LabRun:
     """Returns a fresh run of cfg with its own model; presets follow the server's shared run."""
     task = make_task(cfg, cache.data_for(cfg))
     shared = shared_run(cfg) if preset_for(cfg) is not None else None
     model = make_model(task, cfg.model, cfg.train.seed)
     run = private_run(model, task, cfg, multiple=shared.every if shared is not None else 1)
-    return LabRun(name, cfg, run, shared, status)
+    lab = LabRun(name, cfg, run, shared, status)
+    lab.set_speed(speed)
+    return lab
 
 
 def detach(lab: LabRun) -> None:
@@ -157,6 +170,7 @@ def detach(lab: LabRun) -> None:
         return
     old = lab.run
     lab.run = private_run(old.model, old.task, lab.cfg, old.history)
+    lab.run.story = list(old.story)
     now = lab.run.snapshots[0]  # the weights it holds at this step; the followed checkpoints come before it
     lab.run.snapshots = [s for s in old.snapshots if s.step < now.step]
     lab.run.snapshot_every = old.snapshot_every

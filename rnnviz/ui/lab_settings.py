@@ -10,9 +10,10 @@ from dataclasses import replace
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from rnnviz import runfile
+from rnnviz import history, runfile
 from rnnviz.config import CELL_LABELS, CELLS, SENTIMENT_TRAIN_SOURCES, SERIES_NAMES, RunConfig
 from rnnviz.errors import RnnvizError
+from rnnviz.pace import LESSON_SECONDS, SLOW_SECONDS, SPEEDS
 from rnnviz.plots.training import compare_figure
 from rnnviz.presets import (
     CLIP_RANGE,
@@ -30,6 +31,7 @@ from rnnviz.presets import (
 from rnnviz.tasks import make_model, make_task
 from rnnviz.ui import cache, keep, lab_step, store, uploads
 from rnnviz.ui.affordances import control, hidden_controls
+from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.core import error_box
 from rnnviz.ui.lab import LAB_KEY, LabRun, current, new_lab_run, private_run
 from rnnviz.ui.lab_runs import MESSAGE_KEY, take_message
@@ -44,6 +46,12 @@ COMPARE_SEEN_KEY = "lab_compare_seen"  # the runs the comparison knew at the las
 TASK_VALUES_KEY = "lab_settings_by_task"  # task -> the settings the learner last had for it
 SERIES_LABELS = {"sine": "d2l sine + noise", "airline": "airline passengers", "temperatures": "Melbourne temperatures",
                  "sunspots": "sunspots"}
+SPEED_KEY = "lab_speed"
+SPEED_LABELS = {"slow": f"Slow (~{SLOW_SECONDS / 60:.2g} min)", "lesson": f"Lesson (~{LESSON_SECONDS:.0f} s)",
+                "full": "Full speed"}
+SPEED_HELP = ("How fast you see it train. Lesson spreads the whole run over about "
+              f"{LESSON_SECONDS:.0f} s so a class can watch the loss, the gradient norm and the samples "
+              "change; full speed trains as fast as the server can. You can change it while it trains.")
 SOURCE_LABELS = {"imdb": "IMDb", "amazon": "Amazon", "yelp": "Yelp", "all": "All three"}
 
 
@@ -89,6 +97,7 @@ def _on_preset() -> None:
     slug = st.session_state.lab_preset
     if slug != CUSTOM:
         set_widgets(PRESETS_BY_SLUG[slug].cfg)
+    st.session_state[SPEED_KEY] = "full" if slug == CUSTOM else "lesson"  # a preset is for watching together
 
 
 def _remember() -> None:
@@ -193,22 +202,35 @@ def controls(cfg: RunConfig | None) -> None:
     if message is not None:
         (st.error if message[0] == "error" else st.info)(message[1])
     lab = current()
-    c = st.columns([3, 1, 1, 1, 1], vertical_alignment="bottom")
-    c[0].text_input("Name this run (optional)", key="lab_name", placeholder=auto_name(cfg) if cfg else "",
-                    max_chars=40, help="Runs are kept under their names, to compare and to inspect in other lessons")
-    c[1].button("Start", key="lab_start", type="primary", on_click=_start, disabled=cfg is None, width="stretch")
-    if lab is not None and lab.status == "running":
-        c[2].button("Pause", key="lab_pause", on_click=_set_status, args=("paused",), width="stretch")
-    else:
-        c[2].button("Resume", key="lab_resume", on_click=_set_status, args=("running",), width="stretch",
-                    disabled=lab is None or lab.status != "paused")
-    c[3].button("One step", key="lab_one_step", on_click=_one_step, width="stretch", help=lab_step.why_not(lab),
-                disabled=not lab_step.can_press(lab) or (cfg is None and not lab_step.can_step(lab)),
-                icon=":material/skip_next:")
-    c[4].button("Reset", key="lab_reset", on_click=_reset, disabled=lab is None, width="stretch")
+    if SPEED_KEY not in st.session_state:  # presets start at lesson speed, custom settings at full speed
+        st.session_state[SPEED_KEY] = "lesson" if cfg is not None and preset_for(cfg) is not None else "full"
+    # A wrapping row, not columns: no label is cut at 1024 px, and on a phone the buttons stay side by side.
+    with st.container(horizontal=True, vertical_alignment="bottom", key="lab_controls"):
+        st.text_input("Name this run (optional)", key="lab_name", placeholder=auto_name(cfg) if cfg else "",
+                      max_chars=40, width=240,
+                      help="Runs are kept under their names, to compare and to inspect in other lessons")
+        st.segmented_control("Speed", SPEEDS, key=SPEED_KEY, required=True, format_func=SPEED_LABELS.get,
+                             on_change=_on_speed, help=SPEED_HELP)
+        with st.container(horizontal=True, gap="small", width="content", key="lab_buttons"):
+            st.button("Start", key="lab_start", type="primary", on_click=_start, disabled=cfg is None)
+            if lab is not None and lab.status == "running":
+                st.button("Pause", key="lab_pause", on_click=_set_status, args=("paused",))
+            else:
+                st.button("Resume", key="lab_resume", on_click=_set_status, args=("running",),
+                          disabled=lab is None or lab.status != "paused")
+            st.button("One step", key="lab_one_step", on_click=_one_step, help=lab_step.why_not(lab),
+                      disabled=not lab_step.can_press(lab) or (cfg is None and not lab_step.can_step(lab)),
+                      icon=":material/skip_next:")
+            st.button("Reset", key="lab_reset", on_click=_reset, disabled=lab is None)
     if lab is not None and cfg is not None and lab.cfg != cfg:
         st.caption(f"Training **{plain(lab.name)}** with its own settings; press Start to train the settings above "
                    "as a new run.")
+
+
+def _on_speed() -> None:
+    lab = current()
+    if lab is not None:
+        lab.set_speed(st.session_state[SPEED_KEY])
 
 
 def auto_name(cfg: RunConfig) -> str:
@@ -229,6 +251,7 @@ def _keep(lab: LabRun) -> None:
     previous = current()
     st.session_state[LAB_KEY] = lab
     keep.ensure_token()  # the first run gives the learner a link to come back to
+    lab.set_speed(st.session_state.get(SPEED_KEY, "full"))
     store.add_model(store.ModelEntry(lab.name, lab.cfg, lab.run))
     for old in list(store.models())[:-MAX_MODELS]:
         keep.forget(store.models().pop(old))
@@ -282,14 +305,18 @@ def run_files() -> None:
     lab = current()
     if lab is not None and lab.run.history:
         stem = "".join(ch if ch.isalnum() else "_" for ch in lab.name)[:40]
-        c = st.columns(3)
+        c = st.columns(4)
         c[0].download_button("Config + metrics (JSON)", lambda: runfile.run_json(lab.name, lab.cfg, lab.run.history,
-                             lab.run.diverged), f"{stem}.json", "application/json", key="lab_dl_json", on_click="ignore")
+                             lab.run.diverged, lab.run.story), f"{stem}.json", "application/json", key="lab_dl_json",
+                             on_click="ignore")
         c[1].download_button("Metrics (CSV)", lambda: runfile.metrics_csv(lab.run.history), f"{stem}.csv", "text/csv",
                              key="lab_dl_csv", on_click="ignore")
-        c[2].download_button("Weights (.pt)", lambda: runfile.weights_bytes(lab.name, lab.cfg, lab.run.model,
-                             lab.run.history), f"{stem}.pt", "application/octet-stream", key="lab_dl_pt",
+        c[2].download_button("Sample history (CSV)", lambda: history.frame(lab.run.story, lab.cfg.task).to_csv(
+                             index=False).encode("utf-8"), f"{stem}_history.csv", "text/csv", key="lab_dl_story",
                              on_click="ignore")
+        c[3].download_button("Weights (.pt)", lambda: runfile.weights_bytes(lab.name, lab.cfg, lab.run.model,
+                             lab.run.history, lab.run.story), f"{stem}.pt", "application/octet-stream",
+                             key="lab_dl_pt", on_click="ignore")
     uploads.uploader("Restore a run: a .pt weights file from this lab, or a .json to load its settings", "lab_upload",
              ["pt", "json"], on_change=_on_upload)
 
@@ -310,6 +337,7 @@ def _on_upload() -> None:
         task = make_task(rf.cfg, cache.data_for(rf.cfg))
         model = runfile.load_into(make_model(task, rf.cfg.model, rf.cfg.train.seed), rf.state_dict)
         run = private_run(model, task, rf.cfg, rf.history)  # snapshots from the restored step on
+        run.story = list(rf.story)
         status = "done" if run.steps_done >= rf.cfg.train.steps else "paused"
         _keep(LabRun(_unique(rf.name), rf.cfg, run, None, status))
         set_widgets(rf.cfg)
@@ -334,4 +362,5 @@ def compare() -> None:
         s.lab_compare = [n for n in s.lab_compare if n in names] + [n for n in names if n not in seen]
     s[COMPARE_SEEN_KEY] = names
     picked = st.multiselect("Compare", names, key="lab_compare")
-    st.plotly_chart(compare_figure({plotly_text(n): own[n].run.history for n in picked}), key="lab_compare_chart")
+    st.plotly_chart(fitted(compare_figure({plotly_text(n): own[n].run.history for n in picked}), in_place=True),
+                    key="lab_compare_chart")

@@ -1,0 +1,64 @@
+"""The lab's story of a run: what the model did at milestone steps, recorded as it trains and shown under the live view."""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from rnnviz import history
+from rnnviz.forecast import one_step
+from rnnviz.generate import generate
+from rnnviz.tasks import scaled_series
+from rnnviz.ui import cache
+from rnnviz.ui.lab_runs import LabRun
+
+SAMPLE_CHARS = 120
+PREFIX, TEMPERATURE = "time traveller", 0.8  # the live sample's defaults (its widgets keep the learner's choice)
+
+
+def sample_text(lab: LabRun, prefix: str, temperature: float) -> str:
+    """Returns the language model's sample now; seeded by the step, so a step and settings give one sample."""
+    corpus = cache.corpus(lab.cfg.text)
+    g = torch.Generator().manual_seed(lab.steps_done)
+    return generate(lab.run.model, corpus.vocab, prefix, SAMPLE_CHARS, temperature, generator=g)
+
+
+def moment(lab: LabRun, prefix: str, temperature: float) -> history.Moment:
+    """Returns what the model does at its current step, for its task."""
+    step = lab.steps_done
+    if lab.cfg.task == "lm":
+        return history.lm_moment(step, sample_text(lab, prefix, temperature), prefix, temperature)
+    if lab.cfg.task == "forecast":
+        series = cache.series(lab.cfg.series)
+        values, n_train, scaler = scaled_series(series, lab.cfg.series)
+        return history.forecast_moment(step, series.values, scaler.inverse(one_step(lab.run.model, values)), n_train)
+    data = cache.sentiment(lab.cfg.sentiment)
+    lab.run.model.eval()
+    with torch.no_grad():
+        logits = lab.run.model.classify(data.x_test, data.len_test)  # (N, 2)
+    return history.classifier_moment(step, logits, data.y_test)
+
+
+def observe(lab: LabRun, prefix: str, temperature: float) -> None:
+    """Records the current step in the run's story if it is a milestone (or the last step) not yet kept."""
+    if history.due(lab.run.story, lab.steps_done, lab.cfg.train.steps):
+        lab.run.story = history.record(lab.run.story, moment(lab, prefix, temperature))
+
+
+def show(lab: LabRun) -> None:
+    """Draws the story so far as a small table (the newest step last)."""
+    story = lab.run.story
+    if not story:
+        return
+    what = {"lm": "the sample", "forecast": "the fit on the test part", "sentiment": "held-out accuracy"}[lab.cfg.task]
+    st.caption(f"**How {what} changed**: kept at steps 0, 25, 50, 100, 200, 500, 1000, … and the last step; "
+               "it stays with the run and goes into its files.")
+    with st.container(key="lab_story"):
+        if lab.cfg.task == "lm":  # a timeline of the samples, wrapped so a projected class can read it
+            st.code("\n".join(f"step {m.step:>5} · T {m.temperature:.1f} │ {m.sample}" for m in story),
+                    language=None, wrap_lines=True)
+            return
+        config = {"step": st.column_config.NumberColumn("step", width="small")}
+        if lab.cfg.task == "sentiment":
+            config["held-out accuracy"] = st.column_config.NumberColumn(format="percent")
+        st.dataframe(history.frame(story, lab.cfg.task), hide_index=True, column_config=config, width="stretch")

@@ -1,0 +1,51 @@
+"""Charts fitted to narrow screens: long titles wrap at spaces, a legend below the plot moves above it."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rnnviz.plots.training import fit_figure, grad_norm_figure
+from rnnviz.ui.chart_fit import TITLE_CHARS, fitted, legend_rows, wrap
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text("abcdefghij‖∂θ()", min_size=1, max_size=15), min_size=1, max_size=20))
+def test_wrap_keeps_every_word_in_order_and_lines_short(words):
+    text = " ".join(words)
+    lines = wrap(text)
+    assert " ".join(lines) == text
+    assert all(len(line) <= TITLE_CHARS or " " not in line for line in lines)
+
+
+def test_a_long_title_wraps_and_the_top_margin_grows_the_original_is_untouched():
+    fig = go.Figure(layout=dict(title=dict(text="x " * 50), margin=dict(t=50), height=300))
+    out = fitted(fig)
+    assert out is not fig and fig.layout.title.text == "x " * 50
+    assert out.layout.title.text.count("<br>") >= 2 and out.layout.margin.t > 50
+    assert out.layout.height - out.layout.margin.t == 300 - 50  # the plot area keeps its height
+
+
+def test_short_titles_are_left_alone_and_legends_below_move_above():
+    short = go.Figure(layout=dict(title=dict(text="Loss"), legend=dict(orientation="v")))
+    assert fitted(short) is short
+    fig = fit_figure([1.0, 2.0, 3.0], [float("nan"), 1.5, 2.5], 2, ["a", "b", "c"], "", 7)
+    out = fitted(fig, in_place=True)
+    assert out is fig and out.layout.legend.y >= 1.0 and out.layout.legend.yanchor == "bottom"
+    assert "7 steps" in out.layout.title.text.replace("<br>", " ")
+    assert fitted(grad_norm_figure([], 1.0)).layout.legend.y >= 1.0
+
+
+def test_legend_rows_pack_whole_entries():
+    assert legend_rows([]) == 0
+    assert legend_rows(["a", "b"], per_row=20) == 1
+    assert legend_rows(["x" * 15, "y" * 15, "z"], per_row=20) == 3
+
+
+def test_a_short_title_is_pinned_to_the_top_when_the_legend_moves_under_it():
+    fig = go.Figure([go.Scatter(y=[1, 2], name="a"), go.Scatter(y=[2, 1], name="b")],
+                    dict(title=dict(text="short"), legend=dict(orientation="h", y=-0.2), margin=dict(t=50)))
+    out = fitted(fig)
+    assert out.layout.title.text == "short" and out.layout.title.yref == "container" and out.layout.title.y == 1.0
+    assert out.layout.legend.y > 1.0 and out.layout.margin.t > 50
