@@ -12,6 +12,7 @@ import torch
 
 from rnnviz import runstore
 from rnnviz.config import ModelConfig, RunConfig, TrainConfig
+from rnnviz.history import Moment
 from rnnviz.train import StepMetrics
 
 
@@ -36,7 +37,9 @@ def _run(run_id: str | None = None, steps: int = 5, name: str = "GRU 4", hidden:
     return runstore.StoredRun(run_id or runstore.new_run_id(), name, cfg, history, _state(seed, hidden), snaps,
                               snapshot_every=5, status="running", current=True,
                               sample={"step": steps, "prefix": "time", "temperature": 0.8, "text": "time the"},
-                              saved_at=saved_at, optimizer=optimizer, diverged="Training diverged: the loss became inf.")
+                              saved_at=saved_at, optimizer=optimizer, diverged="Training diverged: the loss became inf.",
+                              story=(Moment(0, sample="tiiiime", prefix="time", temperature=0.8),
+                                     Moment(steps, sample="time the", prefix="time", temperature=0.8)))
 
 
 def test_round_trip_keeps_weights_curves_snapshots_and_sample():
@@ -50,6 +53,7 @@ def test_round_trip_keeps_weights_curves_snapshots_and_sample():
     assert all(torch.equal(a[1][k], b[1][k]) for a, b in zip(back.snapshots, run.snapshots) for k in a[1])
     assert back.status == "running" and back.current and back.sample == run.sample and back.snapshot_every == 5
     assert back.diverged == run.diverged and back.saved_at > 0  # stamped when saved
+    assert back.story == run.story  # the sample history comes back with the run
     assert set(back.optimizer) == {"state"} and torch.equal(back.optimizer["state"][0]["exp_avg"],
                                                             run.optimizer["state"][0]["exp_avg"])
     assert [r.run_id for r in runstore.load_all(token)] == [run.run_id]
