@@ -19,7 +19,7 @@ from rnnviz.plots.board import METRICS, SETTINGS, BoardPoint, board_figure
 from rnnviz.ui.affordances import absolute_link, chart, lesson_link
 from rnnviz.ui.keep import CLASS_KEY, CLASS_PARAM, NICK_KEY
 
-TEACHER_PARAM = "teacher"  # the teacher key, only in the teacher's own board URL
+TEACHER_PARAM = "teacher"  # the teacher key, only in the teacher's bookmark; taken off the URL once read
 TEACHER_KEY = "rnnviz_teacher"  # (class code, teacher key) of the board this session started
 REFRESH_S = 3.0  # the board redraws this often; the store is read at most every CACHE_S per process
 CACHE_S = 2.0
@@ -52,8 +52,10 @@ def _adopt_url() -> str | None:
             st.error("This link's class code is not valid: a class code is 8 letters and digits, as the teacher's "
                      "board shows it.", icon=":material/error:")
             return None
-        if key is not None and classcode.is_teacher(code, key):
-            st.session_state[TEACHER_KEY] = (code, key)
+        if key is not None:
+            if classcode.is_teacher(code, key):
+                st.session_state[TEACHER_KEY] = (code, key)
+            del st.query_params[TEACHER_PARAM]  # off the address bar: the board is projected
         return code
     mine = st.session_state.get(TEACHER_KEY)
     return mine[0] if mine else st.session_state.get(CLASS_KEY)
@@ -64,7 +66,6 @@ def _start() -> None:
     st.session_state[TEACHER_KEY] = (code, key)
     st.session_state[CLASS_KEY] = code  # the teacher's class links now carry the code
     st.query_params[CLASS_PARAM] = code
-    st.query_params[TEACHER_PARAM] = key
 
 
 def teacher_of(code: str) -> str | None:
@@ -100,7 +101,7 @@ def _header(code: str) -> None:
     key = teacher_of(code)
     if key is not None:
         base = (st.context.url or "").split("?")[0]
-        with st.expander("Your teacher link (keep it to yourself: it can clear this board)"):
+        with st.expander("Your teacher link: bookmark it, keep it to yourself (it can clear this board)"):
             st.code(f"{base}?{urllib.parse.urlencode({CLASS_PARAM: code, TEACHER_PARAM: key})}", language=None,
                     wrap_lines=True)
         if st.button("Clear the board", key="board_clear", icon=":material/delete_sweep:"):
