@@ -134,7 +134,7 @@ def _live(code: str) -> None:
 def nickname_box() -> None:
     """Draws, for a learner who came by a class link, the nickname the board shows (in the sidebar)."""
     code = st.session_state.get(CLASS_KEY)
-    if code is None:
+    if code is None or teacher_of(code) is not None:  # the teacher projects the board, not a nickname
         return
     st.session_state.setdefault(NICK_WIDGET, st.session_state.get(NICK_KEY, ""))
     st.text_input(f"Your name on class board {code}", max_chars=classcode.MAX_NICKNAME, key=NICK_WIDGET,
