@@ -217,4 +217,10 @@ def test_a_student_link_keeps_the_class_and_a_checked_nickname():
     assert at.sidebar.error and keep.NICK_KEY not in at.session_state  # refused, nothing kept
     box.input("Ada").run()
     assert at.session_state[keep.NICK_KEY] == "Ada"
+    at.number_input(key="lab_hidden").set_value(8).run()
+    at.number_input(key="lab_steps").set_value(3).run()
+    at.button(key="lab_start").click().run()  # the start saves the run, with the board's code and the nickname
+    assert not at.exception
+    saved = runstore.list_runs(at.session_state[keep.TOKEN_KEY])
+    assert [(s.class_code, s.nickname, s.hidden_size) for s in saved] == [(code, "Ada", 8)]
     assert not [el for el in at.info if "Settings loaded" in el.value]  # a class code is not a lab setting
