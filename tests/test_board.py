@@ -224,3 +224,15 @@ def test_a_student_link_keeps_the_class_and_a_checked_nickname():
     saved = runstore.list_runs(at.session_state[keep.TOKEN_KEY])
     assert [(s.class_code, s.nickname, s.hidden_size) for s in saved] == [(code, "Ada", 8)]
     assert not [el for el in at.info if "Settings loaded" in el.value]  # a class code is not a lab setting
+
+
+def test_the_teachers_class_link_carries_the_board_and_not_the_learner_code():
+    code, _ = classcode.start_board()
+    at = app_test("pages/3_Training_lab.py")
+    at.session_state[keep.CLASS_KEY] = code  # as after "Start a class board"
+    at.run()
+    assert not at.exception
+    links = [c.value for c in at.code if "hide=" in c.value or "Training_lab?" in c.value]
+    class_links = [link for link in links if f"class={code}" in link]
+    assert class_links and all("learner=" not in link for link in class_links)
+    assert any(f"class board {code}" in c.value for c in at.caption)
