@@ -47,6 +47,7 @@ class StoredRun:
     diverged: str | None = None  # the divergence message, if training blew up
     optimizer: dict | None = None  # the optimizer's state_dict (Adam's moments), so Resume goes on as before
     story: tuple = ()  # rnnviz.history.Moment at milestone steps: the run's sample history
+    board: tuple[str, str] | None = None  # (class code, nickname) when the learner came by a class board's link
 
 
 class _Weights:
@@ -101,7 +102,9 @@ def encode(run: StoredRun, cache: dict | None = None) -> bytes:
                 "summary": {"name": run.name, "task": run.cfg.task, "cell": run.cfg.model.cell,
                             "hidden_size": run.cfg.model.hidden_size, "steps_done": len(run.history),
                             "steps": run.cfg.train.steps,
-                            "loss": last.loss if last is not None and math.isfinite(last.loss) else None}}
+                            "loss": last.loss if last is not None and math.isfinite(last.loss) else None,
+                            "lr": run.cfg.train.lr, "clip": run.cfg.train.clip,
+                            "class": run.board[0] if run.board else None, "nickname": run.board[1] if run.board else None}}
         zf.writestr("meta.json", json.dumps(meta))
         if run.story:
             zf.writestr("story.json", json.dumps(history.to_records(list(run.story))))

@@ -26,6 +26,7 @@ import dataclasses
 import fcntl
 import hashlib
 import logging
+import math
 import os
 import re
 import secrets
@@ -76,6 +77,10 @@ class Summary:
     status: str
     saved_at: float
     bytes: int
+    lr: float | None = None
+    clip: float | None = None
+    class_code: str | None = None  # the class board it was trained for (checked by classcode.valid_code)
+    nickname: str = ""  # the name the learner gave the board ("" for none; checked by classcode.clean_nickname)
 
 
 def new_token() -> str:
@@ -294,10 +299,21 @@ def _summary(path: Path, st: os.stat_result) -> Summary | None:
                        int(s["hidden_size"]), int(s["steps_done"]), int(s["steps"]),
                        float(loss) if isinstance(loss, (int, float)) else None,
                        meta.get("status") if meta.get("status") in STATUSES else "paused",
-                       float(meta.get("saved_at", 0.0)), st.st_size)
+                       float(meta.get("saved_at", 0.0)), st.st_size, *_board_fields(s))
     except (zipfile.BadZipFile, CheckpointError, KeyError, TypeError, ValueError, OSError) as err:
         log.warning("run store: skipped damaged entry %s/%s: %s", path.parent.name[:8], path.name, err)
         return None
+
+
+def _board_fields(s: dict) -> tuple[float | None, float | None, str | None, str]:
+    """Returns a summary's (lr, clip, class code, nickname), each None or "" when missing or not valid."""
+    from rnnviz.classcode import clean_nickname, valid_code
+
+    def number(v: object) -> float | None:
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
+
+    code, nick = s.get("class"), clean_nickname(s.get("nickname"))
+    return number(s.get("lr")), number(s.get("clip")), code if valid_code(code) else None, nick or ""
 
 
 def as_dict(summary: Summary) -> dict:

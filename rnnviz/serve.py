@@ -39,6 +39,7 @@ BACKEND_HEADER = "X-Rnnviz-Backend"  # which process answered, set by the templa
 HEALTH = "/_stcore/health"
 MAX_REPLICAS = 64
 STOP_GRACE_S = 10.0
+MAX_RESTARTS = 5  # per process: a process that keeps dying is a fault to report, not to loop on
 MARKER = re.compile(r"\{\{\w+\}\}")  # {{bind}}, {{servers}} in the template
 
 
@@ -258,6 +259,24 @@ def lan_address() -> str:
         return socket.gethostname()
 
 
+def revive(server: ClassServer, data: Path, replicas: int, restarts: dict[str, int]) -> bool:
+    """Restarts the Streamlit processes that exited (their learners reach the others meanwhile, and find their
+    runs in the store); returns False when the proxy exited or a process has used up MAX_RESTARTS."""
+    if server.processes[-1].poll() is not None:  # the proxy: without it nobody reaches anything
+        return False
+    for i, b in enumerate(server.backends):
+        p = server.processes[i]
+        if p.poll() is None:
+            continue
+        restarts[b.name] = restarts.get(b.name, 0) + 1
+        if restarts[b.name] > MAX_RESTARTS:
+            return False
+        print(f"{b.name} exited (code {p.returncode}); restarting it", file=sys.stderr, flush=True)
+        server.processes[i] = spawn(streamlit_command(b), server.workdir / f"{b.name}.{restarts[b.name]}.log",
+                                    backend_env(data, replicas))
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs a class server until Ctrl-C or SIGTERM; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m rnnviz.serve", description=__doc__,
@@ -284,9 +303,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         shown = lan_address() if args.host in ("0.0.0.0", "::") else args.host
         print(f"class server ready: {args.replicas} processes, runs kept in {data}\n"
               f"students open: http://{shown}:{args.port}\nCtrl-C stops it.", flush=True)
+        restarts: dict[str, int] = {}
         while not stopping.wait(1.0):
             dead = [p for p in server.processes if p.poll() is not None]
-            if dead:
+            if dead and not revive(server, data, args.replicas, restarts):
                 print(f"a process exited (code {dead[0].returncode}); see the logs in {server.workdir}", file=sys.stderr)
                 return code
         code = 0

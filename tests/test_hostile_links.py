@@ -26,9 +26,11 @@ def _param_names() -> list[str]:
     names = set()
     for path in SOURCES:
         names |= set(re.findall(r'query_value\(\s*"(\w+)"', path.read_text(encoding="utf-8")))
+    from rnnviz.ui.board import TEACHER_PARAM
+    from rnnviz.ui.keep import CLASS_PARAM
     from rnnviz.ui.lab_links import CONTROL_KEYS
     from rnnviz.ui.scrub import STEP_PARAM
-    return sorted(names | set(CONTROL_KEYS) | {STEP_PARAM, "hide", "guide"})
+    return sorted(names | set(CONTROL_KEYS) | {STEP_PARAM, "hide", "guide", CLASS_PARAM, TEACHER_PARAM})
 
 
 PARAMS = _param_names()

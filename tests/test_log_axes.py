@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rnnviz.plots
-from rnnviz.plots import architectures, gradients, sentiment, spectrum, text, training
+from rnnviz.plots import architectures, board, gradients, sentiment, spectrum, text, training
 from rnnviz.plots.style import is_shared_log_axis, log_axis, log_range
 from rnnviz.textstats import zipf_table
 from rnnviz.train import StepMetrics
@@ -36,6 +36,8 @@ def _decaying(T=30, start=1.0, rate=0.5):
 
 # One small call of every figure builder that draws a log axis: {module.function: builder}.
 BUILDERS = {
+    "board.board_figure": lambda: board.board_figure(
+        [board.BoardPoint("a", "gru", 0.003, 1.0, 2.0), board.BoardPoint("b", "lstm", 0.3, 5.0, 1.0)], "lr"),
     "gradients.grads_by_layer": lambda: gradients.grads_by_layer(
         {"GRU": np.stack([_decaying(), _decaying(rate=0.9)])}, {"GRU": np.stack([_decaying(rate=0.7)] * 2)},
         None, "t", "x", "y"),

@@ -38,7 +38,9 @@ def test_lessons_are_listed_in_the_class_order_with_links_to_pages_that_exist():
     numbers = [int(page.split("/")[1].split("_")[0]) for page, *_ in home.LESSONS]
     assert numbers == sorted(set(numbers))  # the page numbers are the class order
     files = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
-    assert files <= {page for page, *_ in home.LESSONS}  # every lesson page is on the path
+    tools = {page for page, *_ in home.TEACHER_TOOLS}
+    assert files <= {page for page, *_ in home.LESSONS} | tools  # every page is on the path or a teacher's tool
+    assert not tools & {page for page, *_ in home.LESSONS}  # teacher tools are listed apart, not as lessons
     at = app_test("app.py")
     at.run()
     text = " ".join(m.value for m in at.markdown)
@@ -50,6 +52,8 @@ def test_lessons_are_listed_in_the_class_order_with_links_to_pages_that_exist():
     for number, (page, title, *_) in enumerate(home.LESSONS, start=1):
         if (ROOT / page).exists():  # a real page link, to the page's URL path (file name without the number)
             assert links[f"{number}. {title}"] == page.split("/")[1].split("_", 1)[1].removesuffix(".py")
+    for page, title, _, line in home.TEACHER_TOOLS:
+        assert line in text and links[title] == page.split("/")[1].split("_", 1)[1].removesuffix(".py")
 
 
 def test_preview_trains_on_ticks_and_replay_starts_over():

@@ -138,6 +138,16 @@ def absolute_link(link: str) -> str:
     return url.rsplit("/", 1)[0] + link[1:]
 
 
+def _class_param() -> dict[str, str]:
+    """Returns {'class': code} while this session has a class board, so the learners' runs show on it."""
+    from rnnviz.ui.keep import CLASS_KEY, CLASS_PARAM
+
+    code = st.session_state.get(CLASS_KEY)
+    if code:
+        st.caption(f"Learners who open this link and train show up on the class board {code}.")
+    return {CLASS_PARAM: code} if code else {}
+
+
 def class_link_form(page: str, controls: dict[str, str], values: dict[str, Any], key: str,
                     note: str = "") -> str:
     """Draws a 'Link for a class' expander: tick controls to hide and the guide; returns and shows the link.
@@ -157,6 +167,7 @@ def class_link_form(page: str, controls: dict[str, str], values: dict[str, Any],
         params = {name: str(value) for name, value in values.items() if value is not None}
         if guided:
             params[GUIDE_PARAM] = "1"
+        params.update(_class_param())
         link = absolute_link(lesson_link(page, params, hide))
         st.code(link, language=None, wrap_lines=True)
         st.markdown(f"[Open the link]({link})" + (f"  \n{note}" if note else ""))

@@ -50,6 +50,12 @@ LESSONS: tuple[tuple[str, str, str, str], ...] = (
      "The eigenvalues of your model's W_hh against the unit circle: 0.9^100 vs 1.2^100 in your own weights."),
 )
 
+# Pages for the teacher, not lessons: listed apart, after the path.
+TEACHER_TOOLS: tuple[tuple[str, str, str, str], ...] = (
+    ("pages/11_Class_board.py", "Class board", ":material/co_present:",
+     "For teachers: start a board, send its link, and project every student's run live, compared by setting."),
+)
+
 
 def page_exists(page: str) -> bool:
     """Returns whether a page file is there (lessons land one by one; never link to a missing one)."""
@@ -77,6 +83,11 @@ def lesson_path() -> None:
         else:
             left.markdown(f"{number}. {title} *(coming soon)*")
         right.markdown(line)
+    for page, title, icon, line in TEACHER_TOOLS:
+        if page_exists(page):
+            left, right = st.columns([1, 3], vertical_alignment="center")
+            link(page, title, icon, left)
+            right.markdown(line)
 
 
 def preview() -> None:

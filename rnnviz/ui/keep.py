@@ -33,6 +33,9 @@ SAVE_EVERY_S = 20.0  # while training, a run is saved at most this often (a save
 # A Pause press runs its callback while the live fragment may still be finishing a training chunk of the
 # same run, in another thread: both save. Saves are serialised, and each reads the run when its turn comes.
 SAVE_LOCK = threading.Lock()
+CLASS_PARAM = "class"  # the URL parameter that carries a class board's code (see rnnviz.classcode)
+CLASS_KEY = "rnnviz_class"  # this session's class code, once a valid one came by a link
+NICK_KEY = "rnnviz_nickname"  # the nickname this learner gave the class board ("" for anonymous)
 LAB_KEY = "lab_run"  # the lab's current run (rnnviz.ui.lab.LAB_KEY; not imported, to keep page setup light)
 
 
@@ -66,6 +69,30 @@ def sync() -> None:
         restore(mine)
     if mine is not None and st.query_params.get(LEARNER_PARAM) != mine:
         st.query_params[LEARNER_PARAM] = mine  # every page carries it: reloads, bookmarks, links between lessons
+    _sync_class()
+
+
+def _sync_class() -> None:
+    """Adopts a class code from the URL (one gate: classcode.normal_code) and keeps it in the URL like the token."""
+    from rnnviz.classcode import normal_code
+
+    raw = st.query_params.get(CLASS_PARAM)
+    if raw is not None and raw != st.session_state.get(CLASS_KEY):
+        code = normal_code(raw)
+        if code is None:
+            _note("The class code in this link is not valid, so your runs will not show on a class board.")
+            del st.query_params[CLASS_PARAM]
+        else:
+            st.session_state[CLASS_KEY] = code
+    code = st.session_state.get(CLASS_KEY)
+    if code is not None and st.query_params.get(CLASS_PARAM) != code:
+        st.query_params[CLASS_PARAM] = code
+
+
+def board() -> tuple[str, str] | None:
+    """Returns (class code, nickname) when this session trains for a class board."""
+    code = st.session_state.get(CLASS_KEY)
+    return (code, st.session_state.get(NICK_KEY) or "") if code else None
 
 
 def _note(text: str) -> None:
@@ -124,7 +151,7 @@ def _save_locked(tok: str, entry, lab) -> int:
         {k: v.detach() for k, v in run.model.state_dict().items()},
         [(s.step, s.state) for s in run.snapshots], run.snapshot_every, status,
         lab is not None and lab is _current(), sample, time.time(), run.diverged, run.optimizer.state_dict(),
-        tuple(run.story))
+        story=tuple(run.story), board=board())
     try:
         size = runstore.save(tok, stored, entry.encoded)
     except (OSError, RnnvizError) as err:

@@ -4,7 +4,6 @@ the live panel. The runs themselves (LabRun, SharedRun, bounded snapshots) are i
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from rnnviz import history
 from rnnviz.forecast import one_step
 from rnnviz.plots.training import fit_figure, grad_norm_figure, loss_figure
+from rnnviz.refresh import process_cores, refresh_interval
 from rnnviz.tasks import scaled_series
 from rnnviz.ui import cache, keep, lab_history
 from rnnviz.ui.chart_fit import fitted
@@ -146,7 +146,7 @@ def tick_budget() -> float:
     for sid, seen in list(active.items()):
         if now - seen > ACTIVE_WINDOW_S:
             active.pop(sid, None)
-    share = (os.cpu_count() or 1) / max(len(active), 1)
+    share = process_cores() / max(len(active), 1)
     return max(MIN_TICK_SECONDS, TICK_SECONDS * min(1.0, share))
 
 
@@ -159,7 +159,7 @@ def live_panel() -> None:
     """Draws the live part: a fragment that trains one bounded chunk per refresh while the run is running."""
     lab = current()
     running = lab is not None and lab.status == "running"
-    st.fragment(_live, run_every=REFRESH_SECONDS if running else None)()
+    st.fragment(_live, run_every=refresh_interval(len(_trainers()) + 1, process_cores()) if running else None)()
     message_delivered()
 
 

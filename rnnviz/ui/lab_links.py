@@ -11,7 +11,7 @@ from rnnviz.config import RunConfig
 from rnnviz.errors import RnnvizError
 from rnnviz.presets import PRESETS, decode_query, encode_query, preset_for
 from rnnviz.ui.affordances import GUIDE_PARAM, HIDE_PARAM, class_link_form, hidden_controls
-from rnnviz.ui.keep import LEARNER_PARAM
+from rnnviz.ui.keep import CLASS_PARAM, LEARNER_PARAM
 from rnnviz.ui.lab_settings import CUSTOM, MESSAGE_KEY, persist, widget_values, widgets_cfg
 from rnnviz.ui.safe_text import plain
 
@@ -35,7 +35,7 @@ KEPT_PARAMS = (HIDE_PARAM, GUIDE_PARAM)  # a class link's own parameters, kept w
 
 def _link_params() -> dict[str, str]:
     """Returns the page's URL parameters without the learner's token (which is not a setting)."""
-    return {k: v for k, v in st.query_params.to_dict().items() if k != LEARNER_PARAM}
+    return {k: v for k, v in st.query_params.to_dict().items() if k not in (LEARNER_PARAM, CLASS_PARAM)}
 
 
 def apply_link() -> None:
@@ -93,7 +93,7 @@ def fixed_note() -> None:
 def _url_params(cfg: RunConfig) -> dict[str, str]:
     """Returns the URL parameters for cfg, keeping a class link's hide/guide parameters."""
     current = st.query_params.to_dict()
-    return {**encode_query(cfg), **{k: current[k] for k in (*KEPT_PARAMS, LEARNER_PARAM) if k in current}}
+    return {**encode_query(cfg), **{k: current[k] for k in (*KEPT_PARAMS, LEARNER_PARAM, CLASS_PARAM) if k in current}}
 
 
 def share_link(cfg: RunConfig) -> None:
@@ -101,7 +101,7 @@ def share_link(cfg: RunConfig) -> None:
     params = _url_params(cfg)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
-    st.session_state[LINK_KEY] = {k: v for k, v in params.items() if k != LEARNER_PARAM}
+    st.session_state[LINK_KEY] = {k: v for k, v in params.items() if k not in (LEARNER_PARAM, CLASS_PARAM)}
     base = (st.context.url or "").split("?")[0] or f"/{PAGE}"
     st.code(f"{base}?{urllib.parse.urlencode(encode_query(cfg))}", language=None)
     st.caption("Share this link: it opens the lab with exactly these settings (same seed, same run).")

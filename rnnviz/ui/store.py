@@ -62,7 +62,7 @@ def active() -> ModelEntry | None:
 
 def sidebar_models() -> None:
     """Brings back the learner's stored runs, then draws the sidebar list of models and the choice to inspect."""
-    from rnnviz.ui import keep
+    from rnnviz.ui import board, keep
 
     keep.sync()
     own = models()
@@ -77,6 +77,7 @@ def sidebar_models() -> None:
         else:
             st.caption("No model trained yet: lessons use a ready-trained default. Train your own in the lab.")
         keep.come_back_link()
+        board.nickname_box()  # a learner who came by a class board's link picks the name it shows
 
 
 def _set_active() -> None:

@@ -321,7 +321,8 @@ def _page_problems_fixture():
 
 README = ROOT / "README.md"
 GALLERY_START, GALLERY_END = "<!-- screenshots:start -->", "<!-- screenshots:end -->"
-SHOWN_INSTEAD = {"Training_lab": "Training_lab_paused"}  # the lab is more telling mid-run than empty
+SHOWN_INSTEAD = {"Training_lab": "Training_lab_paused",  # the lab is more telling mid-run than empty
+                 "Class_board": "Class_board_live"}  # and the board with a class's runs
 
 
 def _gallery_cell(app_page: AppPage) -> str:

@@ -1,0 +1,43 @@
+"""The lab's live refresh stretches with load: the interval the page asks the browser for follows
+rnnviz.refresh.refresh_interval with every training session of the process counted."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit
+from conftest import app_test
+
+from rnnviz.refresh import BASE_S, CEILING_S
+from rnnviz.ui import lab
+
+
+def _intervals(monkeypatch, others: int) -> list[float]:
+    """Starts a small lab run while `others` sessions train in this process; returns each run_every asked for."""
+    asked, real = [], streamlit.fragment
+
+    def spy(func=None, *, run_every=None, **kwargs):
+        if run_every is not None:
+            asked.append(run_every)
+        return real(func, run_every=run_every, **kwargs)
+
+    monkeypatch.setattr(streamlit, "fragment", spy)
+    active = lab._trainers()
+    active.clear()
+    at = app_test("pages/3_Training_lab.py")
+    at.run()
+    at.number_input(key="lab_hidden").set_value(8).run()
+    at.number_input(key="lab_steps").set_value(5000).run()  # still running after the first tick
+    later = time.monotonic() + 600  # counted as training for the whole test
+    active.update({f"other-{i}": later for i in range(others)})
+    try:
+        at.button(key="lab_start").click().run()
+    finally:
+        active.clear()
+    assert not at.exception and at.session_state[lab.LAB_KEY].status == "running"
+    return asked
+
+
+def test_the_live_refresh_is_half_a_second_alone_and_slower_under_load(monkeypatch):
+    assert _intervals(monkeypatch, 0) == [BASE_S]
+    assert _intervals(monkeypatch, 200) == [CEILING_S]  # 200 sessions on this process's cores
