@@ -13,13 +13,14 @@ from .conftest import FIRST_VISIT_MS, RERUN_MS, page_problems, save_screenshot, 
 HEATMAP_JS = """() => {
   const plot = document.querySelector('.st-key-hs_heatmap .js-plotly-plot');
   const trace = plot._fullData[0];
-  return {title: plot.layout.title.text, z: Array.from(trace.z, row => Array.from(row))};
+  // a long title is wrapped for narrow screens: read it as one line
+  return {title: plot.layout.title.text.replaceAll('<br>', ' '), z: Array.from(trace.z, row => Array.from(row))};
 }"""
 
 
 TITLE_HAS_JS = """(text) => {
   const plot = document.querySelector('.st-key-hs_heatmap .js-plotly-plot');
-  return plot !== null && plot.layout !== undefined && plot.layout.title.text.includes(text);
+  return plot !== null && plot.layout !== undefined && plot.layout.title.text.replaceAll('<br>', ' ').includes(text);
 }"""
 
 
