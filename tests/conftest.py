@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import os
 import shutil
@@ -30,3 +31,12 @@ def app_test(relative: str, timeout: float = 120.0):
     from streamlit.testing.v1 import AppTest
 
     return AppTest.from_file(str(ROOT / relative), default_timeout=timeout)
+
+
+def run_async(coro):
+    """Returns asyncio.run(coro) run in a thread of its own: the browser suite's Playwright keeps an event loop
+    running in the main thread for the whole session, where asyncio.run refuses to start."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import websockets
+from conftest import run_async
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from test_serve import _children, _proc_text, class_server, needs_haproxy  # noqa: F401  (class_server: a fixture)
@@ -85,7 +86,7 @@ async def _session(url: str, server: str, page: str, query: str, click: str | No
 def _train(url: str, server: str, token: str, code: str) -> None:
     """A learner opens the class link (with their own code in the URL, as after a reload) and presses Start."""
     query = urllib.parse.urlencode({**encode_query(TINY), "learner": token, "class": code})
-    backend, msgs = asyncio.run(_session(url, server, "Training_lab", query, click="lab_start"))
+    backend, msgs = run_async(_session(url, server, "Training_lab", query, click="lab_start"))
     assert backend == server and _errors(msgs) == []
 
 
@@ -98,7 +99,7 @@ def test_the_board_shows_runs_trained_on_both_processes_and_no_learner_code(stor
         _train(url, server, token, code)
         saved = runstore.list_runs(token)  # the Start press saved the run before its script run ended
         assert [(s.class_code, s.cell, s.hidden_size) for s in saved] == [(code, "gru", 8)]
-    backend, msgs = asyncio.run(_session(url, "s1", "Class_board", urllib.parse.urlencode({"class": code})))
+    backend, msgs = run_async(_session(url, "s1", "Class_board", urllib.parse.urlencode({"class": code})))
     assert backend == "s1" and _errors(msgs) == []
     text = " ".join(el.markdown.body for el in _elements(msgs) if el.WhichOneof("type") == "markdown")
     assert "**2 runs** on this board." in text
@@ -138,7 +139,7 @@ def test_a_learner_whose_process_is_killed_comes_back_on_the_other_with_their_ru
     query = urllib.parse.urlencode({"learner": token})
     # The browser still has cookie s1: the proxy sends it to s2 (or to s1 restarted by the serve command, if it is
     # already up again): either way a process that has never seen this learner's session.
-    backend, msgs = asyncio.run(_session(url, "s1", "Training_lab", query))
+    backend, msgs = run_async(_session(url, "s1", "Training_lab", query))
     assert backend in ("s1", "s2") and _errors(msgs) == []
     assert proc.poll() is None, "one process dying must not stop the class"
     notes = [el.alert.body for el in _elements(msgs) if el.WhichOneof("type") == "alert"]

@@ -138,7 +138,7 @@ def _series_title(at) -> str:
     import json
 
     spec = next(json.loads(el.proto.spec) for el in at.get("plotly_chart") if el.key == "fc_series")
-    return spec["layout"]["title"]["text"]
+    return spec["layout"]["title"]["text"].replace("<br>", " ")  # a long title wraps
 
 
 def test_the_page_caps_a_long_upload_and_refuses_a_too_large_one_in_place(monkeypatch):

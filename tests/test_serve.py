@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_async
 
 from rnnviz import serve
 
@@ -169,7 +169,7 @@ def test_the_sticky_cookie_pins_page_websocket_and_upload_to_one_process(class_s
 
     xsrf = headers["set-cookie"].split(";", 1)[0].split("=", 1)[1]  # Streamlit's _streamlit_xsrf, as the page gets it
     jar = f"{serve.COOKIE}={served_by}; _streamlit_xsrf={xsrf}"
-    ws_backend, mine, elsewhere = asyncio.run(_session_and_uploads(url, jar, f"{serve.COOKIE}={other}", xsrf))
+    ws_backend, mine, elsewhere = run_async(_session_and_uploads(url, jar, f"{serve.COOKIE}={other}", xsrf))
     assert ws_backend == served_by, "the websocket reached another process than the page"
     assert mine == (204, ""), "the upload did not reach the process holding the session"
     # The same upload pinned to the other process fails: that process has never heard of this session.

@@ -40,6 +40,9 @@ def drawn_charts(page) -> tuple[int, list[str]]:
             problems.append(f"chart {i + 1} has no .js-plotly-plot (plotly never drew it)")
             continue
         size = plot.first.bounding_box()
+        if size is None:  # a live chart (the home page's preview) was being redrawn: measure the new one
+            plot.first.wait_for(state="visible", timeout=10_000)
+            size = plot.first.bounding_box()
         if size is None or size["width"] < MIN_CHART_PX or size["height"] < MIN_CHART_PX:
             problems.append(f"chart {i + 1} is drawn {size and round(size['width'])}x{size and round(size['height'])} px")
         elif plot.first.locator(".main-svg").count() == 0:
