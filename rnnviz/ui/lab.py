@@ -159,7 +159,9 @@ def live_panel() -> None:
     """Draws the live part: a fragment that trains one bounded chunk per refresh while the run is running."""
     lab = current()
     running = lab is not None and lab.status == "running"
-    st.fragment(_live, run_every=refresh_interval(len(_trainers()) + 1, process_cores()) if running else None)()
+    ctx = get_script_run_ctx()
+    training = set(_trainers()) | {ctx.session_id if ctx else "local"}  # this session counts once, trained or not
+    st.fragment(_live, run_every=refresh_interval(len(training), process_cores()) if running else None)()
     message_delivered()
 
 
