@@ -88,3 +88,16 @@ def test_perplexity_reference_lines_are_named_in_the_legend_not_written_over_the
     assert not fig.layout.annotations
     names = [t.name for t in fig.data]
     assert any(n.startswith("mean ") and "perplexity" in n for n in names) and any(n.startswith("ln V") for n in names)
+
+
+def test_the_learners_own_forecaster_is_drawn_apart_from_the_defaults():
+    import pandas as pd
+
+    from rnnviz.plots.forecast import horizon_figure, model_color
+    from rnnviz.plots.style import OWN_COLOR, OWN_WIDTH
+
+    assert model_color("mine: GRU 32 · sine") == OWN_COLOR != model_color("GRU (default)")
+    table = pd.DataFrame({"k": [1, 2], "MSE": [0.1, 0.2]})
+    fig = horizon_figure({"GRU (default)": table, "mine: GRU 32 · sine": table}, "MSE")
+    widths = {t.name: t.line.width for t in fig.data}
+    assert widths["mine: GRU 32 · sine"] == OWN_WIDTH > widths["GRU (default)"]

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rnnviz.data import Series
-from rnnviz.plots.style import CELL_COLORS, TRUTH, base_layout
+from rnnviz.plots.style import CELL_COLORS, OWN_COLOR, OWN_WIDTH, TRUTH, base_layout
 
 TRAIN_SHADE, FED_SHADE = "rgba(31, 119, 180, 0.08)", "rgba(214, 39, 40, 0.10)"
 K_COLORS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#d62728", "#9467bd")
@@ -17,7 +17,12 @@ METRIC_UNITS = {"MSE": "mean squared error (units²)", "MAE": "mean absolute err
 
 
 def model_color(label: str) -> str:
-    """Returns a model's line colour from its kind, read off its label (MLP grey, GRU blue, ...)."""
+    """Returns a model's line colour from its kind, read off its label (MLP grey, GRU blue, ...).
+
+    The learner's own models ('mine: ...') are purple whatever their cell, so they never look like a default.
+    """
+    if label.startswith("mine"):
+        return OWN_COLOR
     low = label.lower()
     for kind, key in (("mlp", "mlp"), ("lstm", "lstm"), ("gru", "gru"), ("relu", "rnn_relu"), ("rnn", "rnn_tanh")):
         if kind in low:
@@ -88,7 +93,7 @@ def horizon_figure(errors: Mapping[str, pd.DataFrame], metric: str, floor: float
     for label, table in errors.items():
         fig.add_trace(go.Scatter(
             x=table["k"], y=table[metric], name=label, mode="lines+markers", marker=dict(size=4),
-            line=dict(color=model_color(label), dash="dash" if label.startswith("mine") else "solid"),
+            line=dict(color=model_color(label), width=OWN_WIDTH if label.startswith("mine") else 2),
             customdata=table["n"], hovertemplate=f"{label}<br>k=%{{x}}<br>{metric} %{{y:.4g}}"
                                                  "<br>over %{customdata} starts<extra></extra>"))
     if floor is not None:
@@ -109,7 +114,7 @@ def from_here_figure(series: Series, start: int, k: int, rollouts: Mapping[str, 
     _truth(fig, series, lo=max(start - context, 0), hi=min(start + k + context // 3, len(series)))
     for label, y in rollouts.items():
         _line(fig, np.arange(start, start + len(y)), y, label, model_color(label),
-              dash="dash" if label.startswith("mine") else "solid")
+              width=OWN_WIDTH if label.startswith("mine") else 2)
     fig.add_vrect(x0=start - 0.5, x1=start + k - 0.5, fillcolor=FED_SHADE, line_width=0,
                   annotation_text=f"{k} steps fed back", annotation_position="top left")
     fig.add_vline(x=start - 0.5, line_color="#d62728", line_width=1)

@@ -8,11 +8,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rnnviz.plots.style import CELL_COLORS, base_layout, log_axis
+from rnnviz.plots.style import CELL_COLORS, OWN_COLOR, base_layout, log_axis
 from rnnviz.plots.training import CLIP_COLOR, thin
 from rnnviz.train import StepMetrics
 
-OWN_COLOR = "#9467bd"  # the learner's own model
 RUN_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 
 

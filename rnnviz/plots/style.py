@@ -62,3 +62,7 @@ def is_shared_log_axis(axis: Mapping) -> bool:
     return (axis.get("type") == "log" and axis.get("exponentformat") == "power" and isinstance(dtick, int | float)
             and float(dtick).is_integer() and dtick >= 1 and axis.get("minorloglabels") == "none"
             and rng is not None and all(float(r) % dtick == 0 for r in rng))
+
+
+OWN_COLOR = "#9467bd"  # the learner's own model, whatever its cell: never the colour of a default
+OWN_WIDTH = 4.0  # and drawn thicker than the defaults' 2 px
