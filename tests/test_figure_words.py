@@ -97,7 +97,7 @@ def test_the_learners_own_forecaster_is_drawn_apart_from_the_defaults():
     from rnnviz.plots.style import OWN_COLOR, OWN_WIDTH
 
     assert model_color("mine: GRU 32 · sine") == OWN_COLOR != model_color("GRU (default)")
-    table = pd.DataFrame({"k": [1, 2], "MSE": [0.1, 0.2]})
+    table = pd.DataFrame({"k": [1, 2], "MSE": [0.1, 0.2], "n": [50, 49]})
     fig = horizon_figure({"GRU (default)": table, "mine: GRU 32 · sine": table}, "MSE")
     widths = {t.name: t.line.width for t in fig.data}
     assert widths["mine: GRU 32 · sine"] == OWN_WIDTH > widths["GRU (default)"]
