@@ -7,6 +7,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,28 @@ def run_async(coro):
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+@pytest.fixture
+def tiny_defaults(monkeypatch):
+    """Shrinks the lessons' default LM, forecaster and classifiers so each page trains them in well under a second."""
+    from rnnviz.ui import cache
+    from rnnviz.ui import sentiment as sentiment_ui
+
+    for task in ("lm", "forecast"):
+        base = cache.DEFAULT_RUNS[task]
+        monkeypatch.setitem(cache.DEFAULT_RUNS, task, replace(base, model=replace(base.model, hidden_size=8),
+                                                              train=replace(base.train, steps=4)))
+    monkeypatch.setattr(sentiment_ui, "DEFAULT_HIDDEN", 8)
+    monkeypatch.setattr(sentiment_ui, "DEFAULT_STEPS", 4)
+    monkeypatch.setattr(sentiment_ui, "DEFAULT_EMBED", 8)
+
+
+@pytest.fixture
+def small_defaults(monkeypatch):
+    """Makes the lessons' default models quick to train (at most 20 steps): for suites about messages and survival."""
+    from rnnviz.ui import cache
+
+    quick = {task: replace(cfg, train=replace(cfg.train, steps=min(cfg.train.steps, 20)))
+             for task, cfg in cache.DEFAULT_RUNS.items()}
+    monkeypatch.setattr(cache, "DEFAULT_RUNS", quick)

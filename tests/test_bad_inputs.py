@@ -11,7 +11,6 @@ import os
 import pickle
 import re
 import zipfile
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -344,15 +343,6 @@ def page_uses(page_file: str, *widgets: str) -> bool:
 
 UPLOAD_PAGES = [p for p in PAGE_FILES if page_uses(p, "file_uploader", "uploader")]  # uploads.uploader too
 TEXT_PAGES = [p for p in PAGE_FILES if page_uses(p, "text_area", "text_input")]
-
-
-@pytest.fixture
-def small_defaults(monkeypatch):
-    """Makes the lessons' default models quick to train: this sweep is about messages, not model quality."""
-    cache = pytest.importorskip("rnnviz.ui.cache")
-    quick = {task: replace(cfg, train=replace(cfg.train, steps=min(cfg.train.steps, 20)))
-             for task, cfg in cache.DEFAULT_RUNS.items()}
-    monkeypatch.setattr(cache, "DEFAULT_RUNS", quick)
 
 
 def choose_by_label(widget, label: str) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import replace
 
 import pytest
 from conftest import ROOT, app_test
@@ -42,15 +41,6 @@ HOSTILE = ["nan", "NaN", "inf", "-inf", "1e400", "-1e400", "1e-400", "-5", "-3",
 VALUES = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40),
                    st.integers(-10**30, 10**30).map(str), st.floats().map(repr))
 LINKS = st.dictionaries(st.sampled_from(PARAMS), VALUES, min_size=1, max_size=5)
-
-
-@pytest.fixture
-def small_defaults(monkeypatch):
-    """Makes the lessons' default models quick to train: this suite is about surviving links, not model quality."""
-    from rnnviz.ui import cache
-    quick = {task: replace(cfg, train=replace(cfg.train, steps=min(cfg.train.steps, 20)))
-             for task, cfg in cache.DEFAULT_RUNS.items()}
-    monkeypatch.setattr(cache, "DEFAULT_RUNS", quick)
 
 
 def points(trace: dict) -> int:

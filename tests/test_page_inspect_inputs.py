@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 from conftest import app_test
@@ -16,15 +14,8 @@ HS, GT = "pages/4_Hidden_states.py", "pages/5_Gates.py"
 
 
 @pytest.fixture(autouse=True)
-def tiny_defaults(monkeypatch):
-    """Shrinks the default forecaster and classifiers so each page trains them in well under a second."""
-    for task in ("lm", "forecast"):
-        base = cache.DEFAULT_RUNS[task]
-        monkeypatch.setitem(cache.DEFAULT_RUNS, task, replace(base, model=replace(base.model, hidden_size=8),
-                                                              train=replace(base.train, steps=4)))
-    monkeypatch.setattr(sentiment_ui, "DEFAULT_HIDDEN", 8)
-    monkeypatch.setattr(sentiment_ui, "DEFAULT_STEPS", 4)
-    monkeypatch.setattr(sentiment_ui, "DEFAULT_EMBED", 8)
+def _tiny_defaults(tiny_defaults):
+    """Every test here runs with the shrunk defaults."""
 
 
 def open_reads(page: str, key: str, kind: str, **params):

@@ -172,20 +172,6 @@ def assert_inert(at):
     assert tags == [], tags
 
 
-@pytest.fixture
-def tiny_defaults(monkeypatch):
-    """Shrinks the default models so each page trains them in well under a second."""
-    from rnnviz.ui import cache
-    from rnnviz.ui import sentiment as sentiment_ui
-
-    for task in ("lm", "forecast"):
-        base = cache.DEFAULT_RUNS[task]
-        monkeypatch.setitem(cache.DEFAULT_RUNS, task, replace(base, model=replace(base.model, hidden_size=8),
-                                                              train=replace(base.train, steps=4)))
-    monkeypatch.setattr(sentiment_ui, "DEFAULT_HIDDEN", 8)
-    monkeypatch.setattr(sentiment_ui, "DEFAULT_STEPS", 4)
-
-
 def open_with(page: str, **params):
     at = app_test(page)
     for name, value in params.items():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -39,19 +38,6 @@ def test_a_one_character_text_is_refused_with_a_message():
     with pytest.raises(DataError):
         inspect.prepare_text("a", vocab, clean=True)
     assert len(inspect.prepare_text("ab", vocab, clean=True).tokens) == 2
-
-
-@pytest.fixture
-def tiny_defaults(monkeypatch):
-    from rnnviz.ui import cache
-    from rnnviz.ui import sentiment as sentiment_ui
-
-    for task in ("lm", "forecast"):
-        base = cache.DEFAULT_RUNS[task]
-        monkeypatch.setitem(cache.DEFAULT_RUNS, task, replace(base, model=replace(base.model, hidden_size=8),
-                                                              train=replace(base.train, steps=4)))
-    monkeypatch.setattr(sentiment_ui, "DEFAULT_HIDDEN", 8)
-    monkeypatch.setattr(sentiment_ui, "DEFAULT_STEPS", 4)
 
 
 def shown(elements) -> list[str]:

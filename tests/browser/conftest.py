@@ -172,25 +172,32 @@ def _stop(process: subprocess.Popen) -> None:
             continue
 
 
+def start_app(port: int, log: Path, env: dict[str, str] | None = None) -> Server:
+    """Starts `streamlit run app.py` on 127.0.0.1:port (extra environment in env); returns it once healthy."""
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+           "--server.headless", "true", "--server.address", "127.0.0.1"]
+    with open(log, "wb") as out:
+        # A new session makes the server its own process group, so stopping it stops all of it.
+        process = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}, start_new_session=True)
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    try:
+        _wait_healthy(server, HEALTH_TIMEOUT_S)
+    except BaseException:
+        _stop(process)
+        raise
+    return server
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Iterator[Server]:
     """Yields the app served by `streamlit run app.py` on a free 127.0.0.1 port; stopped at the end, always."""
     _require_browser()
-    port = free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.headless", "true", "--server.address", "127.0.0.1"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with open(log, "wb") as out:
-        # A new session makes the server its own process group, so the finally can stop all of it.
-        process = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                   start_new_session=True)
-    server = Server(f"http://127.0.0.1:{port}", process, log)
+    server = start_app(free_port(), tmp_path_factory.mktemp("streamlit") / "server.log")
     try:
-        _wait_healthy(server, HEALTH_TIMEOUT_S)
         yield server
     finally:
-        _stop(process)
+        _stop(server.process)
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,6 @@ These tests start their own servers on a temporary store folder (RNNVIZ_DATA_DIR
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -17,28 +15,16 @@ import pytest
 
 from rnnviz import runstore
 
-from .conftest import HEALTH_TIMEOUT_S, ROOT, Server, _stop, _wait_healthy, free_port, page_problems, wait_for_app
+from .conftest import Server, _stop, free_port, page_problems, start_app, wait_for_app
 from .test_lab_browser import LOSS_POINTS_JS, SETTINGS, steps_shown, wait_steps_above
 
 SIDEBAR_MODEL = '[data-testid="stSidebar"] .st-key-rnnviz_sidebar_active'
 
 
 def start_server(store: str, log) -> Server:
-    """Starts `streamlit run app.py` on a free port with the given store folder; returns it once healthy."""
+    """Starts the app on a free port with the given store folder; returns it once healthy."""
     port = free_port() if not os.environ.get("RNNVIZ_TEST_PORT") else int(os.environ["RNNVIZ_TEST_PORT"]) + 1
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.headless", "true", "--server.address", "127.0.0.1"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", runstore.DATA_ENV: store}
-    with open(log, "wb") as out:
-        process = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                   start_new_session=True)
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    try:
-        _wait_healthy(server, HEALTH_TIMEOUT_S)
-    except BaseException:
-        _stop(process)
-        raise
-    return server
+    return start_app(port, log, {runstore.DATA_ENV: store})
 
 
 @pytest.fixture(scope="module")
