@@ -25,7 +25,6 @@ from rnnviz import runstore
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a projector and typed by a class
 CODE_LENGTH = 8
 CODE_RE = re.compile(f"[{ALPHABET}]{{{CODE_LENGTH}}}")
-TEACHER_RE = re.compile(r"[A-Za-z0-9_-]{22}")
 MAX_NICKNAME = 24
 ANONYMOUS = "anonymous"
 _NICK_RE = re.compile(r"[\w .'-]+")  # letters of any script, digits, spaces and a little punctuation
@@ -98,8 +97,8 @@ def exists(code: str) -> bool:
 def is_teacher(code: str, key: object) -> bool:
     """Returns whether key is the teacher key of the board code."""
     stored = _read(code).get("teacher") if valid_code(code) else None
-    return (isinstance(key, str) and TEACHER_RE.fullmatch(key) is not None and isinstance(stored, str)
-            and hmac.compare_digest(stored, _hash(key)))
+    # a teacher key is made by runstore.new_token, so it has a learner token's shape
+    return runstore.valid_token(key) and isinstance(stored, str) and hmac.compare_digest(stored, _hash(key))
 
 
 def cleared_at(code: str) -> float:

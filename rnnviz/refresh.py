@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from rnnviz.serve import REPLICAS_ENV
+from rnnviz.serve import REPLICAS_ENV, auto_replicas
 
 BASE_S = 0.5  # a refresh while every training session has a core: a tick plus drawing fills most of it
 CEILING_S = 1.5  # every learner still sees progress at least this often, however busy the server
@@ -25,8 +25,4 @@ def process_cores(env: dict[str, str] | None = None) -> float:
         replicas = max(1, int(env.get(REPLICAS_ENV, "1")))
     except ValueError:
         replicas = 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    return cores / replicas
+    return auto_replicas() / replicas  # one replica per core: the cores this process may use

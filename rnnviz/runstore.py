@@ -47,11 +47,11 @@ from rnnviz.runentry import (  # noqa: F401  (re-exported: the store's API speak
     encode,
     read_meta,
 )
+from rnnviz.serve import DATA_ENV, DEFAULT_DATA_DIR
 
 log = logging.getLogger(__name__)
 
-DATA_ENV = "RNNVIZ_DATA_DIR"
-DEFAULT_DIR = Path(__file__).resolve().parents[1] / "rnnviz-data"
+DEFAULT_DIR = DEFAULT_DATA_DIR  # one folder for the store and the class server's processes
 TOKEN_BYTES = 16  # secrets.token_urlsafe(16): 22 characters, 128 random bits
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{22}")
 RUN_ID_RE = re.compile(r"[0-9a-f]{16}")

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg.template"
 HAPROXY = "/usr/sbin/haproxy"  # Debian's package; RNNVIZ_HAPROXY or PATH otherwise
 DATA_ENV = "RNNVIZ_DATA_DIR"
+DEFAULT_DATA_DIR = ROOT / "rnnviz-data"  # the run store's folder, shared by every process
 REPLICAS_ENV = "RNNVIZ_REPLICAS"
 COOKIE = "RNNVIZ_SERVER"  # the sticky cookie, named in the template
 BACKEND_HEADER = "X-Rnnviz-Backend"  # which process answered, set by the template
@@ -109,7 +110,7 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 def data_dir(env: dict[str, str] | None = None) -> Path:
     """Returns the shared data folder: RNNVIZ_DATA_DIR if set, else the run store's default (rnnviz-data/)."""
     value = (os.environ if env is None else env).get(DATA_ENV, "").strip()
-    return Path(value).expanduser().resolve() if value else ROOT / "rnnviz-data"  # = runstore.DEFAULT_DIR
+    return Path(value).expanduser().resolve() if value else DEFAULT_DATA_DIR
 
 
 def haproxy_path() -> str | None:
