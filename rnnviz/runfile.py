@@ -230,7 +230,13 @@ def history_from_records(records: object) -> list[StepMetrics]:
 
 def load_into(model: nn.Module, state: dict[str, torch.Tensor]) -> nn.Module:
     """Returns model with the weights copied in, after checking names, shapes and values against it."""
-    expected = model.state_dict()
+    check_weights(model.state_dict(), state)
+    model.load_state_dict(state)
+    return model
+
+
+def check_weights(expected: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> None:
+    """Returns None if state has exactly expected's names, shapes and dtypes and finite values; else raises."""
     missing, extra = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
     if missing or extra:
         raise CheckpointError(f"The weights do not fit this model: missing {missing[:3] or 'none'}, "
@@ -241,8 +247,6 @@ def load_into(model: nn.Module, state: dict[str, torch.Tensor]) -> nn.Module:
                                   f"needs {tuple(expected[key].shape)} ({expected[key].dtype}).")
         if tensor.is_floating_point() and not torch.isfinite(tensor).all():
             raise CheckpointError(f"Weight '{key}' holds NaN or infinite values; the file cannot be used.")
-    model.load_state_dict(state)
-    return model
 
 
 def _json(raw: object) -> object:

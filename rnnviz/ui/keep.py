@@ -233,16 +233,16 @@ def restore(tok: str) -> int:
 
 
 def _rebuild(sr: runstore.StoredRun):
-    """Returns a private TrainRun of a stored run: weights and snapshots checked by runfile.load_into."""
+    """Returns a private TrainRun of a stored run: weights and snapshots checked by the run-file gate."""
     from rnnviz.ui.lab_runs import private_run
 
     task = make_task(sr.cfg, cache.data_for(sr.cfg))
     model = runfile.load_into(make_model(task, sr.cfg.model, sr.cfg.train.seed), sr.state)
     run = private_run(model, task, sr.cfg, sr.history)
-    scratch = make_model(task, sr.cfg.model, sr.cfg.train.seed)
+    expected = model.state_dict()
     kept = []
     for step, state in sr.snapshots:
-        runfile.load_into(scratch, state)  # names, shapes, finite values
+        runfile.check_weights(expected, state)  # names, shapes, finite values: checked, not copied anywhere
         if step < run.steps_done:
             kept.append(Snapshot(step, state))
     run.snapshots = kept + run.snapshots  # the stored checkpoints, then the weights it holds now
