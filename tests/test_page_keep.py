@@ -189,7 +189,8 @@ def test_gates_says_its_cell_comparison_uses_the_defaults_and_why(monkeypatch):
 def test_gradients_through_time_opens_on_the_learners_lm_and_draws_it_as_yours(monkeypatch):
     from test_page_hidden_states import figures
 
-    from rnnviz.plots.gradients import OWN_COLOR, YOURS_WIDTH
+    from rnnviz.plots.style import OWN_COLOR
+    from rnnviz.plots.style import OWN_WIDTH as YOURS_WIDTH
     from rnnviz.ui import gradients as gui
 
     at = own_lm_page("pages/6_Gradients_through_time.py", monkeypatch)

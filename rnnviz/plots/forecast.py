@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rnnviz.data import Series
-from rnnviz.plots.style import CELL_COLORS, OWN_COLOR, OWN_WIDTH, TRUTH, base_layout
+from rnnviz.plots.style import CELL_COLORS, LINE_WIDTH, OWN_COLOR, OWN_WIDTH, TRUTH, base_layout
 
 TRAIN_SHADE, FED_SHADE = "rgba(31, 119, 180, 0.08)", "rgba(214, 39, 40, 0.10)"
 K_COLORS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#d62728", "#9467bd")
@@ -39,7 +39,7 @@ def _truth(fig: go.Figure, series: Series, lo: int = 0, hi: int | None = None, n
 
 
 def _line(fig: go.Figure, t: np.ndarray, y: np.ndarray, name: str, color: str, dash: str = "solid",
-          width: float = 2) -> None:
+          width: float = LINE_WIDTH) -> None:
     fig.add_trace(go.Scatter(x=t, y=y, name=name, mode="lines", line=dict(color=color, dash=dash, width=width),
                              hovertemplate=f"{name}<br>t=%{{x}}<br>%{{y:.3f}}<extra></extra>"))
 
@@ -93,7 +93,7 @@ def horizon_figure(errors: Mapping[str, pd.DataFrame], metric: str, floor: float
     for label, table in errors.items():
         fig.add_trace(go.Scatter(
             x=table["k"], y=table[metric], name=label, mode="lines+markers", marker=dict(size=4),
-            line=dict(color=model_color(label), width=OWN_WIDTH if label.startswith("mine") else 2),
+            line=dict(color=model_color(label), width=OWN_WIDTH if label.startswith("mine") else LINE_WIDTH),
             customdata=table["n"], hovertemplate=f"{label}<br>k=%{{x}}<br>{metric} %{{y:.4g}}"
                                                  "<br>over %{customdata} starts<extra></extra>"))
     if floor is not None:
@@ -114,7 +114,7 @@ def from_here_figure(series: Series, start: int, k: int, rollouts: Mapping[str, 
     _truth(fig, series, lo=max(start - context, 0), hi=min(start + k + context // 3, len(series)))
     for label, y in rollouts.items():
         _line(fig, np.arange(start, start + len(y)), y, label, model_color(label),
-              width=OWN_WIDTH if label.startswith("mine") else 2)
+              width=OWN_WIDTH if label.startswith("mine") else LINE_WIDTH)
     fig.add_vrect(x0=start - 0.5, x1=start + k - 0.5, fillcolor=FED_SHADE, line_width=0,
                   annotation_text=f"{k} steps fed back", annotation_position="top left")
     fig.add_vline(x=start - 0.5, line_color="#d62728", line_width=1)

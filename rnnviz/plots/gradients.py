@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rnnviz.plots.style import CELL_COLORS, OWN_COLOR, base_layout, log_axis
+from rnnviz.plots.style import CELL_COLORS, LINE_WIDTH, OWN_COLOR, OWN_WIDTH, base_layout, log_axis
 from rnnviz.plots.training import CLIP_COLOR, thin
 from rnnviz.train import StepMetrics
 
@@ -16,12 +16,11 @@ RUN_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 
 
 YOURS = "yours: "  # the label prefix of the learner's own model: drawn in its own colour, thicker, legend first
-YOURS_WIDTH, DEFAULT_WIDTH = 4.0, 2.0
 
 
 def line_for(label: str, dash: str = "solid") -> dict:
     """Returns the line style of a model's curve: the learner's own model stands out from the defaults."""
-    return dict(color=color_for(label), dash=dash, width=YOURS_WIDTH if label.startswith(YOURS) else DEFAULT_WIDTH)
+    return dict(color=color_for(label), dash=dash, width=OWN_WIDTH if label.startswith(YOURS) else LINE_WIDTH)
 
 
 def color_for(label: str) -> str:

@@ -65,4 +65,5 @@ def is_shared_log_axis(axis: Mapping) -> bool:
 
 
 OWN_COLOR = "#9467bd"  # the learner's own model, whatever its cell: never the colour of a default
-OWN_WIDTH = 4.0  # and drawn thicker than the defaults' 2 px
+OWN_WIDTH = 4.0  # and drawn thicker than the defaults
+LINE_WIDTH = 2.0  # a default model's curve
