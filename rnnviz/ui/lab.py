@@ -250,11 +250,9 @@ def _sample(lab: LabRun) -> None:
     prefix = left.text_input("Prefix", lab_history.PREFIX, key="lab_prefix", max_chars=60)
     temp = right.slider("Temperature", 0.0, 2.0, lab_history.TEMPERATURE, 0.1, key="lab_temp",
                         help="0 always picks the most likely next character; higher is more adventurous.")
-    wanted = (lab.steps_done, prefix, temp)
-    if lab.sample is None or lab.sample[0] != wanted:  # every new step: the sample is of the step the bar shows
-        lab.sample = (wanted, lab_history.sample_text(lab, prefix, temp))
+    text = lab_history.sample_text(lab, prefix, temp)  # every new step: the sample is of the step the bar shows
     st.markdown(f"**Sample at step {lab.steps_done}** (refreshed as it learns):")
-    st.code(lab.sample[1], language=None, wrap_lines=True)
+    st.code(text, language=None, wrap_lines=True)
 
 
 def heldout_accuracy(lab: LabRun) -> float:

@@ -17,10 +17,16 @@ PREFIX, TEMPERATURE = "time traveller", 0.8  # the live sample's defaults (its w
 
 
 def sample_text(lab: LabRun, prefix: str, temperature: float) -> str:
-    """Returns the language model's sample now; seeded by the step, so a step and settings give one sample."""
-    corpus = cache.corpus(lab.cfg.text)
-    g = torch.Generator().manual_seed(lab.steps_done)
-    return generate(lab.run.model, corpus.vocab, prefix, SAMPLE_CHARS, temperature, generator=g)
+    """Returns the language model's sample now; seeded by the step, so a step and settings give one sample.
+
+    The sample is kept on the run (lab.sample), so the live view and the story ask for it once per step.
+    """
+    wanted = (lab.steps_done, prefix, temperature)
+    if lab.sample is None or lab.sample[0] != wanted:
+        corpus = cache.corpus(lab.cfg.text)
+        g = torch.Generator().manual_seed(lab.steps_done)
+        lab.sample = (wanted, generate(lab.run.model, corpus.vocab, prefix, SAMPLE_CHARS, temperature, generator=g))
+    return lab.sample[1]
 
 
 def moment(lab: LabRun, prefix: str, temperature: float) -> history.Moment:

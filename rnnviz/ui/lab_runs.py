@@ -153,14 +153,14 @@ def keep_snapshot(run: TrainRun, step: int, state: dict[str, torch.Tensor]) -> N
         run.snapshot_every *= 2
 
 
-def new_lab_run(name: str, cfg: RunConfig, status: str = "running", speed: str = "full") -> LabRun:
+def new_lab_run(name: str, cfg: RunConfig, status: str = "running") -> LabRun:
     """Returns a fresh run of cfg with its own model; presets follow the server's shared run."""
     task = make_task(cfg, cache.data_for(cfg))
     shared = shared_run(cfg) if preset_for(cfg) is not None else None
     model = make_model(task, cfg.model, cfg.train.seed)
     run = private_run(model, task, cfg, multiple=shared.every if shared is not None else 1)
     lab = LabRun(name, cfg, run, shared, status)
-    lab.set_speed(speed)
+    lab.set_speed("full")  # the lab sets the learner's chosen speed as it keeps the run
     return lab
 
 
