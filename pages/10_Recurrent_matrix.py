@@ -11,7 +11,7 @@ from rnnviz.trace import hidden_grads
 from rnnviz.ui import setup_page, try_this
 from rnnviz.ui.affordances import chart, class_link_form, control, guide, query_value, show_code
 from rnnviz.ui.cache import corpus, untrained_model
-from rnnviz.ui.inspect import choose_model
+from rnnviz.ui.inspection import choose_model
 from rnnviz.ui.safe_text import plotly_text
 from rnnviz.ui.scrub import STEP_PARAM, scrub_at
 from rnnviz.ui.spectrum import spectra_by_block, state_and_grad_norms

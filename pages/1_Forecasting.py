@@ -8,7 +8,7 @@ from rnnviz.plots import forecast as plots
 from rnnviz.ui import error_box, setup_page, try_this
 from rnnviz.ui import forecast as ui
 from rnnviz.ui.affordances import chart, class_link_form, guide, query_value, show_code
-from rnnviz.ui.inspect import lesson_part
+from rnnviz.ui.inspection import lesson_part
 
 setup_page("Forecasting")
 st.title("Forecasting: one step ahead, then many")

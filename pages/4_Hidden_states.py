@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from rnnviz import inputs, inspect
+from rnnviz import inputs, introspect
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import states as plots
 from rnnviz.trace import replay, trace_model
 from rnnviz.ui import error_box, setup_page, try_this
-from rnnviz.ui import inspect as ui
+from rnnviz.ui import inspection as ui
 from rnnviz.ui.affordances import chart, class_link_form, control, export_trace, guide, query_value, show_code
 
 setup_page("Hidden states")
@@ -39,7 +39,7 @@ with b:
         name = control("quantity", name, lambda: st.radio(
             "Show", quantities, index=quantities.index(name), horizontal=True, key="hs_quantity",
             format_func={"h": "hidden state h", "c": "cell state c"}.get))
-values = inspect.states_of(trace, name, layer)  # (T, H)
+values = introspect.states_of(trace, name, layer)  # (T, H)
 chart(plots.state_heatmap(values, text.tokens, f"{name}_t of every unit while reading, {when}: rows are units, "
                           f"columns are {steps_are}", name), key="hs_heatmap")
 st.caption(ui.LOOK_FOR[kind])
@@ -59,7 +59,7 @@ with a:
     st.caption(patterns[pattern])
 try:
     lean = ui.review_lean(insp.cfg) if kind == "review" else None
-    ranking = inspect.rank_units(values, inputs.input_signal(text, pattern, lean))
+    ranking = introspect.rank_units(values, inputs.input_signal(text, pattern, lean))
 except RnnvizError as err:  # e.g. no negation in this review: say so, and keep the rest of the lesson
     ranking = None
     b.info(str(err))
@@ -74,25 +74,25 @@ if ranking is not None:
     st.caption(f"As in Karpathy's char-rnn pictures: each of the {steps_are} is coloured by the chosen unit's "
                "value right after the model read it. A good detector lights up in a pattern you can name without "
                "looking at the numbers.")
-show_code(inputs.input_signal, inspect.pattern_signal, inspect.rank_units, plots.unit_text, key="hs_units")
+show_code(inputs.input_signal, introspect.pattern_signal, introspect.rank_units, plots.unit_text, key="hs_units")
 
 st.subheader("The state's path through time")
 a, b = st.columns([2, 1])
-projection = inspect.pca_2d(values)
+projection = introspect.pca_2d(values)
 with a:
     chart(plots.trajectory(projection.coords, text.tokens, projection.explained), key="hs_trajectory")
 with b:
     st.markdown(f"The {values.shape[1]}-dimensional state, flattened onto the two directions in which it varies "
                 f"most (PCA). Each dot is one step, labelled with what was just read. {ui.PATH_NOTES[kind]}")
-show_code(inspect.pca_2d, plots.trajectory, key="hs_trajectory")
+show_code(introspect.pca_2d, plots.trajectory, key="hs_trajectory")
 
 st.subheader(f"Saturation: before training and {when}")
 a, b = st.columns([2, 1])
-prior = inspect.states_of(before, name, layer)
+prior = introspect.states_of(before, name, layer)
 with a:
     chart(plots.saturation_histogram(values, prior, name), key="hs_saturation")
 with b:
-    now, then = inspect.saturation(values), inspect.saturation(prior)
+    now, then = introspect.saturation(values), introspect.saturation(prior)
     st.metric(f"|{name}| > 0.9, {when}", f"{now['near 1']:.0%}",  # a change of shares: percentage points, not %
               f"{100 * (now['near 1'] - then['near 1']):+.0f} percentage points vs before")
     st.metric(f"|{name}| < 0.1, {when}", f"{now['near 0']:.0%}",
@@ -100,7 +100,7 @@ with b:
     st.markdown("At initialisation the weights are small, so states sit near 0. Training pushes some units to "
                 "the edge of tanh, where they act like switches; a saturated unit's gradient is near zero, which "
                 "is one reason plain RNNs learn slowly.")
-show_code(inspect.saturation, plots.saturation_histogram, key="hs_saturation")
+show_code(introspect.saturation, plots.saturation_histogram, key="hs_saturation")
 
 try_this(
     "Pick the pattern **after a space** and open the best unit: does it light up on the first letter of every word?",

@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from rnnviz import inputs, inspect
-from rnnviz.cells import textbook_gru_step
+from rnnviz import inputs, introspect
+from rnnviz.cells import SPECS, textbook_gru_step
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import gates as plots
 from rnnviz.trace import replay, trace_model
 from rnnviz.ui import error_box, setup_page, try_this
-from rnnviz.ui import inspect as ui
+from rnnviz.ui import inspection as ui
 from rnnviz.ui.affordances import chart, class_link_form, control, export_trace, guide, query_value, show_code
 
 setup_page("Gates")
@@ -23,7 +23,7 @@ try:
 except RnnvizError as err:
     error_box(err)
     st.stop()
-cell, keep = insp.cfg.model.cell, inspect.KEEP_GATE[insp.cfg.model.cell]
+cell, keep = insp.cfg.model.cell, SPECS[insp.cfg.model.cell].keep
 steps_are, boundaries = inputs.UNIT_NAMES[text.kind], inputs.BOUNDARIES[text.kind]
 
 st.subheader("The step that ran")
@@ -32,9 +32,9 @@ textbook = cell == "gru" and control("textbook", query_value("textbook", "0") ==
 ui.formula_panel(insp, textbook=textbook)
 st.markdown(ui.lesson_part("gates", 1))
 if textbook:
-    gap = inspect.textbook_gru_gap(insp.model.rnn, insp.model.inputs(text.ids))
+    gap = introspect.textbook_gru_gap(insp.model.rnn, insp.model.inputs(text.ids))
     chart(plots.textbook_gap(gap, text.tokens), key="gt_textbook_gap")
-    show_code(inspect.textbook_gru_gap, ui.cell_step("gru"), textbook_gru_step, key="gt_textbook")
+    show_code(introspect.textbook_gru_gap, ui.cell_step("gru"), textbook_gru_step, key="gt_textbook")
 
 st.subheader("Every gate of every unit")
 a, b, c = st.columns(3)
@@ -53,7 +53,7 @@ hi = query_value("hi", min(H, 48), bounds=(1, H))
 units = (min(lo, hi), max(lo, hi, min(lo, hi) + 1))  # ?lo=9&hi=3 reads as units 3 to 9
 lo, hi = control("units", units, lambda: c.slider("Units shown", 0, H, units, key="gt_units"))
 lo, hi = min(lo, H - 1), max(hi, min(lo, H - 1) + 1)  # at least one unit, even with both handles at H
-shown = {name: inspect.states_of(trace, name, layer)[:, lo:hi] for name in trace.names}
+shown = {name: introspect.states_of(trace, name, layer)[:, lo:hi] for name in trace.names}
 with st.container(key="wide_chart_gates"):  # one column per character: it scrolls sideways on a narrow screen
     chart(plots.gate_heatmaps(shown, text.tokens, list(range(lo, hi)),
                               f"{cell.upper()} gates {shown_when}: yellow = open (1), purple = closed (0)"),
@@ -66,32 +66,32 @@ with st.expander("Download the recorded gates and states (every layer, every ste
 show_code(trace_model, replay, ui.cell_step(cell), plots.gate_heatmaps, key="gt_heatmaps")
 
 st.subheader("One unit's gate timeline")
-memory = inspect.memory_units(inspect.keep_gate(after, layer))
+memory = introspect.memory_units(introspect.keep_gate(after, layer))
 unit = st.selectbox("Unit", memory["unit"].tolist(), key="gt_unit",
                     format_func=lambda u: f"unit {u} (longest stretch with {keep} > 0.9: "
                                           f"{memory.set_index('unit').at[u, 'longest_run']} steps)")
 with st.container(key="wide_chart_gate_timeline"):
-    chart(plots.gate_timeline({n: inspect.states_of(trace, n, layer)[:, unit] for n in trace.names},
+    chart(plots.gate_timeline({n: introspect.states_of(trace, n, layer)[:, unit] for n in trace.names},
                               text.tokens, unit), key="gt_timeline")
 st.caption(f"Units are listed best memory holder first. Where {keep} stays near 1 the state line is flat: "
            "the unit is carrying something forward. Where it dips, the candidate is written in.")
-show_code(inspect.memory_units, plots.gate_timeline, key="gt_timeline")
+show_code(introspect.memory_units, plots.gate_timeline, key="gt_timeline")
 
 st.subheader("Questions the gates answer")
 left, right = st.columns(2)
 with left:
-    chart(plots.memory_bars(memory, inspect.memory_units(inspect.keep_gate(before, layer)), keep), key="gt_memory")
+    chart(plots.memory_bars(memory, introspect.memory_units(introspect.keep_gate(before, layer)), keep), key="gt_memory")
     st.caption(f"**Which units hold memory?** A long stretch of {keep} > 0.9 means the unit copied its state "
                f"forward for that many {steps_are}. Before training no unit does: the grey bars sit at 0.")
 with right:
     try:
-        resets = inspect.reset_units(inspect.keep_gate(after, layer), ui.space_mask(text))
+        resets = introspect.reset_units(introspect.keep_gate(after, layer), ui.space_mask(text))
         chart(plots.reset_bars(resets, keep, boundaries), key="gt_resets")
         st.caption(f"**Which units reset at {boundaries}?** {ui.RESET_NOTES[text.kind].format(keep=keep)}")
     except RnnvizError:
         st.info(f"**Which units reset at {boundaries}?** This input has none (or nothing else), so there is "
                 "nothing to compare: use a longer input.")
-summary_after, summary_before = inspect.gate_summary(after, layer), inspect.gate_summary(before, layer)
+summary_after, summary_before = introspect.gate_summary(after, layer), introspect.gate_summary(before, layer)
 left, right = st.columns(2)
 with left:
     chart(plots.saturation_bars(summary_after, summary_before), key="gt_saturation")
@@ -108,9 +108,9 @@ if chosen.step is not None and not insp.own:
 if (note := ui.comparison_note(insp)) is not None:
     st.caption(note)
 with st.container(key="wide_chart_cells"):
-    chart(plots.cell_comparison({c: inspect.states_of(t, "h") for c, t in comparison.items()}, text.tokens),
+    chart(plots.cell_comparison({c: introspect.states_of(t, "h") for c, t in comparison.items()}, text.tokens),
           key="gt_compare")
-ui.show_comparison(inspect.compare_cells(comparison))
+ui.show_comparison(introspect.compare_cells(comparison))
 
 try_this(
     "Type a long word like *incomprehensibility* and follow the best memory unit: does its gate stay open inside the word?",

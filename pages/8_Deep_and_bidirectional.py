@@ -3,6 +3,7 @@
 import streamlit as st
 
 from rnnviz import seq2seq, shapes
+from rnnviz.config import CELL_LABELS
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import architectures as plots
 from rnnviz.ui import architectures as ui
@@ -74,7 +75,7 @@ st.markdown("A toy task small enough to train here in seconds: read six digits, 
 a, b, c = st.columns(3)
 task = a.radio("Task", seq2seq.TASKS, horizontal=True, key="arch_s2s_task")
 cell = b.selectbox("Cell", ("gru", "lstm", "rnn_tanh"), key="arch_s2s_cell",
-                   format_func={"gru": "GRU", "lstm": "LSTM", "rnn_tanh": "RNN (tanh)"}.get)
+                   format_func=CELL_LABELS.get)
 run = ui.s2s_run(seq2seq.Seq2SeqConfig(task=task, cell=cell))
 if c.button(f"Train for {ui.S2S_SECONDS:.0f} seconds", key="arch_s2s_train", type="primary"):
     ui.s2s_train(run)

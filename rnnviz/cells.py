@@ -10,17 +10,12 @@ a step only does the recurrent matmul.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-GATES: dict[str, tuple[str, ...]] = {
-    "rnn_tanh": ("pre", "h"),
-    "rnn_relu": ("pre", "h"),
-    "gru": ("r", "z", "n", "h"),
-    "lstm": ("i", "f", "g", "o", "c", "h"),
-}
 SIGMOID_GATES = frozenset({"r", "z", "i", "f", "o"})
 
 
@@ -62,12 +57,9 @@ Step = RNNStep | GRUStep | LSTMStep
 
 
 def cell_name(rnn: nn.RNNBase) -> str:
-    """Returns 'rnn_tanh', 'rnn_relu', 'gru' or 'lstm' for a fused module."""
-    if isinstance(rnn, nn.GRU):
-        return "gru"
-    if isinstance(rnn, nn.LSTM):
-        return "lstm"
-    return "rnn_" + rnn.nonlinearity
+    """Returns the registry name of a fused module: 'rnn_tanh', 'rnn_relu', 'gru' or 'lstm'."""
+    return next(name for name, s in SPECS.items()
+                if type(rnn) is s.torch_class and s.nonlinearity in (None, getattr(rnn, "nonlinearity", None)))
 
 
 def layer_weights(rnn: nn.RNNBase, layer: int) -> LayerWeights:
@@ -125,8 +117,73 @@ def lstm_step(xp: torch.Tensor, h: torch.Tensor, c: torch.Tensor, w: LayerWeight
 
 def step(cell: str, xp: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None, w: LayerWeights) -> Step:
     """Returns one step of the named cell (c is only read by the LSTM)."""
-    if cell == "gru":
-        return gru_step(xp, h, w)
-    if cell == "lstm":
-        return lstm_step(xp, h, c, w)
-    return rnn_step(xp, h, w, cell.removeprefix("rnn_"))
+    spec = SPECS[cell]
+    if spec.has_cell_state:
+        return spec.step(xp, h, c, w)
+    return spec.step(xp, h, w, spec.nonlinearity) if spec.nonlinearity else spec.step(xp, h, w)
+
+
+# ---- the registry: what each cell is, in one place ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class CellSpec:
+    """Everything the app knows about one recurrent cell; every other table derives from the registry below.
+
+    Adding a cell is one entry here, its step function above, and its parity test in tests/test_cells.py.
+    Learner-facing words about a cell (gate names, what to look for) live in the catalogues, keyed by ``name``.
+    """
+
+    name: str  # 'gru': the config's, the URL's and the run file's name
+    label: str  # 'GRU': a model name, the same in every language
+    blocks: tuple[str, ...]  # torch's fused weight blocks, in its packing order ('r', 'z', 'n')
+    states: tuple[str, ...]  # everything one step returns, in the order the charts show it
+    keep: str | None  # the gate that, near 1, carries the old state forward (None: the cell has no gate)
+    first_gate: str  # the gate a class looks at first
+    torch_class: type[nn.RNNBase]
+    nonlinearity: str | None  # nn.RNN's nonlinearity; None for gated cells
+    step: Callable[..., Step]  # the explicit step the lessons show: (xp, h, w), (xp, h, c, w) with a cell state
+    color: str  # the cell's colour in every chart that compares cells
+    formulas: tuple[str, ...]  # LaTeX of one step in d2l's notation with torch's weight names, one line each
+
+    @property
+    def gated(self) -> bool:
+        return self.keep is not None
+
+    @property
+    def has_cell_state(self) -> bool:
+        return "c" in self.states
+
+    def param_count(self, input_size: int, hidden: int, bias: bool = True) -> int:
+        """Returns one layer and direction's parameters: gates x H x (H + D), plus two bias vectors per gate."""
+        g = len(self.blocks)
+        return g * hidden * (hidden + input_size) + (2 * g * hidden if bias else 0)
+
+
+_RNN_LINE = r"h_t = {act}(W_{{xh}} x_t + b_{{xh}} + W_{{hh}} h_{{t-1}} + b_{{hh}})"
+SPECS: dict[str, CellSpec] = {spec.name: spec for spec in (
+    CellSpec("rnn_tanh", "RNN (tanh)", ("h",), ("pre", "h"), None, "h", nn.RNN, "tanh",
+             rnn_step, "#d62728", (_RNN_LINE.format(act=r"\tanh"),)),
+    CellSpec("rnn_relu", "RNN (ReLU)", ("h",), ("pre", "h"), None, "h", nn.RNN, "relu",
+             rnn_step, "#ff7f0e",
+             (_RNN_LINE.format(act=r"\mathrm{ReLU}"),)),
+    CellSpec("gru", "GRU", ("r", "z", "n"), ("r", "z", "n", "h"), "z", "z", nn.GRU, None,
+             gru_step, "#1f77b4",
+             (r"r_t = \sigma(W_{xr} x_t + b_{xr} + W_{hr} h_{t-1} + b_{hr}) \qquad "
+              r"z_t = \sigma(W_{xz} x_t + b_{xz} + W_{hz} h_{t-1} + b_{hz})",
+              r"n_t = \tanh\big(W_{xn} x_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn})\big)",
+              r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}")),
+    CellSpec("lstm", "LSTM", ("i", "f", "g", "o"), ("i", "f", "g", "o", "c", "h"), "f", "f", nn.LSTM, None,
+             lstm_step, "#2ca02c",
+             (r"i_t = \sigma(W_{xi} x_t + W_{hi} h_{t-1} + b_i) \quad f_t = \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f)"
+              r" \quad o_t = \sigma(W_{xo} x_t + W_{ho} h_{t-1} + b_o)",
+              r"g_t = \tanh(W_{xg} x_t + W_{hg} h_{t-1} + b_g) \qquad c_t = f_t \odot c_{t-1} + i_t \odot g_t"
+              r" \qquad h_t = o_t \odot \tanh(c_t)")),
+)}
+TEXTBOOK_GRU = r"n_t = \tanh\big(W_{xn} x_t + b_{xn} + W_{hn} (r_t \odot h_{t-1}) + b_{hn}\big)"
+# Derived views, kept for the many readers that only need names.
+GATES: dict[str, tuple[str, ...]] = {name: spec.states for name, spec in SPECS.items()}
+
+
+def spec(cell: str) -> CellSpec:
+    """Returns the registry entry of a cell name (KeyError for a name the config gate would have refused)."""
+    return SPECS[cell]

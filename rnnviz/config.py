@@ -10,18 +10,14 @@ import math
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
+from rnnviz.cells import SPECS
 from rnnviz.errors import ConfigError
 
 Cell = Literal["rnn_tanh", "rnn_relu", "gru", "lstm"]
 Task = Literal["lm", "forecast", "sentiment"]
 
-CELLS: tuple[str, ...] = ("rnn_tanh", "rnn_relu", "gru", "lstm")
-CELL_LABELS: dict[str, str] = {
-    "rnn_tanh": "RNN (tanh)",
-    "rnn_relu": "RNN (ReLU)",
-    "gru": "GRU",
-    "lstm": "LSTM",
-}
+CELLS: tuple[str, ...] = tuple(SPECS)
+CELL_LABELS: dict[str, str] = {name: spec.label for name, spec in SPECS.items()}
 SERIES_NAMES: tuple[str, ...] = ("sine", "airline", "temperatures", "sunspots")
 SENTIMENT_SOURCES: tuple[str, ...] = ("imdb", "amazon", "yelp")
 # What a classifier can train on: one source, or "all" (every source's training part; each keeps its held-out part).

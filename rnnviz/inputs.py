@@ -16,7 +16,7 @@ import torch
 
 from rnnviz.data import SentimentData, Series, Vocab, words
 from rnnviz.errors import DataError
-from rnnviz.inspect import PATTERNS, PreparedText
+from rnnviz.introspect import PATTERNS, PreparedText
 
 KIND_OF_TASK = {"lm": "text", "forecast": "series", "sentiment": "review"}
 UNIT_NAMES = {"text": "characters", "series": "values", "review": "words"}  # what the time axis counts
@@ -119,7 +119,7 @@ def pattern_names(kind: str) -> dict[str, str]:
 def input_signal(prepared: PreparedText, name: str, lean: dict[str, float] | None = None) -> np.ndarray:
     """Returns the named pattern as one number per step of a prepared input (lean: word_lean, for reviews)."""
     if prepared.kind == "text":
-        from rnnviz.inspect import pattern_signal  # the character patterns live with the text lesson
+        from rnnviz.introspect import pattern_signal  # the character patterns live with the text lesson
         return pattern_signal(prepared.text, name)
     table = SERIES_PATTERNS if prepared.kind == "series" else REVIEW_PATTERNS
     if name not in table:

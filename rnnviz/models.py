@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from rnnviz.cells import SPECS
 from rnnviz.config import CELLS, ModelConfig
 from rnnviz.errors import ConfigError
 
@@ -148,13 +149,9 @@ def init_weights(model: nn.Module, seed: int) -> nn.Module:
 def param_count_formula(cell: str, input_size: int, hidden: int, layers: int = 1, bias: bool = True,
                         bidirectional: bool = False) -> int:
     """Returns the recurrent core's parameter count: gates x H x (H + D) (+ 2 gates x H biases) per layer and direction."""
-    gates = {"gru": 3, "lstm": 4}.get(cell, 1)
-    dirs = 2 if bidirectional else 1
-    total = 0
-    for layer in range(layers):
-        d = input_size if layer == 0 else hidden * dirs
-        total += dirs * (gates * hidden * (hidden + d) + (2 * gates * hidden if bias else 0))
-    return total
+    dirs, spec = 2 if bidirectional else 1, SPECS[cell]
+    return sum(dirs * spec.param_count(input_size if layer == 0 else hidden * dirs, hidden, bias)
+               for layer in range(layers))
 
 
 def count_params(module: nn.Module) -> int:

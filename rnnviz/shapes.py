@@ -11,11 +11,10 @@ import pandas as pd
 import torch
 from torch import nn
 
+from rnnviz.cells import SPECS
 from rnnviz.config import ModelConfig
 from rnnviz.errors import ConfigError
 from rnnviz.models import count_params, init_weights, make_rnn, param_count_formula
-
-GATES = {"rnn_tanh": 1, "rnn_relu": 1, "gru": 3, "lstm": 4}
 
 
 @dataclass(frozen=True)
@@ -123,7 +122,7 @@ def _layer_meaning(k: int, layers: int, dirs: int, H: int) -> str:
 def param_table(rnn: nn.RNNBase) -> pd.DataFrame:
     """Returns one row per layer and direction: the formula's count next to torch's count of those tensors."""
     cell = {"RNN_TANH": "rnn_tanh", "RNN_RELU": "rnn_relu", "GRU": "gru", "LSTM": "lstm"}[rnn.mode]
-    gates, H, dirs = GATES[cell], rnn.hidden_size, 2 if rnn.bidirectional else 1
+    gates, H, dirs = len(SPECS[cell].blocks), rnn.hidden_size, 2 if rnn.bidirectional else 1
     rows = []
     for k in range(rnn.num_layers):
         D = rnn.input_size if k == 0 else H * dirs

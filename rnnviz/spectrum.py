@@ -7,9 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from rnnviz.cells import cell_name, layer_weights
-
-GATE_BLOCKS = {"gru": ("r", "z", "n"), "lstm": ("i", "f", "g", "o")}
+from rnnviz.cells import SPECS, cell_name, layer_weights
 
 
 @dataclass(frozen=True)
@@ -28,7 +26,7 @@ def recurrent_spectra(rnn: nn.RNNBase) -> list[Spectrum]:
     out = []
     for k in range(rnn.num_layers):
         W_hh = layer_weights(rnn, k).W_hh.detach()
-        names = GATE_BLOCKS.get(cell, ("W_hh",))
+        names = SPECS[cell].blocks if SPECS[cell].gated else ("W_hh",)
         for name, block in zip(names, W_hh.chunk(len(names), dim=0)):
             eig = torch.linalg.eigvals(block)
             out.append(Spectrum(k, name, eig, float(eig.abs().max())))

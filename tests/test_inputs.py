@@ -10,7 +10,7 @@ from rnnviz import inputs
 from rnnviz.config import SentimentConfig, SeriesConfig
 from rnnviz.data import SentimentData, Series, Vocab, build_sentiment, load_series
 from rnnviz.errors import DataError
-from rnnviz.inspect import rank_units
+from rnnviz.introspect import rank_units
 from rnnviz.tasks import scaled_series
 
 

@@ -1,4 +1,4 @@
-"""Unit tests of rnnviz.inspect: inputs, patterns, unit ranking, PCA, saturation, memory/reset units, shapes."""
+"""Unit tests of rnnviz.introspect: inputs, patterns, unit ranking, PCA, saturation, memory/reset units, shapes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import torch
 from rnnviz.config import ModelConfig
 from rnnviz.data import build_corpus
 from rnnviz.errors import DataError
-from rnnviz.inspect import (
+from rnnviz.introspect import (
     compare_cells,
     corpus_passage,
     gate_saturation,

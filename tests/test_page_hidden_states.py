@@ -145,7 +145,7 @@ def test_default_model_scrubs_read_only(monkeypatch):
 
 def _page_ids(at, cfg):
     """Returns the token ids of the passage the page is showing."""
-    from rnnviz.inspect import corpus_passage, prepare_text
+    from rnnviz.introspect import corpus_passage, prepare_text
 
     corpus = cache.corpus(cfg.text)
     raw = corpus_passage(corpus, at.number_input(key="hs_start").value, at.slider(key="hs_length").value)

@@ -9,7 +9,7 @@ import pytest
 import torch
 from conftest import app_test
 
-from rnnviz import inputs, inspect
+from rnnviz import inputs, introspect
 from rnnviz.data import Series, Vocab
 from rnnviz.errors import DataError
 
@@ -36,8 +36,8 @@ def test_a_one_word_review_is_refused_with_a_message():
 def test_a_one_character_text_is_refused_with_a_message():
     vocab = Vocab.build(list("the time traveller"))
     with pytest.raises(DataError):
-        inspect.prepare_text("a", vocab, clean=True)
-    assert len(inspect.prepare_text("ab", vocab, clean=True).tokens) == 2
+        introspect.prepare_text("a", vocab, clean=True)
+    assert len(introspect.prepare_text("ab", vocab, clean=True).tokens) == 2
 
 
 def shown(elements) -> list[str]:

@@ -8,9 +8,12 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import plotly.graph_objects as go
 
+from rnnviz.cells import SPECS
+
 DIVERGING = "RdBu_r"  # signed values (h, c, candidates), always centred on 0
 SEQUENTIAL = "Viridis"  # sigmoid gates on a fixed 0..1 range
-CELL_COLORS = {"rnn_tanh": "#d62728", "rnn_relu": "#ff7f0e", "gru": "#1f77b4", "lstm": "#2ca02c", "mlp": "#7f7f7f"}
+MLP_COLOR = "#7f7f7f"  # the forecasting lesson's autoregressive MLP, drawn beside the cells
+CELL_COLORS = {name: spec.color for name, spec in SPECS.items()} | {"mlp": MLP_COLOR}
 TRUTH = "#444444"
 FONT = dict(family="Inter, Segoe UI, sans-serif", size=14)  # readable on a classroom projector
 

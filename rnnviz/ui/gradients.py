@@ -11,6 +11,7 @@ import torch
 from torch.nn import functional as F
 
 from rnnviz import gradients as grad
+from rnnviz.cells import SPECS
 from rnnviz.config import RunConfig, TextConfig
 from rnnviz.trace import hidden_grads, input_sensitivity
 from rnnviz.ui import cache
@@ -154,7 +155,7 @@ def own_note(source: str) -> str | None:
 
 def grad_label(cell: str) -> str:
     """Returns the readable name of a cell."""
-    return {"rnn_tanh": "RNN (tanh)", "rnn_relu": "RNN (ReLU)", "gru": "GRU", "lstm": "LSTM"}[cell]
+    return SPECS[cell].label
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rnnviz.cells import SPECS
 from rnnviz.config import CELL_LABELS
 from rnnviz.plots.gates import LABELS
 from rnnviz.plots.stepdiff import step_gate_figure, weight_change_figure
@@ -14,7 +15,6 @@ from rnnviz.ui.affordances import chart
 from rnnviz.ui.lab import LabRun, current, detach
 
 STEP_KEY = "lab_step_diff"  # (the TrainRun it belongs to, StepDiff) of the latest single step
-DEFAULT_GATE = {"gru": "z", "lstm": "f", "rnn_tanh": "h", "rnn_relu": "h"}  # the gate a class looks at first
 WHAT_INPUT = {"lm": f"the first {LM_CHARS} characters of the corpus", "forecast": "the series' first window",
               "sentiment": "the first held-out review"}
 
@@ -83,7 +83,7 @@ def panel() -> None:
         st.subheader(f"What step {diff.step} changed")
         _metrics(diff)
         names = list(diff.names)
-        default = DEFAULT_GATE.get(lab.cfg.model.cell, names[0])
+        default = SPECS[lab.cfg.model.cell].first_gate
         c = st.columns([2, 1, 3])
         name = c[0].selectbox("Gate or state to compare", names, index=names.index(default), key="lab_step_gate",
                               format_func=lambda n: LABELS.get(n, n))

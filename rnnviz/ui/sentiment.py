@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz import textstats
+from rnnviz.cells import SPECS
 from rnnviz.config import CELL_LABELS, SENTIMENT_SOURCES, RunConfig
 from rnnviz.data import SentimentData, words
 from rnnviz.data.sentiment import ALL
@@ -92,21 +93,9 @@ def choose_classifier(key: str) -> Classifier:
 
 
 def formula(cell: str) -> str:
-    """Returns the LaTeX of the recurrence torch runs for a cell (torch's own GRU and LSTM forms), one step per line."""
-    if cell == "gru":
-        body = (r"r_t &= \sigma(W_{xr} e_t + b_{xr} + W_{hr} h_{t-1} + b_{hr}),\quad "
-                r"z_t = \sigma(W_{xz} e_t + b_{xz} + W_{hz} h_{t-1} + b_{hz})\\ "
-                r"n_t &= \tanh(W_{xn} e_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))\\ "
-                r"h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}")
-    elif cell == "lstm":
-        body = (r"i_t &= \sigma(W_{xi} e_t + b_{xi} + W_{hi} h_{t-1} + b_{hi})\quad"
-                r"\text{(} f_t, o_t \text{ alike, with their own weights)},\quad "
-                r"g_t = \tanh(W_{xg} e_t + b_{xg} + W_{hg} h_{t-1} + b_{hg})\\ "
-                r"c_t &= f_t \odot c_{t-1} + i_t \odot g_t,\qquad h_t = o_t \odot \tanh(c_t)")
-    else:
-        phi = r"\mathrm{ReLU}" if cell == "rnn_relu" else r"\tanh"
-        body = rf"h_t &= {phi}(W_{{xh}} e_t + b_{{xh}} + W_{{hh}} h_{{t-1}} + b_{{hh}})"
-    return r"\begin{aligned} e_t &= E[x_t]\quad\text{(the word's embedding)}\\ " + body + r"\end{aligned}"
+    """Returns the LaTeX of the recurrence torch runs for a cell, reading the word's embedding e_t, one line per step."""
+    lines = [line.replace("x_t", "e_t") for line in SPECS[cell].formulas]
+    return r"\begin{gathered} e_t = E[x_t]\quad\text{(the word's embedding)}\\ " + r"\\ ".join(lines) + r"\end{gathered}"
 
 
 def review_box(source: str, key: str) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rnnviz.cells import GATES, cell_name, layer_weights, project_inputs, textbook_gru_step
+from rnnviz.cells import GATES, SPECS, cell_name, layer_weights, project_inputs, textbook_gru_step
 from rnnviz.config import CELL_LABELS
 from rnnviz.data import Corpus, Vocab, clean_text
 from rnnviz.errors import DataError
@@ -22,7 +22,6 @@ from rnnviz.models import param_count_formula
 from rnnviz.trace import Trace
 
 MAX_CHARS = 400  # longer inputs make unreadable heatmaps and slow replays for a whole class
-KEEP_GATE = {"gru": "z", "lstm": "f"}  # the gate that, near 1, carries the old state forward
 VOWELS = frozenset("aeiou")
 
 
@@ -206,9 +205,9 @@ def reset_units(keep: np.ndarray, mask: np.ndarray) -> pd.DataFrame:
 
 def keep_gate(trace: Trace, layer: int = 0) -> np.ndarray:
     """Returns the (T, H) gate that keeps the old state (GRU update z, LSTM forget f) of the first sequence."""
-    if trace.cell not in KEEP_GATE:
+    if not SPECS[trace.cell].gated:
         raise DataError("Only GRU and LSTM cells have gates; a plain RNN overwrites its state every step.")
-    return states_of(trace, KEEP_GATE[trace.cell], layer)
+    return states_of(trace, SPECS[trace.cell].keep, layer)
 
 
 def states_of(trace: Trace, name: str, layer: int = 0) -> np.ndarray:
@@ -229,15 +228,13 @@ def gate_summary(trace: Trace, layer: int = 0, eps: float = 0.05) -> pd.DataFram
 
 # ---- the formula that ran: shapes and parameter counts -------------------------------------------------
 
-GATE_ORDER = {"gru": ("r", "z", "n"), "lstm": ("i", "f", "g", "o"), "rnn_tanh": ("h",), "rnn_relu": ("h",)}
-
 
 def weight_shapes(rnn: nn.RNNBase) -> pd.DataFrame:
     """Returns the per-gate blocks of every layer's fused weights, e.g. W_xz (H, D), with torch's names."""
     cell, rows = cell_name(rnn), []
     for k in range(rnn.num_layers):
         w = layer_weights(rnn, k)
-        for j, gate in enumerate(GATE_ORDER[cell]):
+        for j, gate in enumerate(SPECS[cell].blocks):
             H = rnn.hidden_size
             rows.append({"layer": k + 1, "gate": gate, "W_x": f"W_x{gate}: {H} x {w.W_ih.shape[1]}",
                          "W_h": f"W_h{gate}: {H} x {H}",
@@ -263,7 +260,7 @@ class ParamCheck:
 def param_check(rnn: nn.RNNBase) -> ParamCheck:
     """Returns gates x H x (H + D) (+ 2 x gates x H biases), per layer, checked against rnn's own tensors."""
     cell, H, D = cell_name(rnn), rnn.hidden_size, rnn.input_size
-    gates = len(GATE_ORDER[cell])
+    gates = len(SPECS[cell].blocks)
     formula = param_count_formula(cell, D, H, rnn.num_layers, rnn.bias, rnn.bidirectional)
     torch_count = sum(p.numel() for p in rnn.parameters())  # counts frozen (shared) models too
     first = f"{gates} x {H} x ({H} + {D})" + (f" + 2 x {gates} x {H}" if rnn.bias else "")
@@ -297,7 +294,7 @@ def compare_cells(traces: dict[str, Trace], layer: int = 0) -> pd.DataFrame:
         sat = saturation(states_of(trace, "h", layer))
         row = {"cell": CELL_LABELS.get(cell, cell), "|h| > 0.9": sat["near 1"], "|h| < 0.1": sat["near 0"],
                "longest keep stretch (steps)": None, "saturated gates": None}
-        if cell in KEEP_GATE:
+        if SPECS[cell].gated:
             row["longest keep stretch (steps)"] = int(memory_units(keep_gate(trace, layer))["longest_run"].max())
             gates = gate_summary(trace, layer)
             row["saturated gates"] = float(gates.loc[gates["sigmoid"], "saturated"].mean())

@@ -11,11 +11,11 @@ import streamlit as st
 from torch import nn
 
 from rnnviz import cells as steps
-from rnnviz import inputs, inspect
+from rnnviz import inputs, introspect
 from rnnviz.config import CELL_LABELS, CELLS, RunConfig
 from rnnviz.data import Corpus
 from rnnviz.errors import DataError
-from rnnviz.inspect import PreparedText
+from rnnviz.introspect import PreparedText
 from rnnviz.tasks import scaled_series
 from rnnviz.trace import Trace, trace_model
 from rnnviz.ui import cache, store
@@ -81,21 +81,6 @@ INPUT_NOTES = {"lm": "x_t is a one-hot vector of D = {D} characters", "forecast"
                "sentiment": "x_t is the word's learned embedding, a vector of D = {D} numbers"}
 DEFAULT_TEXT = ("the time traveller for so it will be convenient to speak of him "
                 "was expounding a recondite matter to us")
-
-FORMULAS: dict[str, list[str]] = {
-    "rnn_tanh": [r"h_t = \tanh(W_{xh} x_t + b_{xh} + W_{hh} h_{t-1} + b_{hh})"],
-    "rnn_relu": [r"h_t = \mathrm{ReLU}(W_{xh} x_t + b_{xh} + W_{hh} h_{t-1} + b_{hh})"],
-    "gru": [r"r_t = \sigma(W_{xr} x_t + b_{xr} + W_{hr} h_{t-1} + b_{hr}) \qquad "
-            r"z_t = \sigma(W_{xz} x_t + b_{xz} + W_{hz} h_{t-1} + b_{hz})",
-            r"n_t = \tanh\big(W_{xn} x_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn})\big)",
-            r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}"],
-    "lstm": [r"i_t = \sigma(W_{xi} x_t + W_{hi} h_{t-1} + b_i) \quad f_t = \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f)"
-             r" \quad o_t = \sigma(W_{xo} x_t + W_{ho} h_{t-1} + b_o)",
-             r"g_t = \tanh(W_{xg} x_t + W_{hg} h_{t-1} + b_g) \qquad c_t = f_t \odot c_{t-1} + i_t \odot g_t"
-             r" \qquad h_t = o_t \odot \tanh(c_t)"],
-}
-TEXTBOOK_GRU = r"n_t = \tanh\big(W_{xn} x_t + b_{xn} + W_{hn} (r_t \odot h_{t-1}) + b_{hn}\big)"
-
 
 @dataclass(frozen=True)
 class Inspected:
@@ -241,7 +226,7 @@ def _text_presets(corpus: Corpus) -> tuple[str, int, int, str]:
     """Returns a link's input presets: (source, start, length, typed text), clamped to what the widgets allow."""
     typed = query_value("text", None)
     start = min(max(query_value("start", 2000), 0), len(corpus.tokens) - 50)
-    length = min(max(query_value("length", 100) // 10 * 10, 20), inspect.MAX_CHARS)
+    length = min(max(query_value("length", 100) // 10 * 10, 20), introspect.MAX_CHARS)
     return SOURCES[1] if typed else SOURCES[0], start, length, typed or DEFAULT_TEXT
 
 
@@ -254,15 +239,15 @@ def choose_text(corpus: Corpus, key: str) -> tuple[PreparedText, dict[str, objec
         if chosen == SOURCES[0]:
             a, b = st.columns(2)
             at = a.number_input("Start at character", 0, len(corpus.tokens) - 50, start, step=100, key=f"{key}_start")
-            n = b.slider("Length (characters)", 20, inspect.MAX_CHARS, length, step=10, key=f"{key}_length")
+            n = b.slider("Length (characters)", 20, introspect.MAX_CHARS, length, step=10, key=f"{key}_length")
             return True, int(at), int(n), typed
-        return False, start, length, st.text_area(f"Your text (up to {inspect.MAX_CHARS} characters are used)",
+        return False, start, length, st.text_area(f"Your text (up to {introspect.MAX_CHARS} characters are used)",
                                                   typed, key=f"{key}_text", height=80)
 
     passage, start, length, typed = control("input", (source == SOURCES[0], start, length, typed), widgets)
-    raw = inspect.corpus_passage(corpus, start, length) if passage else typed
-    text = _or_example(lambda: inspect.prepare_text(raw, corpus.vocab, clean=not passage),
-                       lambda: inspect.prepare_text(DEFAULT_TEXT, corpus.vocab, clean=True), "the example text")
+    raw = introspect.corpus_passage(corpus, start, length) if passage else typed
+    text = _or_example(lambda: introspect.prepare_text(raw, corpus.vocab, clean=not passage),
+                       lambda: introspect.prepare_text(DEFAULT_TEXT, corpus.vocab, clean=True), "the example text")
     if text.note:
         st.caption(plain(text.note))
     params = {"start": start, "length": length} if passage else {"text": typed}
@@ -303,14 +288,14 @@ def layer_select(trace: Trace, key: str) -> int:
 def formula_panel(insp: store.Inspectable, textbook: bool = False) -> None:
     """Draws the step that ran (torch's convention), the real weight shapes and the parameter count check."""
     rnn = insp.model.rnn
-    for line in FORMULAS[insp.cfg.model.cell]:
+    for line in steps.SPECS[insp.cfg.model.cell].formulas:
         st.latex(line)
     if textbook and insp.cfg.model.cell == "gru":
         st.markdown("Textbook (d2l) candidate, **not** what torch runs: the reset multiplies $h_{t-1}$ *before* "
                     "the matrix product, and $b_{hn}$ is not reset.")
-        st.latex(TEXTBOOK_GRU)
-    check = inspect.param_check(rnn)
-    shapes = inspect.weight_shapes(rnn)
+        st.latex(steps.TEXTBOOK_GRU)
+    check = introspect.param_check(rnn)
+    shapes = introspect.weight_shapes(rnn)
     with st.expander(f"Shapes in this model, and the parameter count ({check.torch_count:,})", expanded=False):
         st.dataframe(shapes, hide_index=True, width="stretch")
         mark = "matches" if check.matches else "does NOT match"
@@ -365,4 +350,4 @@ def show_comparison(table) -> None:
 
 def cell_step(cell: str):
     """Returns the explicit step function (rnnviz.cells) that the replay runs for a cell type."""
-    return {"gru": steps.gru_step, "lstm": steps.lstm_step}.get(cell, steps.rnn_step)
+    return steps.SPECS[cell].step
