@@ -4,7 +4,7 @@ import streamlit as st
 
 from rnnviz.ui import home, setup_page
 
-setup_page("Home")
+setup_page("home")
 st.title("rnnviz: look inside recurrent neural networks")
 st.markdown(
     "A recurrent network reads a sequence one step at a time and carries a **hidden state** h_t from step to "

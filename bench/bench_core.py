@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rnnviz.config import ModelConfig, RunConfig, TextConfig, TrainConfig  # noqa: E402
 from rnnviz.data import lm_batches, load_corpus  # noqa: E402
 from rnnviz.tasks import make_model, make_task  # noqa: E402
-from rnnviz.trace import hidden_grads, trace_model  # noqa: E402
+from rnnviz.tracing import hidden_grads, trace_model  # noqa: E402
 from rnnviz.train import TrainRun  # noqa: E402
 
 

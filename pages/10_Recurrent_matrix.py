@@ -7,7 +7,7 @@ import torch
 from rnnviz.data import clean_text
 from rnnviz.plots.spectrum import eigenvalue_plane, norms_over_time
 from rnnviz.spectrum import recurrent_spectra
-from rnnviz.trace import hidden_grads
+from rnnviz.tracing import hidden_grads
 from rnnviz.ui import setup_page, try_this
 from rnnviz.ui.affordances import chart, class_link_form, control, guide, query_value, show_code
 from rnnviz.ui.cache import corpus, untrained_model
@@ -16,7 +16,7 @@ from rnnviz.ui.safe_text import plotly_text
 from rnnviz.ui.scrub import STEP_PARAM, scrub_at
 from rnnviz.ui.spectrum import spectra_by_block, state_and_grad_norms
 
-setup_page("The recurrent matrix")
+setup_page("recurrent_matrix")
 st.title("The recurrent matrix W_hh")
 st.markdown(
     "Every step multiplies the state by the same matrix $W_{hh}$. Along an eigenvector with eigenvalue "

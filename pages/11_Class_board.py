@@ -4,7 +4,7 @@ import streamlit as st
 
 from rnnviz.ui import board, setup_page
 
-setup_page("Class board")
+setup_page("class_board")
 st.title("Class board: the whole class's runs, live")
 st.markdown(
     "Project this page while the class trains. Each student who opens your class link and trains shows up "

@@ -10,7 +10,7 @@ from rnnviz.ui import forecast as ui
 from rnnviz.ui.affordances import chart, class_link_form, guide, query_value, show_code
 from rnnviz.ui.inspection import lesson_part
 
-setup_page("Forecasting")
+setup_page("forecasting")
 st.title("Forecasting: one step ahead, then many")
 st.markdown(lesson_part("forecasting", 0))
 guide("forecasting")

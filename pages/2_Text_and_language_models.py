@@ -13,7 +13,7 @@ from rnnviz.ui.affordances import chart, guide, show_code
 from rnnviz.ui.safe_text import code_span, plotly_text
 from rnnviz.ui.safe_text import plain as as_text
 
-setup_page("Text and language models")
+setup_page("text")
 st.title("Text and language models")
 st.markdown(
     "A language model reads a text one token at a time and, at every step, gives a probability to each token "

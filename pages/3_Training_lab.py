@@ -6,7 +6,7 @@ from rnnviz.ui import home, lab, lab_links, lab_settings, lab_step, setup_page, 
 from rnnviz.ui.affordances import guide
 from rnnviz.ui.safe_text import plain
 
-setup_page("Training lab")
+setup_page("training_lab")
 lab_links.apply_link()  # before any widget: a shared link fills in the settings (a class link can fix some)
 st.title("Training lab: watch a recurrent network learn")
 st.markdown(

@@ -5,12 +5,12 @@ import streamlit as st
 from rnnviz import inputs, introspect
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import states as plots
-from rnnviz.trace import replay, trace_model
+from rnnviz.tracing import replay, trace_model
 from rnnviz.ui import error_box, setup_page, try_this
 from rnnviz.ui import inspection as ui
 from rnnviz.ui.affordances import chart, class_link_form, control, export_trace, guide, query_value, show_code
 
-setup_page("Hidden states")
+setup_page("hidden_states")
 st.title("Hidden states: what the network remembers")
 st.markdown(ui.lesson_part("hidden_states", 0))
 guide("hidden_states")

@@ -6,12 +6,12 @@ from rnnviz import inputs, introspect
 from rnnviz.cells import SPECS, textbook_gru_step
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import gates as plots
-from rnnviz.trace import replay, trace_model
+from rnnviz.tracing import replay, trace_model
 from rnnviz.ui import error_box, setup_page, try_this
 from rnnviz.ui import inspection as ui
 from rnnviz.ui.affordances import chart, class_link_form, control, export_trace, guide, query_value, show_code
 
-setup_page("Gates")
+setup_page("gates")
 st.title("Gates: what a GRU or an LSTM keeps and what it rewrites")
 st.markdown(ui.lesson_part("gates", 0))
 guide("gates")

@@ -5,13 +5,13 @@ import streamlit as st
 from rnnviz import gradients
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import gradients as plots
-from rnnviz.trace import hidden_grads, input_sensitivity
+from rnnviz.tracing import hidden_grads, input_sensitivity
 from rnnviz.ui import error_box, setup_page, try_this
 from rnnviz.ui import gradients as ui
 from rnnviz.ui.affordances import chart, class_link_form, control, guide, query_value, show_code
 from rnnviz.ui.safe_text import plain, plotly_text
 
-setup_page("Gradients through time")
+setup_page("gradients")
 st.title("Gradients through time: why a plain RNN forgets")
 st.markdown(
     "Training pushes the loss's gradient backwards through every step. To reach the state $h_t$ from a loss "

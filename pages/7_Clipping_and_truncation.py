@@ -10,7 +10,7 @@ from rnnviz.ui import clipping as ui
 from rnnviz.ui import setup_page, try_this
 from rnnviz.ui.affordances import chart, class_link_form, control, guide, query_value, show_code
 
-setup_page("Clipping and truncation")
+setup_page("clipping")
 st.title("Taming gradients through time: clipping and truncation")
 st.markdown(
     "When the Jacobians along the sequence multiply to something large, one minibatch can produce a gradient "

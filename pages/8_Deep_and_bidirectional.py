@@ -3,6 +3,7 @@
 import streamlit as st
 
 from rnnviz import seq2seq, shapes
+from rnnviz.cells import SPECS
 from rnnviz.config import CELL_LABELS
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import architectures as plots
@@ -10,7 +11,7 @@ from rnnviz.ui import architectures as ui
 from rnnviz.ui import error_box, setup_page, try_this
 from rnnviz.ui.affordances import chart, guide, show_code
 
-setup_page("Deep and bidirectional")
+setup_page("architectures")
 st.title("Deep, bidirectional and encoder-decoder RNNs")
 st.markdown(
     "Stacking recurrent layers feeds each layer's states to the layer above as its inputs; a bidirectional layer "
@@ -39,7 +40,7 @@ left, right = st.columns([3, 2])
 with left:
     st.dataframe(shapes.param_table(shapes.build(spec)[1]), hide_index=True, width="stretch")
 with right:
-    gates = shapes.GATES[spec.cell]
+    gates = len(SPECS[spec.cell].blocks)
     st.metric("parameters by the formula", f"{formula_total:,}")
     st.metric("torch's own count", f"{torch_total:,}", "agree" if formula_total == torch_total else "DISAGREE",
               delta_color="off" if formula_total == torch_total else "inverse")

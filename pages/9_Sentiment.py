@@ -23,7 +23,7 @@ from rnnviz.ui.sentiment import (
     review_box,
 )
 
-setup_page("Sentiment")
+setup_page("sentiment")
 st.title("Reading a review word by word")
 st.markdown(
     "A sentiment classifier is the recurrence you already know with a different head: it reads a review one word "

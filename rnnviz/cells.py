@@ -180,8 +180,6 @@ SPECS: dict[str, CellSpec] = {spec.name: spec for spec in (
               r" \qquad h_t = o_t \odot \tanh(c_t)")),
 )}
 TEXTBOOK_GRU = r"n_t = \tanh\big(W_{xn} x_t + b_{xn} + W_{hn} (r_t \odot h_{t-1}) + b_{hn}\big)"
-# Derived views, kept for the many readers that only need names.
-GATES: dict[str, tuple[str, ...]] = {name: spec.states for name, spec in SPECS.items()}
 
 
 def spec(cell: str) -> CellSpec:

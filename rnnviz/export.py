@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from rnnviz.trace import Trace
+from rnnviz.tracing import Trace
 
 
 def trace_csv(trace: Trace, tokens: Sequence[str]) -> bytes:

@@ -14,7 +14,7 @@ from rnnviz.data import Scaler, Series
 from rnnviz.errors import DataError
 from rnnviz.models import ARMLP, Forecaster, init_weights
 from rnnviz.tasks import ARTask, ForecastTask, scaled_series
-from rnnviz.trace import trace_model
+from rnnviz.tracing import trace_model
 from rnnviz.train import StepMetrics, TrainRun
 
 

@@ -19,7 +19,7 @@ from torch.nn import functional as F
 from rnnviz.config import ModelConfig, TrainConfig
 from rnnviz.models import RecurrentModel, init_weights, make_rnn
 from rnnviz.tasks import Score
-from rnnviz.trace import HiddenGrads, hidden_grads, replay
+from rnnviz.tracing import HiddenGrads, hidden_grads, replay
 from rnnviz.train import TrainRun
 
 # --- the linear recurrence h_t = A h_{t-1} and its spectral radius ---------------------------------

@@ -14,12 +14,12 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rnnviz.cells import GATES, SPECS, cell_name, layer_weights, project_inputs, textbook_gru_step
+from rnnviz.cells import SPECS, cell_name, layer_weights, project_inputs, textbook_gru_step
 from rnnviz.config import CELL_LABELS
 from rnnviz.data import Corpus, Vocab, clean_text
 from rnnviz.errors import DataError
 from rnnviz.models import param_count_formula
-from rnnviz.trace import Trace
+from rnnviz.tracing import Trace
 
 MAX_CHARS = 400  # longer inputs make unreadable heatmaps and slow replays for a whole class
 VOWELS = frozenset("aeiou")
@@ -218,7 +218,7 @@ def states_of(trace: Trace, name: str, layer: int = 0) -> np.ndarray:
 def gate_summary(trace: Trace, layer: int = 0, eps: float = 0.05) -> pd.DataFrame:
     """Returns per recorded quantity: mean, and the saturated fraction (sigmoid gates) or |v| > 0.9 fraction."""
     rows = []
-    for name in GATES[trace.cell]:
+    for name in SPECS[trace.cell].states:
         v = states_of(trace, name, layer)
         sigmoid = name in {"r", "z", "i", "f", "o"}
         rows.append({"quantity": name, "mean": float(v.mean()), "sigmoid": sigmoid,

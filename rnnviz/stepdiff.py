@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from rnnviz.tasks import ForecastTask, LMTask, SentimentTask
-from rnnviz.trace import Trace, trace_model
+from rnnviz.tracing import Trace, trace_model
 from rnnviz.train import StepMetrics, TrainRun
 
 LM_CHARS = 40  # characters of the corpus's opening replayed before and after the step

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import replace
@@ -66,3 +67,52 @@ def small_defaults(monkeypatch):
     quick = {task: replace(cfg, train=replace(cfg.train, steps=min(cfg.train.steps, 20)))
              for task, cfg in cache.DEFAULT_RUNS.items()}
     monkeypatch.setattr(cache, "DEFAULT_RUNS", quick)
+
+
+# ---- what a learner reads, and how much of it is still English -------------------------------------------
+
+ENGLISH_SENTENCE = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'’()-]+[A-Za-z]{2,}){3,}")  # 4+ English words
+_NOT_PROSE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`|\[[^\]]*\]\([^)]*\)|https?://\S+", re.S)
+
+
+def figure_texts(at) -> list[str]:
+    """Returns every text a learner reads in the page's Plotly charts: titles, axis titles, legend names, annotations."""
+    import json
+
+    texts = []
+    for element in at.get("plotly_chart"):
+        spec = json.loads(element.proto.spec)
+        layout = spec.get("layout", {})
+        title = layout.get("title")
+        texts.append(title.get("text", "") if isinstance(title, dict) else title or "")
+        for name, axis in layout.items():
+            if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+                t = axis.get("title")
+                texts.append(t.get("text", "") if isinstance(t, dict) else t or "")
+        texts += [a.get("text", "") for a in layout.get("annotations", [])]
+        texts += [trace.get("name", "") for trace in spec.get("data", []) if isinstance(trace.get("name"), str)]
+    return [t for t in texts if t]
+
+
+def page_texts(at) -> list[str]:
+    """Returns the texts of an AppTest run a learner reads: prose, captions, messages, widget labels, chart words."""
+    texts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
+        texts += [e.value for e in at.get(kind) if isinstance(e.value, str)]
+    for kind in ("button", "selectbox", "radio", "slider", "select_slider", "toggle", "checkbox", "text_input",
+                 "text_area", "number_input", "expander", "metric", "multiselect"):
+        for e in at.get(kind):
+            label = getattr(e, "label", None) or getattr(getattr(e, "proto", None), "label", None)
+            if isinstance(label, str):
+                texts.append(label)
+    return [t for t in texts + figure_texts(at) if t and t.strip()]
+
+
+def english_residue(at) -> tuple[list[str], int]:
+    """Returns (texts that still hold an English sentence, number of texts read) for a page shown in Chinese.
+
+    Formulas, code spans, links and URLs are left out first: they stay as they are in every language.
+    """
+    texts = page_texts(at)
+    left = [t for t in texts if ENGLISH_SENTENCE.search(_NOT_PROSE.sub(" ", t))]
+    return left, len(texts)

@@ -7,10 +7,10 @@ import itertools
 import pytest
 import torch
 
-from rnnviz.cells import GATES, SIGMOID_GATES, layer_weights, project_inputs, textbook_gru_step
+from rnnviz.cells import SIGMOID_GATES, SPECS, layer_weights, project_inputs, textbook_gru_step
 from rnnviz.config import CELLS, ModelConfig
 from rnnviz.models import init_weights, make_rnn
-from rnnviz.trace import replay
+from rnnviz.tracing import replay
 
 CASES = list(itertools.product(CELLS, (1, 2), (True, False)))
 
@@ -46,7 +46,7 @@ def test_replay_from_a_given_state(cell, layers, bias):
 @pytest.mark.parametrize("cell", CELLS)
 def test_records_every_gate_by_name_with_batch_first_shapes(cell):
     trace, _ = replay(_rnn(cell, 2, True), torch.randn(3, 7, 5))
-    assert trace.names == GATES[cell]
+    assert trace.names == SPECS[cell].states
     for layer in trace.layers:
         for name in trace.names:
             assert layer.get(name).shape == (3, 7, 6)

@@ -11,7 +11,7 @@ from rnnviz.config import ModelConfig
 from rnnviz.export import lstmvis_zip, read_lstmvis_states, read_trace_table, trace_csv, trace_parquet
 from rnnviz.models import Forecaster, init_weights, make_rnn
 from rnnviz.spectrum import recurrent_spectra
-from rnnviz.trace import trace_model
+from rnnviz.tracing import trace_model
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from rnnviz import gradients as grad
 from rnnviz.config import ModelConfig, TrainConfig
 from rnnviz.models import Forecaster, init_weights
 from rnnviz.tasks import ForecastTask, truncated_forward
-from rnnviz.trace import hidden_grads
+from rnnviz.tracing import hidden_grads
 from rnnviz.train import TrainRun
 
 

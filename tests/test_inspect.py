@@ -27,7 +27,7 @@ from rnnviz.introspect import (
     weight_shapes,
 )
 from rnnviz.models import LanguageModel, init_weights
-from rnnviz.trace import trace_model
+from rnnviz.tracing import trace_model
 
 CORPUS = build_corpus("The quick brown fox jumps over the lazy dog. " * 4)
 

@@ -121,7 +121,7 @@ def test_scrubber_shows_the_gates_of_each_checkpoint():
     import torch
 
     from rnnviz.introspect import corpus_passage, prepare_text
-    from rnnviz.trace import trace_model
+    from rnnviz.tracing import trace_model
     from rnnviz.ui import store
 
     cfg, run = lab_like_run()

@@ -120,7 +120,7 @@ def test_default_model_without_snapshots_says_how_to_get_a_slider():
 def test_default_model_scrubs_read_only(monkeypatch):
     import torch
 
-    from rnnviz.trace import trace_model
+    from rnnviz.tracing import trace_model
     from rnnviz.ui.scrub import NO_SNAPSHOTS
 
     base = cache.DEFAULT_RUNS["lm"]

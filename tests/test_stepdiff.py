@@ -12,7 +12,7 @@ from rnnviz.config import ModelConfig, RunConfig, SentimentConfig, TextConfig, T
 from rnnviz.data import build_corpus, build_sentiment, load_corpus_text, sine_series
 from rnnviz.stepdiff import LM_CHARS, inspected_input, one_step
 from rnnviz.tasks import make_model, make_task
-from rnnviz.trace import trace_model
+from rnnviz.tracing import trace_model
 from rnnviz.train import Diverged, TrainRun
 
 TEXT = TextConfig(batch_size=4, num_steps=12, max_tokens=3000)

@@ -4,7 +4,6 @@ guided steps, teacher links that preset and hide controls, and trace exports."""
 from __future__ import annotations
 
 import inspect
-import tomllib
 import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -13,9 +12,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rnnviz import export, query
-from rnnviz.trace import Trace
+from rnnviz.catalog import has, items
+from rnnviz.tracing import Trace
+from rnnviz.ui import lang
 from rnnviz.ui.chart_fit import fitted
-from rnnviz.ui.core import LESSONS
 
 SVG_KEY = "rnnviz_svg_export"
 HIDE_PARAM = "hide"  # ?hide=cell,lr hides those controls (a teacher's handout link)
@@ -66,11 +66,8 @@ def lesson_link(page: str, params: dict[str, str], hide: Sequence[str] = ()) -> 
 
 
 def load_guide(page_id: str) -> list[str]:
-    """Returns the guided steps of a lesson from assets/lessons/guides/<page_id>.toml (empty if none)."""
-    path = LESSONS / "guides" / f"{page_id}.toml"
-    if not path.exists():
-        return []
-    return list(tomllib.loads(path.read_text(encoding="utf-8")).get("steps", []))
+    """Returns the guided steps of a lesson (the catalogue's <page_id>.guide), in the learner's language."""
+    return items(f"{page_id}.guide") if has(f"{page_id}.guide", "en") else []
 
 
 def guide(page_id: str) -> None:
@@ -168,6 +165,7 @@ def class_link_form(page: str, controls: dict[str, str], values: dict[str, Any],
         if guided:
             params[GUIDE_PARAM] = "1"
         params.update(_class_param())
+        params.update(lang.link_params())  # the class reads the lesson in the teacher's language
         link = absolute_link(lesson_link(page, params, hide))
         st.code(link, language=None, wrap_lines=True)
         st.markdown(f"[Open the link]({link})" + (f"  \n{note}" if note else ""))

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 import torch
+from streamlit.errors import StreamlitPageNotFoundError
 
+from rnnviz import lessons
+from rnnviz.catalog import t
 from rnnviz.data.paths import ASSETS
 from rnnviz.errors import RnnvizError
+from rnnviz.ui import lang
 from rnnviz.ui.safe_text import plain
 
 LESSONS = ASSETS / "lessons"
@@ -47,15 +51,50 @@ LAYOUT_CSS = """
 """
 
 
-def setup_page(title: str, icon: str = "🔁") -> None:
-    """Sets the page config, one torch thread, and draws the shared sidebar; call first on every page."""
-    st.set_page_config(page_title=f"{title} · rnnviz", page_icon=icon, layout="wide")
+def setup_page(slug: str) -> None:
+    """Sets the page config, the language, one torch thread, and draws the shared sidebar; call first on every page.
+
+    slug names the page in the registry (rnnviz.lessons): its title, in the learner's language, is the tab's.
+    """
+    page = lessons.BY_SLUG[slug]
+    lang.choose()
+    st.set_page_config(page_title=f"{t(page.title_key)} · rnnviz", page_icon="🔁", layout="wide")
     # One thread per session: with several students on 2 cores, 2 threads each were ~40% slower.
     torch.set_num_threads(1)
     st.html(LAYOUT_CSS)  # st.html with only a <style> block adds no visible element
+    navigation(page)
     from rnnviz.ui.store import sidebar_models
 
     sidebar_models()
+
+
+def navigation(here: lessons.Lesson) -> None:
+    """Draws the sidebar: Home, the lessons in the class's order, the teacher's tools, then the language switch.
+
+    Every link carries the language. Streamlit's own page list is hidden (client.showSidebarNavigation), so the
+    names are the catalogue's; a deep link to any page still opens it with this sidebar on a fresh server.
+    """
+    params = lang.link_params()
+    with st.sidebar:
+        for page in lessons.PAGES:
+            if page.kind == "teacher" and page is lessons.TEACHER_TOOLS[0]:
+                st.caption(t("common.nav_teacher"))
+            page_link(page, params)
+        lang.switch(st)
+
+
+def page_link(page: lessons.Lesson, params: dict[str, str], label: str | None = None, where=st) -> None:
+    """Draws st.page_link to a registry page, or a plain link when Streamlit does not know the page.
+
+    A page run on its own (AppTest.from_file on a page) is its own entrypoint, so the other pages are unknown to
+    it; a learner on the served app always gets the real page link.
+    """
+    label = label or t(page.title_key)
+    try:
+        where.page_link(page.file, label=label, icon=page.icon, query_params=params)
+    except StreamlitPageNotFoundError:
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        where.markdown(f"[{plain(label)}](/{page.url_path}?{query})")
 
 
 def lesson_text(name: str) -> str:
@@ -65,14 +104,14 @@ def lesson_text(name: str) -> str:
 
 def try_this(*prompts: str) -> None:
     """Draws a 'Try this' box of prompts that each lead to a visible effect."""
-    st.markdown("**Try this**\n" + "\n".join(f"- {p}" for p in prompts))
+    st.markdown(f"**{t('common.try_this')}**\n" + "\n".join(f"- {p}" for p in prompts))
 
 
 def error_box(err: Exception) -> None:
     """Shows a learner-facing message for an RnnvizError (as plain text: it may quote a link, a file or a text box),
     and a short generic one for anything else."""
     if isinstance(err, RnnvizError):
-        st.error(plain(err), icon="⚠️")
+        st.error(plain(err.words()), icon="⚠️")
     else:
         st.error(f"Something went wrong ({type(err).__name__}). Your previous results are kept; "
                  "try other settings.", icon="⚠️")

@@ -13,7 +13,7 @@ from torch.nn import functional as F
 from rnnviz import gradients as grad
 from rnnviz.cells import SPECS
 from rnnviz.config import RunConfig, TextConfig
-from rnnviz.trace import hidden_grads, input_sensitivity
+from rnnviz.tracing import hidden_grads, input_sensitivity
 from rnnviz.ui import cache
 from rnnviz.ui.chart_fit import fitted
 

@@ -14,7 +14,7 @@ from rnnviz.forecast import one_step
 from rnnviz.plots.training import fit_figure, state_heatmap
 from rnnviz.presets import PRESETS_BY_SLUG
 from rnnviz.tasks import scaled_series
-from rnnviz.trace import trace_model
+from rnnviz.tracing import trace_model
 from rnnviz.ui import cache
 from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.lab import REFRESH_SECONDS, LabRun, new_lab_run, tick

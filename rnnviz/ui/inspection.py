@@ -17,7 +17,7 @@ from rnnviz.data import Corpus
 from rnnviz.errors import DataError
 from rnnviz.introspect import PreparedText
 from rnnviz.tasks import scaled_series
-from rnnviz.trace import Trace, trace_model
+from rnnviz.tracing import Trace, trace_model
 from rnnviz.ui import cache, store
 from rnnviz.ui import sentiment as sentiment_ui
 from rnnviz.ui.affordances import control, query_value

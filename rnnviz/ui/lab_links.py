@@ -10,6 +10,7 @@ import streamlit as st
 from rnnviz.config import RunConfig
 from rnnviz.errors import RnnvizError
 from rnnviz.presets import PRESETS, decode_query, encode_query, preset_for
+from rnnviz.ui import lang
 from rnnviz.ui.affordances import GUIDE_PARAM, HIDE_PARAM, class_link_form, hidden_controls
 from rnnviz.ui.keep import CLASS_PARAM, LEARNER_PARAM
 from rnnviz.ui.lab_settings import CUSTOM, MESSAGE_KEY, persist, widget_values, widgets_cfg
@@ -30,12 +31,13 @@ CONTROL_LABELS = {"preset": "preset", "task": "task", "cell": "cell", "hidden": 
                   "lr": "learning rate", "clip": "clipping", "steps": "steps", "batch": "batch size",
                   "sampling": "sampling", "seed": "seed"}
 TASK_ONLY = {"seq": "lm", "batch": "lm", "sampling": "lm", "series": "forecast", "source": "sentiment"}
-KEPT_PARAMS = (HIDE_PARAM, GUIDE_PARAM)  # a class link's own parameters, kept while the URL follows the settings
+KEPT_PARAMS = (HIDE_PARAM, GUIDE_PARAM, lang.PARAM)  # kept while the URL follows the settings
+NOT_SETTINGS = (LEARNER_PARAM, CLASS_PARAM, lang.PARAM)  # in the URL, but not the run's settings
 
 
 def _link_params() -> dict[str, str]:
-    """Returns the page's URL parameters without the learner's token (which is not a setting)."""
-    return {k: v for k, v in st.query_params.to_dict().items() if k not in (LEARNER_PARAM, CLASS_PARAM)}
+    """Returns the page's URL parameters without the learner's token and the language (which are not settings)."""
+    return {k: v for k, v in st.query_params.to_dict().items() if k not in NOT_SETTINGS}
 
 
 def apply_link() -> None:
@@ -101,9 +103,9 @@ def share_link(cfg: RunConfig) -> None:
     params = _url_params(cfg)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
-    st.session_state[LINK_KEY] = {k: v for k, v in params.items() if k not in (LEARNER_PARAM, CLASS_PARAM)}
+    st.session_state[LINK_KEY] = {k: v for k, v in params.items() if k not in NOT_SETTINGS}
     base = (st.context.url or "").split("?")[0] or f"/{PAGE}"
-    st.code(f"{base}?{urllib.parse.urlencode(encode_query(cfg))}", language=None)
+    st.code(f"{base}?{urllib.parse.urlencode({**encode_query(cfg), **lang.link_params()})}", language=None)
     st.caption("Share this link: it opens the lab with exactly these settings (same seed, same run).")
 
 

@@ -7,7 +7,7 @@ import torch
 from torch.nn import functional as F
 
 from rnnviz.spectrum import recurrent_spectra
-from rnnviz.trace import hidden_grads, trace_model
+from rnnviz.tracing import hidden_grads, trace_model
 
 
 def spectra_by_block(model: torch.nn.Module) -> dict[tuple[int, str], np.ndarray]:

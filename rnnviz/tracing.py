@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rnnviz.cells import GATES, cell_name, layer_weights, project_inputs, step
+from rnnviz.cells import SPECS, cell_name, layer_weights, project_inputs, step
 from rnnviz.models import RecurrentModel
 
 
@@ -30,7 +30,7 @@ class LayerTrace:
     c: torch.Tensor | None = None  # (B, T, H) LSTM cell state
 
     def get(self, name: str) -> torch.Tensor:
-        """Returns the recorded tensor called name (one of the cell's GATES)."""
+        """Returns the recorded tensor called name (one of the cell spec's states)."""
         value = getattr(self, name)
         if value is None:
             raise KeyError(f"this layer has no '{name}'")
@@ -48,7 +48,7 @@ class Trace:
     @property
     def names(self) -> tuple[str, ...]:
         """Returns the quantities this cell records, e.g. ('r', 'z', 'n', 'h')."""
-        return GATES[self.cell]
+        return SPECS[self.cell].states
 
     @property
     def output(self) -> torch.Tensor:

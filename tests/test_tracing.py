@@ -9,7 +9,7 @@ from torch.nn import functional as F
 from rnnviz.cells import cell_name
 from rnnviz.config import CELLS, ModelConfig
 from rnnviz.models import Forecaster, init_weights, make_rnn
-from rnnviz.trace import hidden_grads, input_sensitivity, trace_model
+from rnnviz.tracing import hidden_grads, input_sensitivity, trace_model
 
 
 def _single_layer(rnn: torch.nn.RNNBase, k: int) -> torch.nn.RNNBase:
