@@ -15,11 +15,11 @@ then a missing browser is a failure.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -35,44 +35,36 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync",
 ]
 VIEWPORT = {"width": 1400, "height": 1000}
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to a throwaway folder: tests never write tracked files. `python scripts/screenshots.py` sets
+# RNNVIZ_SCREENSHOTS to docs/screenshots to refresh the README's gallery on purpose.
+SCREENSHOTS = Path(os.environ.get("RNNVIZ_SCREENSHOTS") or tempfile.mkdtemp(prefix="rnnviz-screenshots-"))
 HEALTH_TIMEOUT_S = 90.0
 FIRST_VISIT_MS = 120_000  # the first visit of a page may train its default models (once per server)
 RERUN_MS = 60_000
 REQUIRE_BROWSER = os.environ.get("RNNVIZ_REQUIRE_BROWSER") == "1"
-# Streamlit's own rule for a page file name: optional number, separators, then the name.
-PAGE_FILENAME = re.compile(r"([0-9]*)[_ -]*(.*)\.py")
 
 
 @dataclass(frozen=True)
 class AppPage:
-    """One page of the app as the sidebar lists it: its file, URL path and screenshot name."""
+    """One page of the app as the sidebar lists it: its file, URL path, screenshot name and registry slug."""
 
     file: str  # relative to the project root, e.g. "pages/3_Training_lab.py"
     url_path: str  # "" for the home page, else e.g. "Training_lab"
     name: str  # "Home" or the url path; used for test ids and screenshot files
+    slug: str = ""  # the lesson registry's slug (rnnviz.lessons)
+    kind: str = "lesson"
 
     @property
     def screenshot(self) -> Path:
-        """Returns where this page's screenshot is written (overwritten every run; the README links it)."""
+        """Returns where this page's screenshot is written (SCREENSHOTS: a throwaway folder unless asked)."""
         return SCREENSHOTS / f"{self.name}.png"
 
 
-def _sort_key(path: Path) -> tuple[float, str]:
-    number, label = PAGE_FILENAME.fullmatch(path.name).groups()
-    return (float(number) if number else float("inf"), label.lower())
-
-
 def discover_pages() -> list[AppPage]:
-    """Returns the home page and every page Streamlit discovers in pages/, in sidebar order."""
-    found = [AppPage("app.py", "", "Home")]
-    pages_dir = ROOT / "pages"
-    files = [p for p in pages_dir.glob("*.py") if not p.name.startswith(("_", "."))] if pages_dir.is_dir() else []
-    for path in sorted(files, key=_sort_key):
-        label = PAGE_FILENAME.fullmatch(path.name).group(2)
-        url_path = re.sub(r"[_ ]+", "_", label).strip() or path.stem
-        found.append(AppPage(f"pages/{path.name}", url_path, url_path))
-    return found
+    """Returns every page of the lesson registry (home first, in the sidebar's order)."""
+    from rnnviz import lessons
+
+    return [AppPage(p.file, p.url_path, p.url_path or "Home", p.slug, p.kind) for p in lessons.PAGES]
 
 
 APP_PAGES = discover_pages()
@@ -354,9 +346,10 @@ def gallery_markdown(pages: list[AppPage]) -> str:
                    + ", ".join(f"[{p.stem.removesuffix('_bad_upload').replace('_', ' ')}](docs/screenshots/{p.name})"
                                for p in bad_upload) + ".\n") if bad_upload else ""
     return (f"{GALLERY_START}\n## Screenshots\n\n"
-            "Taken by the browser suite (`tests/browser`, real headless Chromium) and rewritten on every test\n"
-            "run, so they show the app as it is. Each picture is the first screen of a page; click it for the\n"
-            f"whole page. {upload_line}\n<table>\n" + "\n".join(rows) + f"\n</table>\n{GALLERY_END}")
+            "Taken in real headless Chromium by `python scripts/screenshots.py` (the browser suite's page tests,\n"
+            "writing into docs/screenshots on purpose). Each picture is the first screen of a page; click it for the\n"
+            f"whole page; the Chinese interface is in docs/screenshots/zh. {upload_line}\n<table>\n"
+            + "\n".join(rows) + f"\n</table>\n{GALLERY_END}")
 
 
 def write_readme_gallery(pages: list[AppPage]) -> bool:

@@ -88,9 +88,7 @@ def one_step(page, expected: int) -> None:
 
 
 def test_one_step_adds_exactly_one_step_and_shows_what_changed(page, server_url):
-    from pathlib import Path
-
-    from .conftest import save_screenshot
+    from .conftest import SCREENSHOTS, save_screenshot
 
     small = {**SETTINGS, "steps": "300"}
     page.goto(f"{server_url}/Training_lab?{urllib.parse.urlencode(small)}", wait_until="domcontentloaded")
@@ -103,4 +101,4 @@ def test_one_step_adds_exactly_one_step_and_shows_what_changed(page, server_url)
     panel.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
     assert panel.locator(".js-plotly-plot").count() == 2  # the gate before/after/difference and the weight moves
     assert page_problems(page) == []
-    save_screenshot(page, Path("/tmp/lab_browser/Training_lab_one_step.png"), thumb_from=".st-key-lab_step_panel")
+    save_screenshot(page, SCREENSHOTS / "Training_lab_one_step.png", thumb_from=".st-key-lab_step_panel")

@@ -7,15 +7,13 @@ at 390 px nothing makes the page scroll sideways. Screenshots at 1024x768 go to 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from .conftest import APP_PAGES, open_page, page_problems, save_screenshot, wait_for_app
+from .conftest import APP_PAGES, SCREENSHOTS, open_page, page_problems, save_screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/rnnviz_layouts")
+SHOTS = SCREENSHOTS / "layouts"
 PROJECTOR = {"width": 1024, "height": 768}
 WIDE = {"width": 1400, "height": 1000}
 PHONE = {"width": 390, "height": 844}
