@@ -28,6 +28,21 @@ def _one_thread_and_seed():
     yield
 
 
+_USES_APP: dict[str, bool] = {}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Marks `app` every test in a module that runs pages under AppTest (or serves the app), so that
+    `pytest -m "not browser and not app"` is the quick library selection."""
+    for item in items:
+        path = str(item.path)
+        if path not in _USES_APP:
+            source = Path(path).read_text(encoding="utf-8")
+            _USES_APP[path] = any(s in source for s in ("app_test(", "AppTest", "start_app(", "rnnviz.serve"))
+        if _USES_APP[path]:
+            item.add_marker(pytest.mark.app)
+
+
 def app_test(relative: str, timeout: float = 120.0):
     """Returns an AppTest for a file given relative to the project root (AppTest resolves against the test file)."""
     from streamlit.testing.v1 import AppTest
