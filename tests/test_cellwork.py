@@ -1,0 +1,68 @@
+"""The cell at work: every box of one step, recomputed from the weights, equals the replay's numbers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from rnnviz.cells import SPECS, layer_weights, project_inputs, textbook_gru_step
+from rnnviz.cellwork import cell_at_work
+from rnnviz.config import ModelConfig
+from rnnviz.models import make_rnn
+from rnnviz.tracing import replay
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("cell", list(SPECS))
+def test_every_box_recomputes_the_replays_value(cell, layers):
+    torch.manual_seed(layers)
+    rnn = make_rnn(ModelConfig(cell=cell, hidden_size=6, num_layers=layers), input_size=4)
+    x = torch.randn(1, 9, 4)
+    with torch.no_grad():
+        trace, _ = replay(rnn, x)
+    for layer in range(layers):
+        for t in (0, 4, 8):
+            for unit in (0, 5):
+                work = cell_at_work(rnn, trace, layer, t, unit)
+                assert [b.name for b in work.boxes][-1] == "h"
+                for box in work.products:
+                    assert box.recomputed == pytest.approx(box.value, abs=1e-6)
+                for box in set(work.boxes) - set(work.products):
+                    recorded = float(trace.layers[layer].get(box.name)[0, t, unit])
+                    assert box.value == pytest.approx(recorded, abs=1e-6)
+                    assert box.recomputed == pytest.approx(recorded, abs=1e-5), (cell, layer, t, unit, box.name)
+                    assert box.latex.endswith(f"{box.value:.3f}".replace("-", "−"))
+                if cell == "gru":  # h_t is what it keeps plus what it writes
+                    assert work.box("h").value == pytest.approx(work.box("keep").value + work.box("write").value, abs=1e-5)
+                    assert work.box("n").recomputed == pytest.approx(
+                        math.tanh(work.box("n").inputs[0][1] + work.box("rh").value), abs=1e-6)
+                if cell == "lstm":
+                    assert work.box("c").value == pytest.approx(work.box("fc").value + work.box("ig").value, abs=1e-5)
+                for name, vector in work.vectors.items():
+                    torch.testing.assert_close(torch.from_numpy(vector), trace.layers[layer].get(name)[0, t])
+
+
+def test_the_textbook_candidate_is_d2ls_step_with_the_same_weights():
+    torch.manual_seed(3)
+    rnn = make_rnn(ModelConfig(cell="gru", hidden_size=5), input_size=3)
+    x = torch.randn(1, 6, 3)
+    with torch.no_grad():
+        trace, _ = replay(rnn, x)
+        w = layer_weights(rnn, 0)
+        h_prev = trace.layers[0].h[:, 3]
+        expected = textbook_gru_step(project_inputs(x[:, 4], w), h_prev, w).n[0]
+    for unit in range(5):
+        work = cell_at_work(rnn, trace, 0, 4, unit)
+        assert work.textbook_n == pytest.approx(float(expected[unit]), abs=1e-5)
+        assert work.textbook_n != pytest.approx(work.box("n").value, abs=1e-9)  # a different model
+
+
+def test_a_step_outside_the_trace_is_refused():
+    rnn = make_rnn(ModelConfig(cell="lstm", hidden_size=3), input_size=2)
+    with torch.no_grad():
+        trace, _ = replay(rnn, torch.randn(1, 4, 2))
+    for bad in ((0, 4, 0), (0, -1, 0), (0, 0, 3), (1, 0, 0)):
+        with pytest.raises(IndexError):
+            cell_at_work(rnn, trace, *bad)
