@@ -73,7 +73,8 @@ def diagram(work: CellAtWork, x_norm: float, h_prev: float, c_prev: float | None
     for src, dst in edges:
         (x0, y0), (x1, y1) = positions[src], positions[dst]
         fig.add_annotation(x=x1 - _half_width(dst), y=y1, ax=x0 + _half_width(src), ay=y0, xref="x", yref="y",
-                           axref="x", ayref="y", showarrow=True, arrowhead=2, arrowsize=1.1, arrowwidth=1.4, arrowcolor="#888", text="")
+                           axref="x", ayref="y", showarrow=True, arrowhead=2, arrowsize=1.1, arrowwidth=1.4,
+                           arrowcolor="#888", text="")
     hover_x, hover_y, hover_text = [], [], []
     for name, (cx, cy) in positions.items():
         if name in values:
