@@ -131,3 +131,16 @@ def english_residue(at) -> tuple[list[str], int]:
     texts = page_texts(at)
     left = [t for t in texts if ENGLISH_SENTENCE.search(_NOT_PROSE.sub(" ", t))]
     return left, len(texts)
+
+
+def select_point(at, key: str, point: dict) -> None:
+    """Runs the app as if the learner had clicked `point` on the st.plotly_chart keyed `key` (AppTest has no
+    Plotly element: the click is sent as that chart's widget state, exactly what the browser would send)."""
+    import json
+
+    chart = next(e for e in at.get("plotly_chart") if e.proto.id.endswith(f"-{key}") or key in e.proto.id)
+    states = at._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = chart.proto.id
+    state.string_value = json.dumps({"selection": {"points": [point], "point_indices": [0], "box": [], "lasso": []}})
+    at._run(states)

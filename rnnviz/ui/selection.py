@@ -1,0 +1,126 @@
+"""Point at a moment and every view follows: one selected timestep (and unit) per lesson, kept in the URL.
+
+A linked chart is drawn with ``linked_chart(fig, key, page, to_pick)``: clicking a point (a heatmap cell, a point of
+a curve, a token) calls ``to_pick(point)`` to turn Plotly's point into a ``Pick`` and makes it the lesson's
+selection before the page runs again, so every view drawn in that run, above or below the chart that was clicked,
+marks the same step and unit (``mark``). The selection is written into the URL (?at=12&unit=5), so a teacher can
+link to "this character, this unit"; a link with a selection reopens it (values outside the input are refused by
+the one link parser with a note).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from rnnviz.ui.affordances import query_value
+from rnnviz.ui.chart_fit import fitted
+
+STEP_PARAM, UNIT_PARAM = "at", "unit"
+MARK_COLOUR = "#e6007e"  # one colour for the selection in every chart of every lesson
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A selected timestep and, where the chart has units, a unit (None: keep the unit selected before)."""
+
+    t: int
+    unit: int | None = None
+
+
+def _key(page: str) -> str:
+    return f"selection_{page}"
+
+
+def current(page: str, steps: int, units: int | None = None) -> Pick:
+    """Returns the lesson's selection, clamped to this input: the session's, else the link's, else step 0 / unit 0."""
+    held: Pick | None = st.session_state.get(_key(page))
+    if held is None:
+        t = query_value(STEP_PARAM, 0, bounds=(0, max(steps - 1, 0)))
+        unit = query_value(UNIT_PARAM, 0, bounds=(0, max((units or 1) - 1, 0))) if units else None
+        held = Pick(t, unit)
+    t = min(max(held.t, 0), max(steps - 1, 0))
+    unit = None if not units else min(max(held.unit or 0, 0), units - 1)
+    picked = Pick(t, unit)
+    st.session_state[_key(page)] = picked
+    _to_url(picked)
+    return picked
+
+
+def choose(page: str, pick: Pick) -> None:
+    """Makes pick the lesson's selection (a unit of None keeps the unit chosen before)."""
+    held: Pick | None = st.session_state.get(_key(page))
+    unit = pick.unit if pick.unit is not None else (held.unit if held is not None else None)
+    st.session_state[_key(page)] = Pick(pick.t, unit)
+
+
+def _to_url(pick: Pick) -> None:
+    wanted = {STEP_PARAM: str(pick.t), **({UNIT_PARAM: str(pick.unit)} if pick.unit is not None else {})}
+    for name, value in wanted.items():
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
+
+
+def _picked(key: str, page: str, to_pick: Callable[[dict[str, Any]], Pick | None]) -> None:
+    """The chart's on_select callback: the first clicked point becomes the lesson's selection."""
+    state = st.session_state.get(key)
+    points = (state or {}).get("selection", {}).get("points", []) if state is not None else []
+    for point in points:
+        pick = to_pick(dict(point))
+        if pick is not None:
+            choose(page, pick)
+            return
+
+
+def linked_chart(fig: go.Figure, key: str, page: str, to_pick: Callable[[dict[str, Any]], Pick | None]) -> None:
+    """Draws a chart whose clicks select a step (and unit) for every view of the lesson."""
+    st.plotly_chart(fitted(fig), key=key, on_select=lambda: _picked(key, page, to_pick), selection_mode="points",
+                    config={"displaylogo": False})
+
+
+def step_of(point: dict[str, Any]) -> Pick | None:
+    """Reads a point whose x is the timestep (a curve over time; a heatmap whose columns are steps)."""
+    x, y = point.get("x"), point.get("y")
+    if isinstance(point.get("customdata"), (list, tuple)) and point["customdata"]:
+        x = point["customdata"][0]
+    try:
+        t = int(round(float(x)))
+    except (TypeError, ValueError):
+        index = point.get("point_index")
+        t = int(index[-1] if isinstance(index, (list, tuple)) else index) if index is not None else None
+        if t is None:
+            return None
+    unit = None
+    if "z" in point:  # a heatmap cell: its row is the unit
+        try:
+            unit = int(round(float(y)))
+        except (TypeError, ValueError):
+            unit = None
+    return Pick(t, unit)
+
+
+def mark(fig: go.Figure, pick: Pick, unit_axis: bool = False) -> go.Figure:
+    """Returns fig with the selection drawn: a vertical line at the step in every subplot, and on charts whose y
+    axis is the unit (heatmaps of units over time), a horizontal line at the unit."""
+    pairs = sorted({(getattr(tr, "xaxis", None) or "x", getattr(tr, "yaxis", None) or "y") for tr in fig.data}) \
+        or [("x", "y")]
+    line = dict(color=MARK_COLOUR, width=2, dash="dot")
+    for xa, ya in pairs:
+        fig.add_shape(type="line", x0=pick.t, x1=pick.t, y0=0, y1=1, xref=xa, yref=f"{ya} domain", line=line,
+                      name="selection")
+        if unit_axis and pick.unit is not None:
+            fig.add_shape(type="line", y0=pick.unit, y1=pick.unit, x0=0, x1=1, yref=ya, xref=f"{xa} domain",
+                          line={**line, "width": 1.5}, name="selection")
+    return fig
+
+
+def marked_step(fig_json: dict) -> int | None:
+    """Returns the step a figure (as JSON) marks, or None: what tests and the browser read back."""
+    for shape in fig_json.get("layout", {}).get("shapes", []):
+        if shape.get("name") == "selection" and shape.get("x0") == shape.get("x1"):
+            return int(shape["x0"])
+    return None
