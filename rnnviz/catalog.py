@@ -120,3 +120,10 @@ def items(key: str, lang: str | None = None, /, **params: object) -> list[str]:
 def choices(prefix: str, names: tuple[str, ...] | list[str], lang: str | None = None) -> dict[str, str]:
     """Returns {name: t(prefix.name)} for a widget's options, e.g. choices("lab.task", TASKS)."""
     return {name: t(f"{prefix}.{name}", lang) for name in names}
+
+
+def names(prefix: str) -> list[str]:
+    """Returns the names directly under a table, in the English catalogue's order (e.g. a prediction's options)."""
+    start = prefix + "."
+    found = [key[len(start):].split(".", 1)[0] for key in entries(DEFAULT_LANG) if key.startswith(start)]
+    return list(dict.fromkeys(found))

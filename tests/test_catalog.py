@@ -40,7 +40,8 @@ def used_keys() -> tuple[set[str], list[re.Pattern[str]]]:
                 else:
                     literal.add(arg.value)
             elif isinstance(arg, ast.JoinedStr):
-                parts = [re.escape(v.value) if isinstance(v, ast.Constant) else r"[^.]+" for v in arg.values]
+                # a placeholder may hold a key prefix with dots (f"{key}.question"), so it matches any text
+                parts = [re.escape(v.value) if isinstance(v, ast.Constant) else r".+" for v in arg.values]
                 patterns.append(re.compile("".join(parts) + (r"\.[^.]+" if name == "choices" else "")))
     return literal, patterns
 
