@@ -15,7 +15,8 @@ from rnnviz.tracing import hidden_grads
 
 # For each answer function: two inputs whose right answers differ (so the answer is read from the input).
 CONTRASTS = {
-    predictions.largest_gradient: ((np.array([1.0, 0.5, 0.2, 0.1, 0.05, 0.01]),), (np.array([0.01, 0.1, 0.3, 1.0, 4.0, 9.0]),)),
+    predictions.largest_gradient: ((np.array([1.0, 0.5, 0.2, 0.1, 0.05, 0.01]),),
+                                   (np.array([0.01, 0.1, 0.3, 1.0, 4.0, 9.0]),)),
     predictions.first_step_gradient: (({"rnn_tanh": 0.9, "gru": 0.1},), ({"rnn_tanh": 0.01, "lstm": 0.7},)),
     predictions.forecast_drift: ((np.sin(np.arange(60) / 3), np.sin(np.arange(60) / 3) * 0.9),
                                  (np.sin(np.arange(60) / 3), np.zeros(60))),
