@@ -5,29 +5,26 @@
 Every process gets the same data folder through RNNVIZ_DATA_DIR (default: the run store's rnnviz-data/) and
 its share of the cores through RNNVIZ_REPLICAS. The proxy's configuration is generated from
 deploy/haproxy.cfg.template into a temporary folder. Ctrl-C or SIGTERM stops everything it started.
-Library code: no Streamlit import; the small functions below are what the tests drive.
+Library code: no Streamlit import; the small functions below (and rnnviz.processes) are what the tests drive.
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from email.message import Message
 from pathlib import Path
+
+from rnnviz.processes import _signal_group, free_port, http_get, lan_address, port_is_free, spawn
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg.template"
@@ -94,19 +91,6 @@ def parse_replicas(value: str) -> int:
     return n
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """Returns a TCP port that is free on host right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    """Returns True when nothing listens on host:port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        return s.connect_ex((host, port)) != 0
-
-
 def data_dir(env: dict[str, str] | None = None) -> Path:
     """Returns the shared data folder: RNNVIZ_DATA_DIR if set, else the run store's default (rnnviz-data/)."""
     value = (os.environ if env is None else env).get(DATA_ENV, "").strip()
@@ -146,33 +130,6 @@ def streamlit_command(backend: Backend, python: str = sys.executable) -> list[st
     """Returns the command that serves the app on the backend's loopback port."""
     return [python, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(backend.port),
             "--server.address", backend.host, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: asks Linux to SIGTERM it when the class server dies, even by SIGKILL."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def spawn(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """Starts a command as the leader of its own process group, output to a log file."""
-    with open(log, "wb") as out:
-        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
-
-
-def http_get(url: str, cookie: str | None = None, timeout: float = 3.0) -> tuple[int, Message, bytes]:
-    """Returns (status, headers (case-insensitive), body) of a GET; status 0 when nothing answered."""
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.headers, b""
-    except OSError:
-        return 0, Message(), b""
 
 
 def healthy(server: ClassServer) -> bool:
@@ -241,23 +198,6 @@ def stop(server: ClassServer, grace_s: float = STOP_GRACE_S) -> None:
         except subprocess.TimeoutExpired:
             _signal_group(p, signal.SIGKILL)
             p.wait()
-
-
-def _signal_group(p: subprocess.Popen, sig: int) -> None:
-    try:
-        os.killpg(p.pid, sig)  # the group: Streamlit's and haproxy's own children too
-    except ProcessLookupError:
-        pass
-
-
-def lan_address() -> str:
-    """Returns this machine's address on its network (what students type), or its host name."""
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect(("192.0.2.1", 9))  # a documentation address: no packet is sent, the OS just picks a route
-            return s.getsockname()[0]
-    except OSError:
-        return socket.gethostname()
 
 
 def revive(server: ClassServer, data: Path, replicas: int, restarts: dict[str, int]) -> bool:

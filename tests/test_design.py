@@ -69,7 +69,7 @@ HEAVY_FOR_NOW: set[str] = {"pages/2_Text_and_language_models.py", "pages/10_Recu
 TOO_LONG_FOR_NOW: set[str] = {
     "pages/2_Text_and_language_models.py", "pages/4_Hidden_states.py", "pages/5_Gates.py",
     "pages/6_Gradients_through_time.py", "pages/7_Clipping_and_truncation.py", "pages/9_Sentiment.py",
-    "rnnviz/serve.py", "rnnviz/runstore.py", "rnnviz/introspect.py", "rnnviz/data/series.py",
+    "rnnviz/runstore.py", "rnnviz/introspect.py", "rnnviz/data/series.py",
     "rnnviz/ui/forecast.py", "rnnviz/ui/lab_settings.py", "rnnviz/ui/inspection.py",
 }
 
