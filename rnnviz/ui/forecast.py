@@ -204,7 +204,8 @@ def what_it_did(data: Data, label: str, start: int, rollout: np.ndarray) -> tupl
     values = data.series.values
     did = classify_rollout(rollout, values[:start], values[start:start + len(rollout)])
     noise = noise_level(values[:data.n_train], data.cfg.tau)
-    name = t("forecasting.why.the_sine") if data.cfg.name == "sine" else plain(data.title)  # an upload's: learner's
+    # a series' name, quoted where the language wants it; an upload's title holds the learner's column name
+    name = t("forecasting.why.the_sine") if data.cfg.name == "sine" else t("forecasting.why.named", title=plain(data.title))
     unit = "" if data.series.unit in ("", "x") else f" {plain(data.series.unit)}"  # the sine's values have no unit
     return did, why_text(name, noise, did, plain(label), fmt=lambda v: f"{v:.3g}{unit}")
 
