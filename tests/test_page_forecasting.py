@@ -195,3 +195,17 @@ def test_a_link_made_in_chinese_opens_the_same_settings_in_english(page_zh):
     assert at.selectbox(key="fc_focus").value == "GRU (H=8)"
     assert figures(at)["fc_k_ahead"]["layout"]["title"]["text"].replace("<br>", " ").startswith(
         "k-step-ahead forecasts (GRU (H=8))")
+
+
+def test_a_bad_upload_is_explained_in_chinese_and_the_good_series_stays():
+    at = run_page("zh")
+    at.selectbox(key="fc_source").set_value("upload").run()
+    assert any(t("forecasting.data.no_upload", "zh") == i.value for i in at.info)
+    at.file_uploader(key="fc_file").set_value(("good.csv", GOOD_CSV, "text/csv")).run()
+    assert series_title(at).startswith(t("forecasting.data.uploaded", "zh", unit="value"))
+    at.file_uploader(key="fc_file").set_value(("bad.csv", b"name,colour\n" + b"a,red\n" * 30, "text/csv")).run()
+    assert not at.exception, at.exception
+    shown = [e.value.replace("\\", "") for e in at.error]  # as read (the message is shown escaped, as text)
+    assert any("没有数值列" in e and "name, colour" in e for e in shown), shown
+    assert series_title(at).startswith(t("forecasting.data.uploaded", "zh", unit="value"))  # the good series stays
+    assert any("good.csv" in c.value and "仍在显示" in c.value for c in at.caption)

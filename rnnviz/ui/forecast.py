@@ -200,7 +200,10 @@ def _note(fitted: fc.Fitted) -> str:
 
 
 def what_it_did(data: Data, label: str, start: int, rollout: np.ndarray) -> tuple[Behaviour, str]:
-    """Returns what the fed-back rollout from `start` did on this series, and the paragraph explaining why."""
+    """Returns what the fed-back rollout from `start` did on this series, and the paragraph explaining why.
+
+    label is the model's name as the learner reads it (`shown`); it is escaped here, like the series' name.
+    """
     values = data.series.values
     did = classify_rollout(rollout, values[:start], values[start:start + len(rollout)])
     noise = noise_level(values[:data.n_train], data.cfg.tau)
