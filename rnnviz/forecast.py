@@ -125,8 +125,8 @@ class Fitted:
     scaler: Scaler
     n_train: int
     losses: tuple[float, ...]  # training loss per step, in scaled units
-    stopped_early: str | None = None  # the training loop's words when it diverged (budget cut short by time: steps)
-    steps: int = 0  # the step budget; fewer losses than this means the time limit stopped training
+    stopped_early: str | None = None  # the training loop's message if it diverged
+    steps: int = 0  # the step budget: fewer losses than this means the time limit stopped training
 
     def to_model(self, values: np.ndarray) -> torch.Tensor:
         """Returns values in the units the model reads (log if asked, then standardised)."""
