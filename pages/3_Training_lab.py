@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from rnnviz.ui import home, lab, lab_links, lab_settings, lab_step, setup_page, try_this
+from rnnviz.lessons import BY_FILE
+from rnnviz.ui import lab, lab_links, lab_settings, lab_step, lang, setup_page, try_this
 from rnnviz.ui.affordances import guide
+from rnnviz.ui.core import page_link
 from rnnviz.ui.safe_text import plain
 
 setup_page("training_lab")
@@ -36,9 +38,8 @@ if run is not None and run.status != "running":
              ("pages/5_Gates.py", "Gates", ":material/door_front:"),
              ("pages/6_Gradients_through_time.py", "Gradients through time", ":material/trending_down:")]
     cols = st.columns(len(links))
-    for col, (page, label, icon) in zip(cols, links):
-        if home.page_exists(page):  # lessons land one by one; never link to a missing page
-            home.link(page, f"Open it in {label}", icon, col)
+    for col, (page, label, _icon) in zip(cols, links):  # the icon: the registry's
+        page_link(BY_FILE[page], lang.link_params(), f"Open it in {label}", col)
 
 st.subheader("Your runs")
 lab_settings.compare()

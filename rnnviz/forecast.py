@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from rnnviz.catalog import t
 from rnnviz.config import ModelConfig, SeriesConfig, TrainConfig
 from rnnviz.data import Scaler, Series
 from rnnviz.errors import DataError
@@ -124,7 +125,8 @@ class Fitted:
     scaler: Scaler
     n_train: int
     losses: tuple[float, ...]  # training loss per step, in scaled units
-    stopped_early: str | None = None  # why training stopped before its budget, if it did
+    stopped_early: str | None = None  # the training loop's message if it diverged
+    steps: int = 0  # the step budget: fewer losses than this means the time limit stopped training
 
     def to_model(self, values: np.ndarray) -> torch.Tensor:
         """Returns values in the units the model reads (log if asked, then standardised)."""
@@ -161,8 +163,7 @@ def fit_forecaster(spec: ForecastSpec, series: Series, seconds: float | None = N
     """Returns the spec's model trained on the series' training part (frozen, read-only)."""
     if spec.log:
         if series.values.min() <= 0:
-            raise DataError("Log scaling needs positive values, and this series has zeros or negative values. "
-                            "Turn log scaling off.")
+            raise DataError("forecasting.errors.log_needs_positive")
         series = replace(series, values=np.log(series.values))
     values, n_train, scaler = scaled_series(series, spec.series)
     if spec.kind == MLP:
@@ -175,10 +176,8 @@ def fit_forecaster(spec: ForecastSpec, series: Series, seconds: float | None = N
         model = init_weights(task.make_model(ModelConfig(cell=spec.kind, hidden_size=spec.hidden_size)), spec.seed)
     run = TrainRun(model, task, train_cfg)
     run.run(steps, seconds=seconds, callback=callback)
-    stopped = run.diverged or (f"stopped at step {run.steps_done} of {steps} (time limit)"
-                               if run.steps_done < steps else None)
     model.eval().requires_grad_(False)  # shared read-only between sessions from here on
-    return Fitted(spec, model, scaler, n_train, tuple(m.loss for m in run.history), stopped)
+    return Fitted(spec, model, scaler, n_train, tuple(m.loss for m in run.history), run.diverged, steps)
 
 
 def max_horizon(T: int, n_train: int, cap: int = 64) -> int:
@@ -249,7 +248,7 @@ def horizon_table(errors: dict[str, pd.DataFrame], metric: str, ks: list[int]) -
     rows = []
     for label, table in errors.items():
         by_k = table.set_index("k")[metric]
-        row = {"model": label, **{f"k={k}": round(float(by_k.get(k, np.nan)), 4) for k in ks}}
+        row = {t("forecasting.status.model"): label, **{f"k={k}": round(float(by_k.get(k, np.nan)), 4) for k in ks}}
         row[f"k={ks[-1]} ÷ k=1"] = round(float(by_k.get(ks[-1], np.nan) / by_k.get(1, np.nan)), 1)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -11,6 +11,8 @@ from typing import Literal
 
 import numpy as np
 
+from rnnviz.catalog import t
+
 Kind = Literal["constant", "overshoots", "oscillates", "follows", "drifts"]
 
 FLAT = 0.05  # the rollout's last third moves less than this share of the series' spread: it has settled
@@ -18,25 +20,9 @@ OVERSHOOT = 0.25  # it leaves the range of everything seen and true by more than
 FOLLOW = 0.35  # its RMSE against the truth is below this share of the truth's spread: it follows the series
 WAVY = 0.15  # its last half swings by more than this share of the spread and crosses its own mean often
 
-# Short phrases for titles ("…, the forecast {phrase}") and one explanation per kind.
-PHRASES: dict[str, str] = {
-    "constant": "settles on a constant",
-    "overshoots": "overshoots the data",
-    "oscillates": "keeps oscillating on its own",
-    "follows": "follows the series",
-    "drifts": "drifts away from the data",
-}
-EXPLANATIONS: dict[str, str] = {
-    "constant": "Fed its own smooth outputs, it reads them as a flat stretch and continues it flat: the rollout "
-                "settles on a constant near {settle}, as in d2l's figure, while the data keeps moving.",
-    "overshoots": "Each fed-back step amplifies the last one's error, and the rollout leaves the range of the data: "
-                  "it reaches {peak} where the series stays between {lo} and {hi}.",
-    "oscillates": "It has learned a rhythm, not the series: fed its own outputs, it keeps swinging around {settle} "
-                  "but out of step with the data.",
-    "follows": "Its fed-back outputs stay close to the data (typical error {rmse}): what it learned of the shape "
-               "of this series carries it through {k} steps.",
-    "drifts": "It neither settles nor follows: its own outputs pull it away from the data (typical error {rmse}).",
-}
+# Each kind's short phrase for a chart title ("…, the forecast {phrase}") and its explanation are catalogue entries:
+# forecasting.rollout.phrase.<kind> and forecasting.rollout.explain.<kind>.
+KINDS: tuple[Kind, ...] = ("constant", "overshoots", "oscillates", "follows", "drifts")
 
 
 @dataclass(frozen=True)
@@ -54,13 +40,13 @@ class Behaviour:
     @property
     def phrase(self) -> str:
         """Returns the short phrase for a chart title."""
-        return PHRASES[self.kind]
+        return t(f"forecasting.rollout.phrase.{self.kind}")
 
     def explanation(self, fmt=lambda v: f"{v:.3g}") -> str:
         """Returns one or two sentences describing what the rollout did, with its numbers."""
-        return EXPLANATIONS[self.kind].format(settle=fmt(self.settle), peak=fmt(self.peak), lo=fmt(self.lo),
-                                              hi=fmt(self.hi), rmse=fmt(self.rmse) if self.rmse is not None else "—",
-                                              k=self.k)
+        return t(f"forecasting.rollout.explain.{self.kind}", settle=fmt(self.settle), peak=fmt(self.peak),
+                 lo=fmt(self.lo), hi=fmt(self.hi), rmse=fmt(self.rmse) if self.rmse is not None else "—",
+                 steps=self.k)
 
 
 def classify_rollout(rollout: np.ndarray, history: np.ndarray, truth: np.ndarray | None = None) -> Behaviour:
@@ -142,12 +128,7 @@ def _smooth_change(x: np.ndarray, tau: int, sigma: float, widest: int = 25) -> f
 
 def why_text(name: str, noise: NoiseLevel, behaviour: Behaviour, label: str, fmt=lambda v: f"{v:.3g}") -> str:
     """Returns the lesson's 'why' paragraph for this series and this model's rollout, from the measured numbers."""
-    if noise.ratio >= 1:
-        window = (f"On {name} the step-to-step noise (σ ≈ {fmt(noise.sigma)}, measured) is {noise.ratio:.1f}× the "
-                  f"typical change of the series over τ = {noise.tau} steps ({fmt(noise.change)}), so {noise.tau} "
-                  "noisy values cannot tell whether it is rising or falling.")
-    else:
-        window = (f"On {name} the step-to-step noise (σ ≈ {fmt(noise.sigma)}, measured) is smaller than the typical "
-                  f"change over τ = {noise.tau} steps ({fmt(noise.change)}), so a short window does show which way "
-                  "the series is going.")
-    return f"**What the {label} did.** {window} {behaviour.explanation(fmt)}"
+    words = "noisy" if noise.ratio >= 1 else "clear"
+    window = t(f"forecasting.why.{words}", name=name, sigma=fmt(noise.sigma), ratio=noise.ratio, tau=noise.tau,
+               change=fmt(noise.change))
+    return t("forecasting.why.lead", label=label, window=window, explanation=behaviour.explanation(fmt))

@@ -33,8 +33,6 @@ WORD = re.compile(r"[A-Za-z]{3,}")
 # Files still on their way to the catalogues. Each entry is removed when its file is converted (the last test
 # fails on an entry whose file already follows the rule, so the lists only shrink).
 NOT_YET_IN_CATALOGUES: set[str] = {
-    "app.py",
-    "pages/1_Forecasting.py",
     "pages/2_Text_and_language_models.py",
     "pages/3_Training_lab.py",
     "pages/4_Hidden_states.py",
@@ -50,9 +48,7 @@ NOT_YET_IN_CATALOGUES: set[str] = {
     "rnnviz/ui/board.py",
     "rnnviz/ui/clipping.py",
     "rnnviz/ui/core.py",
-    "rnnviz/ui/forecast.py",
     "rnnviz/ui/gradients.py",
-    "rnnviz/ui/home.py",
     "rnnviz/ui/inspection.py",
     "rnnviz/ui/keep.py",
     "rnnviz/ui/lab.py",
@@ -70,7 +66,7 @@ TOO_LONG_FOR_NOW: set[str] = {
     "pages/2_Text_and_language_models.py", "pages/4_Hidden_states.py", "pages/5_Gates.py",
     "pages/6_Gradients_through_time.py", "pages/7_Clipping_and_truncation.py", "pages/9_Sentiment.py",
     "rnnviz/runstore.py", "rnnviz/introspect.py", "rnnviz/data/series.py",
-    "rnnviz/ui/forecast.py", "rnnviz/ui/lab_settings.py", "rnnviz/ui/inspection.py",
+    "rnnviz/ui/lab_settings.py", "rnnviz/ui/inspection.py",
 }
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnviz.rollout import PHRASES, classify_rollout, noise_level, why_text
+from rnnviz.catalog import has
+from rnnviz.rollout import KINDS, classify_rollout, noise_level, why_text
 
 T_HIST, K = 200, 60
 t_hist = np.arange(T_HIST)
@@ -59,7 +60,9 @@ def test_every_kind_has_a_phrase_and_an_explanation():
     kinds = {classify_rollout(r, HISTORY, TRUTH).kind for r in (
         np.full(K, 0.1), np.linspace(0, 5, K), 0.8 * np.sin(0.37 * np.arange(K)), TRUTH + 0.01)}
     assert kinds == {"constant", "overshoots", "oscillates", "follows"}
-    assert set(PHRASES) == {"constant", "overshoots", "oscillates", "follows", "drifts"}
+    assert set(KINDS) == {"constant", "overshoots", "oscillates", "follows", "drifts"}
+    for lang in ("en", "zh"):
+        assert all(has(f"forecasting.rollout.{part}.{kind}", lang) for kind in KINDS for part in ("phrase", "explain"))
 
 
 @pytest.mark.parametrize("sigma", [0.05, 0.2, 0.5])
@@ -87,3 +90,20 @@ def test_the_why_text_quotes_this_series_numbers_not_the_sines():
     noisy = why_text("the sine", noise_level(np.sin(0.01 * np.arange(1000)) + rng.normal(0, 0.2, 1000), 4),
                      classify_rollout(np.full(50, 0.1), np.sin(0.01 * np.arange(1000)), None), "AR MLP")
     assert "cannot tell whether it is rising or falling" in noisy and "settles on a constant" in noisy
+
+
+def test_the_why_text_reads_in_chinese_with_the_same_numbers():
+    rng = np.random.default_rng(2)
+    x = np.sin(0.01 * np.arange(1000)) + rng.normal(0, 0.2, 1000)
+    n = noise_level(x, 4)
+    b = classify_rollout(np.full(50, 0.1), np.sin(0.01 * np.arange(1000)), None)
+    from rnnviz import catalog
+
+    catalog.set_resolver(lambda: "zh")
+    try:
+        text = why_text("正弦序列", n, b, "AR MLP")
+        phrase = b.phrase
+    finally:
+        catalog.set_resolver(lambda: "en")
+    assert "正弦序列" in text and f"{n.sigma:.3g}" in text and f"{n.ratio:.1f}" in text
+    assert "What the" not in text and "常数" in phrase

@@ -8,18 +8,19 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from rnnviz.catalog import t
 from rnnviz.data import Series
 from rnnviz.plots.style import CELL_COLORS, LINE_WIDTH, OWN_COLOR, OWN_WIDTH, TRUTH, base_layout
 
 TRAIN_SHADE, FED_SHADE = "rgba(31, 119, 180, 0.08)", "rgba(214, 39, 40, 0.10)"
 K_COLORS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#d62728", "#9467bd")
-METRIC_UNITS = {"MSE": "mean squared error (units²)", "MAE": "mean absolute error (units)", "MAPE": "MAPE (%)"}
 
 
 def model_color(label: str) -> str:
     """Returns a model's line colour from its kind, read off its label (MLP grey, GRU blue, ...).
 
-    The learner's own models ('mine: ...') are purple whatever their cell, so they never look like a default.
+    label is the model's language-independent name ('AR MLP (d2l)', 'GRU (H=32)', 'mine: ...'), not the legend's
+    words. The learner's own models ('mine: ...') are purple whatever their cell, so they never look like a default.
     """
     if label.startswith("mine"):
         return OWN_COLOR
@@ -30,11 +31,11 @@ def model_color(label: str) -> str:
     return "#9467bd"
 
 
-def _truth(fig: go.Figure, series: Series, lo: int = 0, hi: int | None = None, name: str = "truth") -> None:
-    t = np.arange(lo, hi if hi is not None else len(series))
+def _truth(fig: go.Figure, series: Series, lo: int = 0, hi: int | None = None, name: str | None = None) -> None:
+    steps = np.arange(lo, hi if hi is not None else len(series))
     fig.add_trace(go.Scatter(
-        x=t, y=series.values[t], name=name, mode="lines", line=dict(color=TRUTH, width=1),
-        customdata=np.asarray(series.labels, dtype=object)[t],
+        x=steps, y=series.values[steps], name=name or t("forecasting.plots.truth"), mode="lines",
+        line=dict(color=TRUTH, width=1), customdata=np.asarray(series.labels, dtype=object)[steps],
         hovertemplate="t=%{x} (%{customdata})<br>x=%{y:.3f}<extra></extra>"))
 
 
@@ -48,27 +49,27 @@ def series_figure(series: Series, n_train: int, title: str) -> go.Figure:
     """Returns the series with its training part shaded: models learn on the left, are tested on the right."""
     fig = go.Figure()
     _truth(fig, series, name=title)
-    fig.add_vrect(x0=0, x1=n_train - 0.5, fillcolor=TRAIN_SHADE, line_width=0, annotation_text="training part",
-                  annotation_position="top left")
-    base_layout(fig, f"{title}: the first {n_train} of {len(series)} points train, the rest test",
-                "time step t", series.unit, height=300)
+    fig.add_vrect(x0=0, x1=n_train - 0.5, fillcolor=TRAIN_SHADE, line_width=0,
+                  annotation_text=t("forecasting.plots.training_part"), annotation_position="top left")
+    base_layout(fig, t("forecasting.plots.series_title", title=title, n_train=n_train, total=len(series)),
+                t("forecasting.plots.time_axis"), series.unit, height=300)
     fig.update_layout(showlegend=False)
     return fig
 
 
 def fed_back_figure(series: Series, n_train: int, start: int, one_step: np.ndarray, rollout: np.ndarray,
-                    label: str, did: str = "drifts away from the data") -> go.Figure:
+                    label: str, did: str | None = None) -> go.Figure:
     """Returns d2l's picture: one-step predictions track the truth; `did` says what the fed-back rollout did."""
     fig = go.Figure()
     _truth(fig, series)
-    t = np.arange(len(series))
-    _line(fig, t, one_step, f"1-step ahead ({label})", "#1f77b4", width=1.5)
-    _line(fig, np.arange(start, start + len(rollout)), rollout, f"fed back from t={start} ({label})", "#d62728")
+    _line(fig, np.arange(len(series)), one_step, t("forecasting.plots.one_step", label=label), "#1f77b4", width=1.5)
+    _line(fig, np.arange(start, start + len(rollout)), rollout, t("forecasting.plots.fed_back", start=start, label=label),
+          "#d62728")
     fig.add_vrect(x0=start - 0.5, x1=len(series), fillcolor=FED_SHADE, line_width=0,
-                  annotation_text="red line reads its own outputs", annotation_position="top left")
+                  annotation_text=t("forecasting.plots.fed_back_shade"), annotation_position="top left")
     fig.add_vline(x=n_train - 0.5, line_dash="dot", line_color="#888")
-    base_layout(fig, f"One step ahead follows the data; fed its own outputs, the forecast {did}",
-                "time step t", series.unit)
+    did = did or t("forecasting.rollout.phrase.drifts")
+    base_layout(fig, t("forecasting.plots.fed_back_title", did=did), t("forecasting.plots.time_axis"), series.unit)
     return fig
 
 
@@ -77,64 +78,75 @@ def k_ahead_figure(series: Series, n_train: int, curves: Mapping[int, np.ndarray
     fig = go.Figure()
     _truth(fig, series, lo=max(n_train - 50, 0))
     for i, (k, curve) in enumerate(sorted(curves.items())):
-        t = np.arange(len(curve))
+        steps = np.arange(len(curve))
         ok = ~np.isnan(curve)
-        _line(fig, t[ok], curve[ok], f"{k}-step ahead", K_COLORS[i % len(K_COLORS)], width=1.8)
-    fig.add_vline(x=n_train - 0.5, line_dash="dot", line_color="#888", annotation_text="test starts")
-    base_layout(fig, f"k-step-ahead forecasts ({label}): each point made from data k steps older, "
-                "with k−1 of its own outputs fed back", "time step t (the time being predicted)", series.unit)
+        _line(fig, steps[ok], curve[ok], t("forecasting.plots.k_line", horizon=k), K_COLORS[i % len(K_COLORS)],
+              width=1.8)
+    fig.add_vline(x=n_train - 0.5, line_dash="dot", line_color="#888", annotation_text=t("forecasting.plots.test_starts"))
+    base_layout(fig, t("forecasting.plots.k_title", label=label), t("forecasting.plots.k_axis"), series.unit)
     return fig
 
 
 def horizon_figure(errors: Mapping[str, pd.DataFrame], metric: str, floor: float | None = None,
-                   marks: Sequence[int] = ()) -> go.Figure:
-    """Returns error against horizon k per model: the curve's rise is the error that fed-back steps accumulate."""
+                   marks: Sequence[int] = (), names: Mapping[str, str] | None = None) -> go.Figure:
+    """Returns error against horizon k per model: the curve's rise is the error that fed-back steps accumulate.
+
+    errors is keyed by each model's language-independent label; names gives the legend's words for it.
+    """
     fig = go.Figure()
+    starts = t("forecasting.plots.hover_starts")
     for label, table in errors.items():
+        name = (names or {}).get(label, label)
         fig.add_trace(go.Scatter(
-            x=table["k"], y=table[metric], name=label, mode="lines+markers", marker=dict(size=4),
+            x=table["k"], y=table[metric], name=name, mode="lines+markers", marker=dict(size=4),
             line=dict(color=model_color(label), width=OWN_WIDTH if label.startswith("mine") else LINE_WIDTH),
-            customdata=table["n"], hovertemplate=f"{label}<br>k=%{{x}}<br>{metric} %{{y:.4g}}"
-                                                 "<br>over %{customdata} starts<extra></extra>"))
+            customdata=table["n"], hovertemplate=f"{name}<br>k=%{{x}}<br>{metric} %{{y:.4g}}"
+                                                 f"<br>{starts}<extra></extra>"))
     if floor is not None:
         fig.add_hline(y=floor, line_dash="dot", line_color=TRUTH,
-                      annotation_text="noise variance: no forecast can beat this", annotation_position="bottom right")
+                      annotation_text=t("forecasting.plots.noise_floor"), annotation_position="bottom right")
     for k in marks:
         fig.add_vline(x=k, line_color="#ddd", line_width=1)
-    base_layout(fig, f"{metric} against horizon: at k=1 only the model's one-step error, then it compounds",
-                "horizon k (steps ahead; k−1 of them fed back)", METRIC_UNITS[metric])
+    base_layout(fig, t("forecasting.plots.horizon_title", metric=metric), t("forecasting.plots.horizon_axis"),
+                t(f"forecasting.plots.metric_units.{metric}"))
     fig.update_yaxes(rangemode="tozero")
     return fig
 
 
 def from_here_figure(series: Series, start: int, k: int, rollouts: Mapping[str, np.ndarray],
-                     context: int = 60) -> go.Figure:
-    """Returns the truth around a chosen start and each model's rollout from it, the fed-back region shaded."""
+                     context: int = 60, names: Mapping[str, str] | None = None) -> go.Figure:
+    """Returns the truth around a chosen start and each model's rollout from it, the fed-back region shaded.
+
+    rollouts is keyed by each model's language-independent label; names gives the legend's words for it.
+    """
     fig = go.Figure()
     _truth(fig, series, lo=max(start - context, 0), hi=min(start + k + context // 3, len(series)))
     for label, y in rollouts.items():
-        _line(fig, np.arange(start, start + len(y)), y, label, model_color(label),
+        _line(fig, np.arange(start, start + len(y)), y, (names or {}).get(label, label), model_color(label),
               width=OWN_WIDTH if label.startswith("mine") else LINE_WIDTH)
     fig.add_vrect(x0=start - 0.5, x1=start + k - 0.5, fillcolor=FED_SHADE, line_width=0,
-                  annotation_text=f"{k} steps fed back", annotation_position="top left")
+                  annotation_text=t("forecasting.plots.from_here_shade", steps=k), annotation_position="top left")
     fig.add_vline(x=start - 0.5, line_color="#d62728", line_width=1)
     when = "" if series.labels[start].isdigit() else f" ({series.labels[start]})"  # dates help; a bare index does not
-    base_layout(fig, f"Forecast from t={start}{when}: every step after the first reads the model's own output",
-                "time step t", series.unit)
+    base_layout(fig, t("forecasting.plots.from_here_title", start=start, when=when), t("forecasting.plots.time_axis"),
+                series.unit)
     return fig
 
 
-def probe_figure(probe: pd.DataFrame, tau: int, label: str) -> go.Figure:
-    """Returns R² of reading x_{t+k} off the last tau values vs off the hidden state h_t, against k."""
+def probe_figure(probe: pd.DataFrame, tau: int, label: str, name: str | None = None) -> go.Figure:
+    """Returns R² of reading x_{t+k} off the last tau values vs off the hidden state h_t, against k.
+
+    label is the model's language-independent label (its colour); name the legend's words for it.
+    """
     fig = go.Figure()
-    names = {"window": (f"the last {tau} values (what the MLP sees)", CELL_COLORS["mlp"]),
-             "hidden": (f"the hidden state h_t of {label}", model_color(label))}
+    names = {"window": (t("forecasting.plots.probe_window", tau=tau), CELL_COLORS["mlp"]),
+             "hidden": (t("forecasting.plots.probe_hidden", label=name or label), model_color(label))}
     for source, (name, color) in names.items():
         part = probe[probe["source"] == source]
         fig.add_trace(go.Scatter(x=part["k"], y=part["R2"], name=name, mode="lines+markers", line=dict(color=color),
                                  hovertemplate=f"{name}<br>k=%{{x}}<br>R² %{{y:.3f}}<extra></extra>"))
     fig.add_hline(y=0, line_color="#bbb")
-    base_layout(fig, "How far ahead can a straight-line readout see? From the window vs from the hidden state",
-                "k (predicting x at t+k from what was read up to t)", "test R² (1 = perfect, 0 = the mean)")
+    base_layout(fig, t("forecasting.plots.probe_title"), t("forecasting.plots.probe_k_axis"),
+                t("forecasting.plots.probe_r2_axis"))
     fig.update_yaxes(range=[min(-0.2, float(probe["R2"].min()) - 0.05) if len(probe) else -0.2, 1.0])
     return fig
