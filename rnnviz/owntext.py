@@ -55,6 +55,8 @@ def decode(data: bytes) -> str:
     """Returns the text of an uploaded file; raises DataError if it is too big, binary or not UTF-8."""
     if len(data) > MAX_BYTES:
         raise _refuse("too_big", size=len(data) / 1000, limit=MAX_BYTES / 1000)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16's byte order mark: text, but not UTF-8
+        raise _refuse("not_utf8", position=0)
     if b"\x00" in data:
         raise _refuse("binary")
     try:
