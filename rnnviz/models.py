@@ -93,9 +93,6 @@ class LanguageModel(RecurrentModel):
         return self.out(h)  # (B, T, V)
 
 
-_FUSED = {"gru": torch.gru, "lstm": torch.lstm, "rnn_tanh": torch.rnn_tanh, "rnn_relu": torch.rnn_relu}
-
-
 def run_rnn(rnn: nn.RNNBase, fed: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
     """Returns the fused module's (outputs, final state) for input vectors (B, T, D) or token ids (B, T).
 
@@ -116,10 +113,11 @@ def run_rnn(rnn: nn.RNNBase, fed: torch.Tensor, state: State | None = None) -> t
         zeros = xp.new_zeros(rnn.num_layers, B, rnn.hidden_size)
         state = (zeros, zeros) if cell == "lstm" else zeros
     args = ([eye, *weights[1:]], rnn.bias, rnn.num_layers, float(rnn.dropout), rnn.training, False, True)
+    fused = getattr(torch, cell)  # the kernels nn.GRU & co. call are named as the registry: torch.gru, torch.rnn_tanh...
     if cell == "lstm":
-        out, h, c = _FUSED[cell](xp, state, *args)
+        out, h, c = fused(xp, state, *args)
         return out, (h, c)
-    return _FUSED[cell](xp, state, *args)
+    return fused(xp, state, *args)
 
 
 class Forecaster(RecurrentModel):
