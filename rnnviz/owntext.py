@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from rnnviz.catalog import t
 from rnnviz.config import OWN_CORPUS, OWN_TEXT_MAX_CHARS, RunConfig, TextConfig
@@ -80,10 +81,16 @@ def gate(raw: str | bytes) -> OwnText:
     if distinct < MIN_DISTINCT:
         raise _refuse("too_few_distinct", distinct=distinct, need=MIN_DISTINCT)
     kept = set(cleaned)
-    dropped = collections.Counter(ch for ch in text if ch.lower() not in kept and FULL_WIDTH.get(ch) not in kept
-                                  and ch.isprintable() and not ch.isspace())  # "明月," keeps its comma as "，"
-    examples = "".join(ch for ch, _ in dropped.most_common(_SAMPLE_DROPPED))
+    counts = collections.Counter(text)  # counted in C; only the distinct characters are looked at below
+    dropped = [(n, ch) for ch, n in counts.items() if ch.lower() not in kept and FULL_WIDTH.get(ch) not in kept
+               and ch.isprintable() and not ch.isspace()]  # "明月," keeps its comma as "，"
+    examples = "".join(ch for _, ch in sorted(dropped, key=lambda nc: -nc[0])[:_SAMPLE_DROPPED])
     return OwnText(cleaned, len(text), distinct, examples)
+
+
+@lru_cache(maxsize=8)  # a stored run's snapshots each carry the run's text: it is gated once, not once per snapshot
+def _cleaned(text: str) -> str:
+    return gate(text).text
 
 
 def with_own_text(text_cfg: TextConfig, own: str | None) -> TextConfig:
@@ -105,7 +112,7 @@ def check_config(cfg: RunConfig) -> RunConfig:
     if not text.own_text:
         raise ConfigError("own_text.errors.missing")
     try:
-        kept = gate(text.own_text).text
+        kept = _cleaned(text.own_text)
     except DataError as err:
         raise ConfigError(err.code, **err.params) from None
     if kept != text.own_text:
