@@ -127,3 +127,18 @@ def test_a_config_without_own_text_is_left_alone():
     cfg = RunConfig()
     assert check_config(cfg) is cfg and with_own_text(cfg.text, None) is cfg.text
     assert check_config(replace(cfg, text=with_own_text(cfg.text, gate(PARAGRAPH).text))).text.corpus == OWN_CORPUS
+
+
+def test_the_lessons_read_an_own_text_run_through_the_shared_cache_and_generate_from_its_prefix():
+    from rnnviz.generate import generate
+    from rnnviz.tracing import trace_model
+    from rnnviz.ui import cache
+
+    cfg = own_cfg(PARAGRAPH)
+    corpus = cache.corpus(cfg.text)  # what the inspection lessons and the lab's sample read
+    assert corpus.vocab == load_corpus(cfg.text).vocab and cache.data_for(cfg) is corpus
+    run = tiny_run(cfg, 3)
+    out = generate(run.model, corpus.vocab, "门控循环", 10, temperature=1.0, generator=torch.Generator().manual_seed(0))
+    assert out.startswith("门控循环") and len(out) == 14
+    trace = trace_model(run.model, corpus.indices[None, :12])
+    torch.testing.assert_close(trace.output, run.model.rnn(run.model.inputs(corpus.indices[None, :12]))[0])
