@@ -94,7 +94,7 @@ PRESETS: tuple[Preset, ...] = (
            "Accuracy climbs above chance (50%) as the GRU learns which words carry sentiment.",
            replace(LAB_DEFAULTS["sentiment"], sentiment=SentimentConfig(source="imdb"))),
     Preset("tang-gru", "唐诗 char-level GRU",
-           "Three Hundred Tang Poems, one of ~2,500 characters at a time: within a few hundred steps the sample "
+           "Three Hundred Tang Poems, one of ~2,500 characters at a time: as it trains, the sample "
            "after 床前明月光 breaks into five- and seven-character lines with ， and 。, like the poems.",
            replace(_lm("gru", 64, "adam", 0.01, 1.0, 800), text=TextConfig(corpus="tang_simplified", batch_size=16))),
 )
