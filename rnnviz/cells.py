@@ -72,7 +72,13 @@ def layer_weights(rnn: nn.RNNBase, layer: int) -> LayerWeights:
 
 
 def project_inputs(x: torch.Tensor, w: LayerWeights) -> torch.Tensor:
-    """Returns W_ih x_t + b_ih for every timestep in one matmul: (B, T, D) -> (B, T, G*H)."""
+    """Returns W_ih x_t + b_ih for every timestep in one matmul: (B, T, D) -> (B, T, G*H).
+
+    Token ids (B, T) are looked up instead: row x of W_ih.T is W_ih @ one_hot(x), the same numbers.
+    """
+    if not x.is_floating_point():
+        xp = torch.nn.functional.embedding(x, w.W_ih.T)
+        return xp + w.b_ih if w.b_ih is not None else xp
     return torch.nn.functional.linear(x, w.W_ih, w.b_ih)
 
 

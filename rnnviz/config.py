@@ -23,6 +23,8 @@ SENTIMENT_SOURCES: tuple[str, ...] = ("imdb", "amazon", "yelp")
 # What a classifier can train on: one source, or "all" (every source's training part; each keeps its held-out part).
 SENTIMENT_TRAIN_SOURCES: tuple[str, ...] = (*SENTIMENT_SOURCES, "all")
 CORPORA: tuple[str, ...] = ("timemachine", "timemachine_gutenberg", "tang", "tang_simplified")  # rnnviz.data.text loads each
+OWN_CORPUS = "own"  # a learner's own text, kept (cleaned) in TextConfig.own_text; rnnviz.owntext gates it
+OWN_TEXT_MAX_CHARS = 200_000
 TASKS: tuple[str, ...] = ("lm", "forecast", "sentiment")
 OPTIMIZERS: tuple[str, ...] = ("adam", "sgd")
 SAMPLINGS: tuple[str, ...] = ("sequential", "random")
@@ -58,12 +60,13 @@ class SeriesConfig:
 class TextConfig:
     """Which corpus, how it is tokenized and cut into minibatches."""
 
-    corpus: str = one_of("timemachine", CORPORA)
+    corpus: str = one_of("timemachine", CORPORA + (OWN_CORPUS,))
     token: Literal["char", "word"] = one_of("char", TOKENS)
     num_steps: int = bounded(35, 2, 200)  # length of each subsequence (d2l)
     batch_size: int = bounded(32, 1, 256)
     sampling: Literal["sequential", "random"] = one_of("sequential", SAMPLINGS)
     max_tokens: int | None = bounded(None, 100, 10_000_000, optional=True)  # keep only the first max_tokens tokens
+    own_text: str | None = field(default=None, repr=False, metadata={"max_chars": OWN_TEXT_MAX_CHARS})  # cleaned
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,10 @@ def check_field(cls: type, name: str, value: Any, label: str | None = None) -> A
             allowed = ", ".join(str(o) for o in meta["options"])
             raise ConfigError(f"Setting `{label}` must be one of: {allowed} (got `{shown(value)}`).")
         return value
+    if "max_chars" in meta:
+        if value is None or isinstance(value, str) and len(value) <= meta["max_chars"]:
+            return value
+        raise ConfigError("own_text.errors.not_a_text", setting=label, limit=meta["max_chars"])
     if "bounds" not in meta:
         return value
     if value is None and meta["optional"]:

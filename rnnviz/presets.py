@@ -93,6 +93,10 @@ PRESETS: tuple[Preset, ...] = (
     Preset("imdb-gru", "IMDb sentiment (GRU)",
            "Accuracy climbs above chance (50%) as the GRU learns which words carry sentiment.",
            replace(LAB_DEFAULTS["sentiment"], sentiment=SentimentConfig(source="imdb"))),
+    Preset("tang-gru", "唐诗 char-level GRU",
+           "Three Hundred Tang Poems, one of ~2,500 characters at a time: as it trains, the sample "
+           "after 床前明月光 breaks into five- and seven-character lines with ， and 。, like the poems.",
+           replace(_lm("gru", 64, "adam", 0.01, 1.0, 800), text=TextConfig(corpus="tang_simplified", batch_size=16))),
 )
 PRESETS_BY_SLUG: dict[str, Preset] = {p.slug: p for p in PRESETS}
 

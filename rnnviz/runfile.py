@@ -19,6 +19,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from rnnviz import owntext
 from rnnviz.config import (
     ModelConfig,
     RunConfig,
@@ -84,7 +85,7 @@ def config_from_dict(raw: object) -> RunConfig:
         if unknown:
             raise ConfigError(f"There is no section `{shown(unknown[0])}`.")
         parts = {name: _section(getattr(base, name), name, raw.get(name, {})) for name in _SECTIONS}
-        return validate(replace(base, **parts))
+        return owntext.check_config(validate(replace(base, **parts)))  # an own text passes its gate again
     except ConfigError as err:
         raise CheckpointError(f"The file's configuration is outside what the lab can train: {err}") from None
 

@@ -43,7 +43,7 @@ class Trace:
 
     cell: str
     layers: tuple[LayerTrace, ...]
-    inputs: torch.Tensor  # (B, T, D)
+    inputs: torch.Tensor  # (B, T, D) vectors, or (B, T) token ids a language model's first layer looked up
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -86,7 +86,7 @@ def _initial(cell: str, state, layers: int, batch: int, hidden: int, like: torch
 
 
 def replay(rnn: nn.RNNBase, x: torch.Tensor, state=None) -> tuple[Trace, list[list[torch.Tensor]]]:
-    """Returns the Trace of x (B, T, D) through rnn's own weights, and the per-step h tensors per layer.
+    """Returns the Trace of x (B, T, D), or token ids (B, T), through rnn's own weights, and the per-step h per layer.
 
     The per-step list holds the very tensors each next step consumed, so autograd.grad with
     respect to them gives the total derivative through the recurrence.
@@ -94,8 +94,8 @@ def replay(rnn: nn.RNNBase, x: torch.Tensor, state=None) -> tuple[Trace, list[li
     if rnn.bidirectional:
         raise ValueError("replay covers one direction; inspect bidirectional models per direction")
     cell = cell_name(rnn)
-    B, T, _ = x.shape
-    h0, c0 = _initial(cell, state, rnn.num_layers, B, rnn.hidden_size, x)
+    B, T = x.shape[:2]
+    h0, c0 = _initial(cell, state, rnn.num_layers, B, rnn.hidden_size, rnn.weight_hh_l0)
     layers, hs_per_layer, layer_input = [], [], x
     for k in range(rnn.num_layers):
         w = layer_weights(rnn, k)
@@ -113,9 +113,12 @@ def replay(rnn: nn.RNNBase, x: torch.Tensor, state=None) -> tuple[Trace, list[li
 
 
 def trace_model(model: RecurrentModel, x: torch.Tensor, state=None) -> Trace:
-    """Returns the Trace of a task model on raw inputs x (token indices or values), without gradients."""
+    """Returns the Trace of a task model on raw inputs x (token indices or values), without gradients.
+
+    The replay reads what the model's forward reads (model.fed): one-hot vectors, or the same ids looked up.
+    """
     with torch.no_grad():
-        return replay(model.rnn, model.inputs(x), state)[0]
+        return replay(model.rnn, model.fed(x), state)[0]
 
 
 @dataclass(frozen=True)

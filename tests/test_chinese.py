@@ -90,3 +90,30 @@ def test_a_tiny_model_learns_from_the_poems_and_writes_chinese_from_a_chinese_pr
     out = generate(run.model, corpus.vocab, "床前明月光", 20, temperature=1.0, generator=torch.Generator().manual_seed(0))
     assert out.startswith("床前明月光") and len(out) == 25
     assert len(HAN.findall(out[5:])) >= 10, f"the continuation is not Chinese: {out!r}"
+
+
+def test_the_tang_preset_reads_by_lookup_and_its_weights_fit_a_run_file():
+    from rnnviz import runfile
+    from rnnviz.presets import PRESETS_BY_SLUG
+
+    cfg = PRESETS_BY_SLUG["tang-gru"].cfg
+    assert cfg.text.corpus == "tang_simplified"
+    corpus = load_corpus(cfg.text)
+    model = make_model(make_task(cfg, corpus), cfg.model, cfg.train.seed)
+    assert model.lookup  # ~2,500 characters against 3 x 64 gate rows
+    assert max(p.numel() * p.element_size() for p in model.parameters()) <= runfile.MAX_TENSOR_BYTES
+    restored = runfile.read_weights(runfile.weights_bytes("tang", cfg, model, []))
+    assert restored.cfg == cfg
+
+
+def test_the_tang_preset_trains_a_few_steps_with_falling_loss():
+    from dataclasses import replace
+
+    from rnnviz.presets import PRESETS_BY_SLUG
+
+    cfg = PRESETS_BY_SLUG["tang-gru"].cfg
+    cfg = replace(cfg, train=replace(cfg.train, steps=25))
+    task = make_task(cfg, load_corpus(cfg.text))
+    run = TrainRun(make_model(task, cfg.model, cfg.train.seed), task, cfg.train)
+    losses = [m.loss for m in run.steps(25)]
+    assert len(losses) == 25 and sum(losses[-5:]) / 5 < losses[0] - 0.6, losses  # from ln V to the characters' frequencies

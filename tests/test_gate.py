@@ -27,7 +27,7 @@ def test_every_field_of_every_config_declares_bounds_or_options():
         for f in fields(cls):
             if dataclasses.is_dataclass(f.default):
                 continue
-            assert "bounds" in f.metadata or "options" in f.metadata, f"{cls.__name__}.{f.name} has no bounds"
+            assert {"bounds", "options", "max_chars"} & set(f.metadata), f"{cls.__name__}.{f.name} has no bounds"
             config.check_field(cls, f.name, f.default)  # the default itself passes
 
 
@@ -59,6 +59,8 @@ def test_a_value_passes_only_if_it_is_in_its_fields_range(where, value):
         return
     if "options" in meta:
         assert value in meta["options"] and type(value) is type(meta["options"][0])
+    elif "max_chars" in meta:  # a text field (an own corpus): None or a str of bounded length
+        assert value is None or isinstance(value, str) and len(value) <= meta["max_chars"]
     elif value is not None:
         low, high = meta["bounds"]
         assert not isinstance(value, (bool, str, tuple)) and math.isfinite(value) and low <= value <= high

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from rnnviz.config import CORPORA, TextConfig
+from rnnviz.config import CORPORA, OWN_CORPUS, TextConfig
 from rnnviz.data.chinese import CJK_PUNCTUATION, CJK_RANGES, tang_text
 from rnnviz.data.paths import DATA
 from rnnviz.errors import DataError
@@ -18,12 +18,15 @@ UNK = "<unk>"
 GUTENBERG_END = "*** END OF THE PROJECT GUTENBERG"
 CORPUS_FILES = {"timemachine": "timemachine_d2l.txt", "timemachine_gutenberg": "timemachine.txt"}
 TANG_CORPORA = {"tang": "traditional", "tang_simplified": "simplified"}  # Three Hundred Tang Poems
+# A learner's own text reads at most this many tokens (with <unk>); rarer characters read as <unk>. A 64-unit
+# LSTM's first-layer weights (4 x 64 x V floats) then stay within the 2 MB a run file allows per weight.
+OWN_MAX_VOCAB = 2000
 _DROPPED = re.compile(f"[^A-Za-z{CJK_RANGES}{CJK_PUNCTUATION}]+")
 # A space between two Chinese characters or marks, or before a full-width mark, is not part of the text.
 _CJK_SPACE = re.compile(f"(?<=[{CJK_RANGES}{CJK_PUNCTUATION}]) (?=[{CJK_RANGES}{CJK_PUNCTUATION}])| (?=[{CJK_PUNCTUATION}])")
 # ASCII punctuation typed after a Chinese character stands for its full-width form ("明月, 低頭" -> "明月，低頭").
 _HALF_AFTER_CJK = re.compile(f"(?<=[{CJK_RANGES}])\\s*([,.!?;:])")
-_FULL_WIDTH = dict(zip(",.!?;:", "，。！？；：", strict=True))
+FULL_WIDTH = dict(zip(",.!?;:", "，。！？；：", strict=True))
 _CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
 
 
@@ -49,7 +52,7 @@ def clean_text(text: str) -> str:
     without spaces, so a run of anything else next to a CJK character or mark is dropped rather than spaced,
     and the full-width comma and full stop stay: they carry a poem's rhythm, which a character model can learn.
     """
-    text = _HALF_AFTER_CJK.sub(lambda m: _FULL_WIDTH[m[1]], text)
+    text = _HALF_AFTER_CJK.sub(lambda m: FULL_WIDTH[m[1]], text)
     kept = _DROPPED.sub(" ", text).strip()
     return _CJK_SPACE.sub("", kept).lower()
 
@@ -77,11 +80,13 @@ class Vocab:
     token_to_idx: dict[str, int] = field(compare=False, hash=False, repr=False)
 
     @staticmethod
-    def build(tokens: Sequence[str], min_freq: int = 1, reserved: Sequence[str] = ()) -> Vocab:
-        """Returns a vocabulary of tokens seen at least min_freq times, sorted by frequency."""
+    def build(tokens: Sequence[str], min_freq: int = 1, reserved: Sequence[str] = (), max_size: int | None = None) -> Vocab:
+        """Returns a vocabulary of tokens seen at least min_freq times, sorted by frequency (the max_size most frequent)."""
         counter = collections.Counter(tokens)
         kept = sorted(((t, c) for t, c in counter.items() if c >= min_freq), key=lambda tc: (-tc[1], tc[0]))
         specials = [UNK, *reserved]
+        if max_size is not None:
+            kept = [tc for tc in kept if tc[0] not in specials][: max(max_size - len(specials), 0)]
         idx_to_token = tuple(specials + [t for t, _ in kept if t not in specials])
         count_of = dict(kept)
         return Vocab(idx_to_token, tuple(count_of.get(t, 0) for t in idx_to_token),
@@ -109,7 +114,8 @@ class Corpus:
     token: str
 
 
-def build_corpus(text: str, token: str = "char", max_tokens: int | None = None, min_freq: int = 1) -> Corpus:
+def build_corpus(text: str, token: str = "char", max_tokens: int | None = None, min_freq: int = 1,
+                 max_vocab: int | None = None) -> Corpus:
     """Returns the cleaned, tokenized corpus; raises DataError if nothing usable is left."""
     tokens = tokenize(clean_text(text), token)
     if max_tokens is not None:
@@ -117,12 +123,20 @@ def build_corpus(text: str, token: str = "char", max_tokens: int | None = None, 
     if len(tokens) < 3:
         raise DataError("The text has fewer than 3 letters or Chinese characters once digits, symbols and other "
                         "scripts are removed (kept: a-z, CJK characters and ，。！？；：、). Paste more text.")
-    vocab = Vocab.build(tokens, min_freq)
-    return Corpus(tuple(tokens), vocab, torch.tensor(vocab.encode(tokens), dtype=torch.long), token)
+    vocab = Vocab.build(tokens, min_freq, max_size=max_vocab)
+    # Every token shares its vocabulary entry's string: a Chinese character is a new 76-byte object each time
+    # list() meets it, a pointer here (8 bytes a token for a 200 kB text kept in a server cache).
+    shared = {t: t for t in vocab.idx_to_token}
+    return Corpus(tuple(shared.get(t, t) for t in tokens), vocab, torch.tensor(vocab.encode(tokens), dtype=torch.long),
+                  token)
 
 
 def load_corpus(cfg: TextConfig) -> Corpus:
-    """Returns the corpus a TextConfig names."""
+    """Returns the corpus a TextConfig names: a bundled one, or the learner's own text it carries."""
+    if cfg.corpus == OWN_CORPUS:
+        if not cfg.own_text:
+            raise DataError("own_text.errors.missing")
+        return build_corpus(cfg.own_text, cfg.token, cfg.max_tokens, max_vocab=OWN_MAX_VOCAB)
     return build_corpus(load_corpus_text(cfg.corpus), cfg.token, cfg.max_tokens)
 
 

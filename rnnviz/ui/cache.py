@@ -35,12 +35,13 @@ DEFAULT_RUNS: dict[str, RunConfig] = {
 
 def corpus(cfg: TextConfig) -> Corpus:
     """Returns the tokenized corpus (shared; never mutate it)."""
-    return _corpus(cfg.corpus, cfg.token, cfg.max_tokens)
+    return _corpus(cfg.corpus, cfg.token, cfg.max_tokens, cfg.own_text)
 
 
+# A learner's own text (at most 200 kB) makes an entry of at most ~4 MB (its tokens share the vocabulary's strings).
 @st.cache_resource(show_spinner="Reading The Time Machine…", max_entries=8)
-def _corpus(name: str, token: str, max_tokens: int | None) -> Corpus:
-    return load_corpus(TextConfig(corpus=name, token=token, max_tokens=max_tokens))
+def _corpus(name: str, token: str, max_tokens: int | None, own_text: str | None = None) -> Corpus:
+    return load_corpus(TextConfig(corpus=name, token=token, max_tokens=max_tokens, own_text=own_text))
 
 
 def series(cfg: SeriesConfig) -> Series:
