@@ -35,7 +35,7 @@ codes = ui.block_codes(spectra)  # a link carries the block by its code; the cho
 block_code = query_value("block", next(iter(codes)), list(codes))
 block_code = control("block", block_code, lambda: st.selectbox(
     t("recurrent_matrix.block_label"), list(codes), index=list(codes).index(block_code), key="matrix_block",
-    format_func=lambda code: ui.block_label(codes, code)))
+    format_func=ui.block_labels(codes).get))
 layer, block = codes[block_code]
 typed = query_value("text", DEFAULT_PASSAGE)
 passage = clean_text(control("text", typed, lambda: st.text_input(t("recurrent_matrix.passage"), typed,
@@ -47,7 +47,7 @@ r_after, r_before = spectra.radius((layer, block))
 
 left, right = st.columns([1, 1])
 with left:
-    title = t("recurrent_matrix.eigen.title", block=ui.block_label(codes, block_code), model=plotly_text(item.label),
+    title = t("recurrent_matrix.eigen.title", block=ui.block_labels(codes)[block_code], model=plotly_text(item.label),
               when=when)
     chart(eigenvalue_plane(spectra.before[(layer, block)], spectra.now[(layer, block)], title), key="matrix_eigs")
     st.metric(t("recurrent_matrix.radius"), f"{r_after:.3f}",

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rnnviz import textstats
-from rnnviz.catalog import items, t
+from rnnviz.catalog import choices, items, t
 from rnnviz.data import partition_layout
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import text as plots
@@ -47,7 +47,7 @@ batch_size = c2.slider(t("text.partition.batch_size"), 1, 8, 2, key="tl_batch")
 num_steps = c3.slider(t("text.partition.steps"), 2, 20, 5, key="tl_steps")
 offset = c4.slider(t("text.partition.offset"), 0, num_steps - 1, 0, key="tl_offset", help=t("text.partition.offset_help"))
 colour_by = st.radio(t("text.partition.colour_by"), ["minibatch", "row"], horizontal=True, key="tl_colour",
-                     format_func=lambda name: t(f"text.partition.{name}"))
+                     format_func=choices("text.partition", ("minibatch", "row")).get)
 tokens = corpus.tokens[:shown]
 for sampling in ("sequential", "random"):
     layout = textstats.seeded_layout(len(tokens), batch_size, num_steps, sampling, offset)

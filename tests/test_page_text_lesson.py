@@ -107,6 +107,11 @@ def test_the_page_reads_in_chinese():
     assert figures(at)["tl_zipf"]["layout"]["title"]["text"].startswith(t("text.zipf.title", "zh")[:8])
     assert at.slider(key="tl_batch").label == t("text.partition.batch_size", "zh") == "批量大小"
     assert any(m.label == t("text.tokens.vocab_size", "zh") for m in at.metric)
+    at.radio(key="tl_colour").set_value("row").run()  # options keep their English codes, shown translated
+    assert not at.exception, at.exception
+    assert figures(at)["tl_sequential"]["data"][0]["colorbar"]["title"]["text"] == "行"
+    at.radio(key="tl_source").set_value("tang_simplified").run()
+    assert not at.exception and not own_residue(at)[0]
 
 
 def test_the_page_reads_in_english_when_asked():
@@ -147,3 +152,21 @@ def test_pasted_chinese_is_escaped_and_read_as_characters():
     assert "tl_token" not in {w.key for w in at.radio}
     raw_line = next(m.value for m in at.markdown if m.value.startswith("**Raw:**"))
     assert raw_line.startswith("**Raw:** `**粗体** <b>x</b>")  # inside a code span: shown as typed, never rendered
+
+
+def test_own_novel_model_on_the_poems_is_kept_with_a_note():
+    from test_page_gates import lab_like_run
+
+    from rnnviz.ui import store
+
+    cfg, run = lab_like_run(steps=2)
+    at = app_test(PAGE)
+    at.session_state[store.MODELS_KEY] = {"mine1": store.ModelEntry("mine1", cfg, run)}  # what add_model stores
+    at.session_state[store.ACTIVE_KEY] = "mine1"
+    at.run()
+    assert not at.exception and not at.info  # the novel read by a model of the novel: nothing to say
+    at.radio(key="tl_source").set_value("tang").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="tl_model").value == "mine: mine1"
+    assert any("The Time Machine" in i.value for i in at.info)  # most characters are <unk> to it: said so
+    assert number(metric(at, "Uniform guessing")) == 28  # scored by the learner's own model, not swapped

@@ -53,10 +53,10 @@ def block_codes(spectra: Spectra) -> dict[str, tuple[int, str]]:
     return {f"layer {layer + 1}, {block}": (layer, block) for layer, block in spectra.now}
 
 
-def block_label(codes: dict[str, tuple[int, str]], code: str) -> str:
-    """Returns a block's name in the learner's language."""
-    layer, block = codes[code]
-    return t("recurrent_matrix.block", layer=layer + 1, block=block)
+def block_labels(codes: dict[str, tuple[int, str]]) -> dict[str, str]:
+    """Returns each block's name in the learner's language, by its code (a dict, so a chooser's format_func
+    does not depend on the language of whoever calls it later)."""
+    return {code: t("recurrent_matrix.block", layer=layer + 1, block=block) for code, (layer, block) in codes.items()}
 
 
 def passage_norms(model: torch.nn.Module, before: torch.nn.Module, vocab: Vocab, passage: str,

@@ -24,6 +24,10 @@ EXAMPLE_TEXT = ("It was a bright cold day in April, and the clocks were striking
                 "of gritty dust from entering along with him. ") * 3
 # What the probe box holds at first: words of the text's own language, one of them never seen in it.
 PROBES = {False: "the time traveller smiled at zxqy", True: "床前明月光，疑是地上霜。电脑"}
+# A default model of the poems reads ~2,500 different characters as one-hot inputs: a step costs ~10x one on the
+# novel. Measured on a busy 2-core server: 150 steps took 93 s (training perplexity 43, from 2,489 when guessing
+# uniformly), 400 steps would take ~4 minutes of the class's CPU before the first learner sees the chart.
+CHINESE_DEFAULT_STEPS = 150
 FIRST_CHARS, FIRST_WORDS = 160, 30  # how much of the cleaned text the first look shows
 
 
@@ -106,7 +110,7 @@ def zipf(raw: str, token: str) -> tuple[pd.DataFrame, dict[int, float], pd.DataF
     table = textstats.zipf_table(corpus.tokens)
     # The head of a list of letters is a handful of very common ones: fit past it. Words and Chinese characters
     # (thousands of types) have a longer head of function words and particles.
-    first = 3 if len(corpus.vocab) < 100 else 10
+    first = 3 if token == "char" and len(corpus.vocab) < 100 else 10
     exps = {n: textstats.zipf_exponent(part["count"].to_numpy(), first) for n, part in table.groupby("n")}
     return table, exps, textstats.sparsity(table, len(corpus.vocab) - 1)
 
@@ -139,13 +143,16 @@ def model_corpus(text: ChosenText) -> str:
 def lm_for_text(insp: store.Inspectable, text: ChosenText) -> store.Inspectable:
     """Returns the model that scores the text: a default model is swapped for the same default trained on the
     text's corpus (a Time Machine model knows no Chinese character); the learner's own model is kept, with a note."""
-    want = model_corpus(text)
-    if insp.cfg.text.corpus == want:
-        return insp
+    want, read = model_corpus(text), insp.cfg.text.corpus
     if insp.own:
-        st.info(t("text.perplexity.other_corpus", corpus=t(f"text.source.{insp.cfg.text.corpus}")))
+        if (read in CHINESE_CORPORA) != text.chinese:  # another script: most characters would be <unk>
+            st.info(t("text.perplexity.other_corpus", corpus=choices("text.source", SOURCES).get(read, read)))
+        return insp
+    if read == want:
         return insp
     cfg = replace(insp.cfg, text=replace(insp.cfg.text, corpus=want, token="char"))
+    if want in CHINESE_CORPORA:
+        cfg = replace(cfg, train=replace(cfg.train, steps=min(cfg.train.steps, CHINESE_DEFAULT_STEPS)))
     st.caption(t("text.perplexity.trained_on", corpus=t(f"text.source.{want}")))
     return store.Inspectable(insp.label, cfg, cache.trained_run(cfg).model, False)
 
