@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
@@ -71,8 +72,16 @@ def _few_ticks(top: int, most: int = 5) -> list[int]:
     return list(range(0, top + 1, step))
 
 
-def partition_strip(strip: Strip, tokens: Sequence[str], colour_by: str, title: str, per_line: int = 50) -> go.Figure:
+def _per_line(tokens: Sequence[str], narrow: int) -> int:
+    """Returns how many cells a line holds: half as many for Chinese characters, which are twice as wide as letters."""
+    wide = any(tok and unicodedata.east_asian_width(tok[0]) in "WF" for tok in tokens)
+    return narrow // 2 if wide else narrow
+
+
+def partition_strip(strip: Strip, tokens: Sequence[str], colour_by: str, title: str,
+                    per_line: int | None = None) -> go.Figure:
     """Returns the corpus as rows of positions, each coloured by its minibatch (or row); grey = never an input."""
+    per_line = per_line or _per_line(tokens, 50)
     N = len(strip.batch)
     lines = int(np.ceil(N / per_line))
     z, text, hover = np.full((lines, per_line), np.nan), np.full((lines, per_line), "", dtype=object), \
@@ -104,8 +113,9 @@ def partition_strip(strip: Strip, tokens: Sequence[str], colour_by: str, title: 
     return fig
 
 
-def surprise_text(p: Perplexity, per_line: int = 60) -> go.Figure:
+def surprise_text(p: Perplexity, per_line: int | None = None) -> go.Figure:
     """Returns the passage laid out in lines, each token coloured by its surprise -ln P (0 .. ln V)."""
+    per_line = per_line or _per_line(p.tokens, 60)
     T = len(p.tokens)
     lines = int(np.ceil(T / per_line))
     z, text, hover = np.full((lines, per_line), np.nan), np.full((lines, per_line), "", dtype=object), \
