@@ -40,9 +40,21 @@ def _category_scale(top: int) -> list[list]:
     return scale
 
 
+def _wide(tokens: Sequence[str]) -> bool:
+    """Returns whether any token starts with a full-width character (Chinese: twice as wide as a letter)."""
+    return any(tok and unicodedata.east_asian_width(tok[0]) in "WF" for tok in tokens)
+
+
+def _per_line(tokens: Sequence[str], narrow: int) -> int:
+    """Returns how many cells a line holds: half as many for Chinese characters."""
+    return narrow // 2 if _wide(tokens) else narrow
+
+
 def vocab_bars(table: pd.DataFrame, token: str) -> go.Figure:
     """Returns a bar chart of the most frequent tokens ('char' or 'word') with their indices (index 0 = <unk>)."""
-    labels = [f"{i}: {show([tok])[0]}" for i, tok in zip(table["index"], table["token"])]
+    # Chinese characters are twice as wide as letters: thirty "12: 字" labels side by side would overlap.
+    sep = "<br>" if _wide(list(table["token"])) else ": "
+    labels = [f"{i}{sep}{plotly_text(show([tok])[0])}" for i, tok in zip(table["index"], table["token"])]
     fig = go.Figure(go.Bar(x=labels, y=table["count"], marker_color="#1f77b4", hovertemplate=t("text.vocab.hover")))
     base_layout(fig, t("text.vocab.title", kind=t(f"text.token.{token}")), t("text.vocab.x"), t("text.vocab.y"),
                 height=340)
@@ -70,12 +82,6 @@ def _few_ticks(top: int, most: int = 5) -> list[int]:
     """Returns at most `most` evenly spaced integer ticks from 0 to top (a short colour bar cannot hold more)."""
     step = max(1, int(np.ceil(top / (most - 1))))
     return list(range(0, top + 1, step))
-
-
-def _per_line(tokens: Sequence[str], narrow: int) -> int:
-    """Returns how many cells a line holds: half as many for Chinese characters, which are twice as wide as letters."""
-    wide = any(tok and unicodedata.east_asian_width(tok[0]) in "WF" for tok in tokens)
-    return narrow // 2 if wide else narrow
 
 
 def partition_strip(strip: Strip, tokens: Sequence[str], colour_by: str, title: str,
