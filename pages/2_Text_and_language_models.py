@@ -1,117 +1,87 @@
 """Lesson: text as data. Tokens and vocabulary, Zipf's law, minibatch partitioning, perplexity."""
 
 import streamlit as st
-import torch
 
 from rnnviz import textstats
+from rnnviz.catalog import choices, items, t
 from rnnviz.data import partition_layout
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import text as plots
-from rnnviz.ui import error_box, setup_page, store, try_this
+from rnnviz.ui import error_box, setup_page, try_this
 from rnnviz.ui import text as ui
 from rnnviz.ui.affordances import chart, guide, show_code
-from rnnviz.ui.safe_text import code_span, plotly_text
-from rnnviz.ui.safe_text import plain as as_text
+from rnnviz.ui.inspection import choose_model
+from rnnviz.ui.safe_text import plotly_text
 
 setup_page("text")
-st.title("Text and language models")
-st.markdown(
-    "A language model reads a text one token at a time and, at every step, gives a probability to each token "
-    "that could come next. Before any network sees it, the text is **cleaned** (d2l keeps only letters, lower "
-    "case), cut into **tokens** (characters or words), each token gets an **index** in a vocabulary, and the long "
-    "list of indices is cut into **minibatches** of subsequences whose labels are the same subsequences shifted "
-    "by one. The model is then scored by its **perplexity**."
-)
+st.title(t("text.title"))
+st.markdown(t("text.intro"))
 guide("text")
 
-st.header("1. From text to tokens and indices")
+st.header(t("text.tokens.header"))
 a, b = st.columns([3, 1])
 with a:
     try:
-        raw, label = ui.choose_text("tl")
+        text = ui.choose_text("tl")
     except RnnvizError as err:
         error_box(err)
         st.stop()
-token = b.radio("Tokens", ["char", "word"], horizontal=True, key="tl_token",
-                format_func={"char": "characters", "word": "words"}.get)
-kind = "characters" if token == "char" else "words"
-corpus = ui.text_corpus(raw, token)
-m1, m2, m3 = st.columns(3)
-m1.metric("Characters in the raw text", f"{len(raw):,}")
-m2.metric(f"Tokens ({kind})", f"{len(corpus.tokens):,}")
-m3.metric("Vocabulary size V (with <unk>)", f"{len(corpus.vocab):,}")
-with st.expander("Raw text, cleaned text, tokens and indices (the first few)", expanded=True):
-    st.markdown(f"**Raw:** {code_span(raw[:160])}")
-    st.markdown("**Cleaned** (every run of non-letters becomes one space, lower case): " +
-                code_span(' '.join(corpus.tokens[:30]) if token == 'word' else ''.join(corpus.tokens[:160])))
-    st.dataframe({"token": list(corpus.tokens[:20]), "index": corpus.indices[:20].tolist()}, hide_index=True,
-                 height=160)
-chart(plots.vocab_bars(textstats.vocab_table(corpus.vocab, 30), kind), key="tl_vocab")
-probe = st.text_input("Encode your own words with this vocabulary", "the time traveller smiled at zxqy",
-                      key="tl_probe")
-probe_corpus = textstats.clean_text(probe)
-ids = corpus.vocab.encode(probe_corpus.split() if token == "word" else list(probe_corpus))
-st.markdown("Indices: `" + " ".join(str(i) for i in ids) + "`. A token the vocabulary never saw becomes index 0, "
-            "**<unk>** (the unknown token): the model cannot tell unknown words apart.")
+token = ui.choose_token(b, text, "tl_token")
+corpus = ui.text_corpus(text.raw, token)
+ui.show_tokens(text, corpus, token)
+chart(plots.vocab_bars(textstats.vocab_table(corpus.vocab, 30), token), key="tl_vocab")
+ui.probe(corpus, token, text.chinese)
 
-st.header("2. Zipf's law: why counting n-grams does not scale")
-table, exponents, sparse = ui.zipf(raw, token)
+st.header(t("text.zipf.header"))
+table, exponents, sparse = ui.zipf(text.raw, token)
 chart(plots.zipf_plot(table, exponents), key="tl_zipf")
 st.latex(r"n_i \propto \frac{1}{i^{\alpha}} \quad\Longleftrightarrow\quad \log n_i = -\alpha \log i + c")
-st.dataframe(sparse, hide_index=True, column_config={
-    "share seen once": st.column_config.NumberColumn(format="percent"),
-    "share of possible seen": st.column_config.NumberColumn(format="%.2e"),
-    "possible": st.column_config.NumberColumn("possible (V^n)", format="%.3g")})
-st.caption("Most possible n-grams never occur and many that do occur only once, so a table of counts cannot "
-           "estimate P(next | previous n-1) for long contexts. A recurrent network shares one set of weights "
-           "across every context instead.")
+ui.sparsity_table(sparse)
+st.caption(t("text.zipf.caption"))
 show_code(textstats.zipf_table, textstats.zipf_exponent, textstats.sparsity, key="tl_zipf")
 
-st.header("3. Minibatches: cutting the corpus into subsequences")
+st.header(t("text.partition.header"))
 c1, c2, c3, c4 = st.columns(4)
-shown = c1.slider("Corpus positions shown", 30, 600, 120, 10, key="tl_shown")
-batch_size = c2.slider("Batch size", 1, 8, 2, key="tl_batch")
-num_steps = c3.slider("Steps per subsequence", 2, 20, 5, key="tl_steps")
-offset = c4.slider("Random offset", 0, num_steps - 1, 0, key="tl_offset",
-                   help="d2l drops a random number of tokens at the start of each epoch, so subsequences differ.")
-colour_by = st.radio("Colour positions by", ["minibatch", "row"], horizontal=True, key="tl_colour")
+shown = c1.slider(t("text.partition.shown"), 30, 600, 120, 10, key="tl_shown")
+batch_size = c2.slider(t("text.partition.batch_size"), 1, 8, 2, key="tl_batch")
+num_steps = c3.slider(t("text.partition.steps"), 2, 20, 5, key="tl_steps")
+offset = c4.slider(t("text.partition.offset"), 0, num_steps - 1, 0, key="tl_offset", help=t("text.partition.offset_help"))
+colour_by = st.radio(t("text.partition.colour_by"), ["minibatch", "row"], horizontal=True, key="tl_colour",
+                     format_func=choices("text.partition", ("minibatch", "row")).get)
 tokens = corpus.tokens[:shown]
 for sampling in ("sequential", "random"):
-    layout = partition_layout(len(tokens), batch_size, num_steps, sampling, offset,
-                              torch.Generator().manual_seed(0))
+    layout = textstats.seeded_layout(len(tokens), batch_size, num_steps, sampling, offset)
     if not layout:
-        st.warning(f"{len(tokens)} positions are too few for {batch_size} rows x {num_steps} steps: show more.")
+        st.warning(t("text.partition.too_few", positions=len(tokens), rows=batch_size, steps=num_steps))
         break
     strip = textstats.partition_strip(len(tokens), layout, num_steps)
-    chart(plots.partition_strip(strip, tokens, colour_by, f"{sampling.capitalize()} partitioning: "
-                                f"{strip.n_batches} minibatches of {batch_size} x {num_steps}"), key=f"tl_{sampling}")
-    with st.expander(f"Minibatch 1 of the {sampling} partitioning as (X, Y)"):
-        st.dataframe(textstats.batch_windows(tokens, layout, num_steps, 0), hide_index=True)
-st.markdown("**Sequential:** row r of consecutive minibatches continues where it stopped, so the state can be "
-            "carried from one minibatch to the next. **Random:** subsequences are shuffled, so the state starts "
-            "fresh each time. Either way, the label of position t is the token at t+1:")
+    title = t("text.partition.title", sampling=t(f"text.partition.{sampling}"), batches=strip.n_batches,
+              rows=batch_size, steps=num_steps)
+    chart(plots.partition_strip(strip, tokens, colour_by, title), key=f"tl_{sampling}")
+    with st.expander(t("text.partition.first_batch", sampling=t(f"text.partition.{sampling}").lower())):
+        ui.batch_table(tokens, layout, num_steps)
+st.markdown(t("text.partition.explain"))
 st.latex(r"X = (x_t, \dots, x_{t+T-1}), \qquad Y = (x_{t+1}, \dots, x_{t+T})")
 show_code(partition_layout, textstats.partition_strip, textstats.batch_windows, key="tl_partition")
 
-st.header("4. Perplexity: how surprised is the model?")
+st.header(t("text.perplexity.header"))
 st.latex(r"\mathrm{PPL} = \exp\Big(-\frac{1}{n}\sum_{t=1}^{n} \ln P(x_t \mid x_{t-1}, \dots, x_1)\Big)")
-st.markdown("A perfect model gives the right token probability 1: PPL = 1. Guessing uniformly among V tokens "
-            "gives PPL = V. A PPL of 4 means the model is as unsure as if it picked among 4 equally likely tokens.")
-insp = store.pick_model("lm", "tl_model")
-plain = "".join(ui.text_corpus(raw, "char").tokens)
+st.markdown(t("text.perplexity.explain"))
+insp = ui.lm_for_text(choose_model("lm", key="tl_model"), text)
+plain = "".join(ui.text_corpus(text.raw, "char").tokens)
+last, first = ui.passage_bounds(plain)
 p1, p2 = st.columns(2)
-start = p1.number_input("Start at character", 0, max(len(plain) - 30, 0), min(2000, max(len(plain) - 200, 0)),
-                        step=50, key="tl_start")
-length = p2.slider("Passage length (characters)", 20, 300, 120, 10, key="tl_len")
+start = p1.number_input(t("text.perplexity.start"), 0, last, first, step=50, key="tl_start")
+length = p2.slider(t("text.perplexity.length"), 20, 300, 120, 10, key="tl_len")
 try:
     ppl, before = ui.lm_perplexity(insp, plain[int(start): int(start) + length])
 except RnnvizError as err:
     error_box(err)
     st.stop()
 m1, m2, m3 = st.columns(3)
-m1.metric(f"Perplexity of {as_text(insp.label)}", f"{ppl.perplexity:.2f}")
-m2.metric("Same model before training", f"{before.perplexity:.2f}")
-m3.metric("Uniform guessing (V)", f"{ppl.vocab_size}")
+m1.metric(ui.metric_label(insp.label), f"{ppl.perplexity:.2f}")
+m2.metric(t("text.perplexity.before"), f"{before.perplexity:.2f}")
+m3.metric(t("text.perplexity.uniform"), f"{ppl.vocab_size}")
 chart(plots.surprise_text(ppl), key="tl_surprise_text")
 chart(plots.surprise_bars(ppl, plotly_text(insp.label), before), key="tl_surprise_bars")
 terms = " + ".join(f"{s:.2f}" for s in ppl.surprise[:6])
@@ -120,11 +90,4 @@ st.latex(rf"\mathrm{{PPL}} = \exp\Big(\tfrac{{1}}{{{len(ppl.surprise)}}}\big({te
          rf" = {ppl.perplexity:.2f}")
 show_code(ui.lm_perplexity, textstats.perplexity_breakdown, key="tl_perplexity")
 
-try_this(
-    "Switch **Tokens** to words: the vocabulary grows from 28 to thousands and the Zipf line for words is much "
-    "straighter.",
-    "Paste a page of another book: is its unigram slope close to 1, as Zipf's law says?",
-    "In the minibatch strips, set batch size 1 and compare the colours: sequential keeps order, random shuffles.",
-    "Move the perplexity passage to the start of a chapter or paste text with names: the red characters are "
-    "the model's surprises; the first letters of words are usually the hardest.",
-)
+try_this(*items("text.try"))

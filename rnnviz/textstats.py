@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnnviz.data import Placement, SentimentData, Vocab, clean_text, encode_sentences, ngram_counts, words
+from rnnviz import catalog
+from rnnviz.data import Placement, SentimentData, Vocab, clean_text, encode_sentences, ngram_counts, partition_layout, words
+from rnnviz.data.text import count_cjk
 from rnnviz.errors import DataError
 from rnnviz.models import SequenceClassifier
 
@@ -29,16 +31,26 @@ class PastedText:
 def check_pasted(raw: str, max_chars: int = MAX_PASTE_CHARS, min_letters: int = MIN_PASTE_LETTERS) -> PastedText:
     """Returns the pasted text cut to max_chars; raises DataError when it is empty or too short to count."""
     if not raw or not raw.strip():
-        raise DataError("The text box is empty. Paste a few paragraphs (a book chapter works well).")
+        raise DataError("text.errors.empty")
     note = None
     if len(raw) > max_chars:
-        raw, note = raw[:max_chars], f"Only the first {max_chars:,} characters are used (the text had {len(raw):,})."
+        raw, note = raw[:max_chars], catalog.t("text.source.cut", limit=max_chars, length=len(raw))
     letters = len(clean_text(raw).replace(" ", ""))
     if letters < min_letters:
-        raise DataError(f"The text has only {letters} letters or Chinese characters once digits, symbols and other "
-                        f"scripts are removed (kept: a-z, CJK characters and ，。！？；：、); paste at least "
-                        f"{min_letters} so frequencies and minibatches mean something.")
+        raise DataError("text.errors.too_few_letters", letters=letters, least=min_letters)
     return PastedText(raw, note)
+
+
+def mostly_chinese(raw: str) -> bool:
+    """Returns whether most kept characters of a text are CJK (then words are not separated: characters are tokens)."""
+    kept = clean_text(raw[:20_000]).replace(" ", "")
+    return bool(kept) and count_cjk(kept) > len(kept) / 2
+
+
+def seeded_layout(n_tokens: int, batch_size: int, num_steps: int, sampling: str, offset: int,
+                  seed: int = 0) -> list[Placement]:
+    """Returns partition_layout with its own seeded generator, so the same settings always draw the same strip."""
+    return partition_layout(n_tokens, batch_size, num_steps, sampling, offset, torch.Generator().manual_seed(seed))
 
 
 def vocab_table(vocab: Vocab, top: int = 30) -> pd.DataFrame:
@@ -126,7 +138,7 @@ def perplexity_breakdown(tokens: Sequence[str], probs: torch.Tensor, vocab_size:
     """Returns exp(mean of -ln P(x_t | x_<t))) with its terms, from token_surprise's output."""
     p = probs.detach().double().clamp_min(1e-12).numpy()
     if len(p) == 0:
-        raise DataError("The passage needs at least 2 tokens: the first one is only read, never predicted.")
+        raise DataError("text.errors.too_short_passage")
     s = -np.log(p)
     return Perplexity(tuple(tokens), p, s, float(s.mean()), float(math.exp(s.mean())), vocab_size)
 

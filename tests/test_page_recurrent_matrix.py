@@ -6,8 +6,9 @@ import json
 
 import numpy as np
 import torch
-from conftest import app_test
+from conftest import app_test, english_residue
 
+from rnnviz.catalog import t
 from rnnviz.cells import layer_weights
 
 
@@ -68,3 +69,35 @@ def test_a_class_link_presets_the_model_block_and_passage_and_hides_what_it_name
     link = next(c.proto.code_text for c in at.get("code") if "Recurrent_matrix?" in c.proto.code_text)
     params = dict(urllib.parse.parse_qsl(link.split("?", 1)[1]))
     assert params["model"] == "default GRU" and params["block"] == "layer 1, n" and params["text"] == "abc abc abc"
+
+
+# Words drawn by shared modules (the model chooser, the training-time slider, the class link, the code expander)
+# that are still on their way to the catalogues: counted in the report, not held against this page.
+SHARED_NOT_YET = ("No model trained yet", "Show the code that ran", "Link for a class", "Send this link",
+                  "Open the guided lesson", "Training time", "Your own models come from")
+
+
+def test_the_page_reads_in_chinese():
+    at = app_test("pages/10_Recurrent_matrix.py", timeout=240)
+    at.query_params["lang"] = "zh"
+    at.run()
+    assert not at.exception, at.exception
+    left, total = english_residue(at)
+    left = [text for text in left if not text.startswith(SHARED_NOT_YET)]
+    assert len(left) <= 0.03 * total, left
+    charts = {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+    assert charts["matrix_eigs"]["layout"]["title"]["text"].startswith("特征值，第 1 层")
+    assert charts["matrix_eigs"]["layout"]["xaxis"]["title"]["text"] == t("recurrent_matrix.eigen.x", "zh")
+    assert at.selectbox(key="matrix_block").label == t("recurrent_matrix.block_label", "zh")
+    assert {trace["name"] for trace in charts["matrix_h"]["data"]} == {"初始化时", "训练后"}
+
+
+def test_the_page_reads_in_english_and_a_block_link_opens_in_either_language():
+    for lang, title in (("en", "Eigenvalues, layer 1, n<br>"), ("zh", "特征值，第 1 层，n<br>")):
+        at = app_test("pages/10_Recurrent_matrix.py", timeout=240)
+        at.query_params.update({"lang": lang, "model": "default GRU", "block": "layer 1, n"})
+        at.run()
+        assert not at.exception
+        assert at.selectbox(key="matrix_block").value == "layer 1, n"  # the value a link carries is the same code
+        charts = {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+        assert charts["matrix_eigs"]["layout"]["title"]["text"].startswith(title)

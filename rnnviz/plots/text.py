@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import html
 import math
+import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from rnnviz.catalog import t
 from rnnviz.plots.states import SPACE, show
 from rnnviz.plots.style import base_layout, log_axis
 from rnnviz.textstats import Perplexity, Strip
 
 NGRAM_COLORS = {1: "#1f77b4", 2: "#ff7f0e", 3: "#2ca02c"}
-NGRAM_NAMES = {1: "unigrams", 2: "bigrams", 3: "trigrams"}
+NGRAM_NAMES = {1: "unigrams", 2: "bigrams", 3: "trigrams"}  # catalogue names under text.zipf
 SURPRISE_SCALE = "OrRd"  # surprise is >= 0: sequential, white = expected, dark red = surprised
 # Minibatches and rows are categories: neighbours get clearly different colours from a qualitative palette (a
 # rainbow scale gave batches 3 and 4 nearly the same green), cycling after ten; no grey (grey = never an input).
 BATCH_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
                 "#393b79")
+
+
+def plotly_text(token: str) -> str:
+    """Returns a token as plotly shows it literally (its pseudo-HTML would otherwise be read as markup)."""
+    return html.escape(token, quote=False)
 
 
 def _category_scale(top: int) -> list[list]:
@@ -32,14 +40,25 @@ def _category_scale(top: int) -> list[list]:
     return scale
 
 
-def vocab_bars(table: pd.DataFrame, token_kind: str) -> go.Figure:
-    """Returns a bar chart of the most frequent tokens with their indices (index 0 = <unk>)."""
-    labels = [f"{i}: {show([t])[0]}" for i, t in zip(table["index"], table["token"])]
-    fig = go.Figure(go.Bar(x=labels, y=table["count"], marker_color="#1f77b4",
-                           hovertemplate="index %{x}<br>count %{y:,}<extra></extra>"))
-    base_layout(fig, f"The vocabulary, most frequent {token_kind} first: index = position in this list",
-                "index: token", "count in the corpus", height=340)
-    fig.update_xaxes(tickangle=-60 if token_kind == "words" else 0, tickfont=dict(size=11))
+def _wide(tokens: Sequence[str]) -> bool:
+    """Returns whether any token starts with a full-width character (Chinese: twice as wide as a letter)."""
+    return any(tok and unicodedata.east_asian_width(tok[0]) in "WF" for tok in tokens)
+
+
+def _per_line(tokens: Sequence[str], narrow: int) -> int:
+    """Returns how many cells a line holds: half as many for Chinese characters."""
+    return narrow // 2 if _wide(tokens) else narrow
+
+
+def vocab_bars(table: pd.DataFrame, token: str) -> go.Figure:
+    """Returns a bar chart of the most frequent tokens ('char' or 'word') with their indices (index 0 = <unk>)."""
+    # Chinese characters are twice as wide as letters: thirty "12: 字" labels side by side would overlap.
+    sep = "<br>" if _wide(list(table["token"])) else ": "
+    labels = [f"{i}{sep}{plotly_text(show([tok])[0])}" for i, tok in zip(table["index"], table["token"])]
+    fig = go.Figure(go.Bar(x=labels, y=table["count"], marker_color="#1f77b4", hovertemplate=t("text.vocab.hover")))
+    base_layout(fig, t("text.vocab.title", kind=t(f"text.token.{token}")), t("text.vocab.x"), t("text.vocab.y"),
+                height=340)
+    fig.update_xaxes(tickangle=-60 if token == "word" else 0, tickfont=dict(size=11))
     return fig
 
 
@@ -49,12 +68,11 @@ def zipf_plot(table: pd.DataFrame, exponents: dict[int, float]) -> go.Figure:
     for n, part in table.groupby("n"):
         alpha = exponents.get(int(n), math.nan)
         fig.add_trace(go.Scatter(
-            x=part["rank"], y=part["count"], mode="lines", name=f"{NGRAM_NAMES[int(n)]} (slope ≈ -{alpha:.2f})",
-            line=dict(color=NGRAM_COLORS[int(n)], width=2), customdata=part["gram"],
-            hovertemplate="rank %{x:,}<br>count %{y:,}<br>'%{customdata}'<extra></extra>"))
-    base_layout(fig, "Frequency against rank, log-log: a straight line is Zipf's law<br><sup>longer n-grams are "
-                "flatter and run out into a long tail of counts of 1</sup>", "rank (log scale)", "count (log scale)",
-                height=440)
+            x=part["rank"], y=part["count"], mode="lines",
+            name=t("text.zipf.trace", grams=t(f"text.zipf.{NGRAM_NAMES[int(n)]}"), alpha=alpha),
+            line=dict(color=NGRAM_COLORS[int(n)], width=2), customdata=part["gram"].map(plotly_text),
+            hovertemplate=t("text.zipf.hover")))
+    base_layout(fig, t("text.zipf.title"), t("text.zipf.x"), t("text.zipf.y"), height=440)
     fig.update_xaxes(log_axis(table["rank"]))
     fig.update_yaxes(log_axis(table["count"]))
     return fig
@@ -66,8 +84,10 @@ def _few_ticks(top: int, most: int = 5) -> list[int]:
     return list(range(0, top + 1, step))
 
 
-def partition_strip(strip: Strip, tokens: Sequence[str], colour_by: str, title: str, per_line: int = 50) -> go.Figure:
+def partition_strip(strip: Strip, tokens: Sequence[str], colour_by: str, title: str,
+                    per_line: int | None = None) -> go.Figure:
     """Returns the corpus as rows of positions, each coloured by its minibatch (or row); grey = never an input."""
+    per_line = per_line or _per_line(tokens, 50)
     N = len(strip.batch)
     lines = int(np.ceil(N / per_line))
     z, text, hover = np.full((lines, per_line), np.nan), np.full((lines, per_line), "", dtype=object), \
@@ -79,18 +99,19 @@ def partition_strip(strip: Strip, tokens: Sequence[str], colour_by: str, title: 
         text[r, c] = tok
         if strip.batch[i] >= 0:
             z[r, c] = value[i]
-            hover[r, c] = (f"position {i} '{tokens[i]}'<br>minibatch {strip.batch[i] + 1}, row {strip.row[i] + 1}, "
-                           f"step {strip.step[i] + 1}<br>label: position {i + 1}")
+            hover[r, c] = t("text.partition.hover", position=i, token=plotly_text(tokens[i]), batch=strip.batch[i] + 1,
+                            row=strip.row[i] + 1, step=strip.step[i] + 1, label=i + 1)
         else:
-            hover[r, c] = f"position {i} '{tokens[i]}'<br>not read as input in this epoch"
+            hover[r, c] = t("text.partition.hover_unread", position=i, token=plotly_text(tokens[i]))
     top = max(int(value.max()), 1)
     fig = go.Figure(go.Heatmap(
         z=z, text=text, customdata=hover, texttemplate="%{text}", textfont=dict(size=12, family="monospace"),
         colorscale=_category_scale(top), zmin=-0.5, zmax=top + 0.5, xgap=1, ygap=4,
-        colorbar=dict(title=colour_by, thickness=12, len=1.0, y=0.5, yanchor="middle", tickvals=_few_ticks(top),
+        colorbar=dict(title=t(f"text.partition.{colour_by}"), thickness=12, len=1.0, y=0.5, yanchor="middle",
+                      tickvals=_few_ticks(top),
                       ticktext=[str(v + 1) for v in _few_ticks(top)], ticks="outside"),  # counted from 1
         hovertemplate="%{customdata}<extra></extra>"))
-    base_layout(fig, title, f"position within the line ({per_line} per line)", "line of the corpus",
+    base_layout(fig, title, t("text.partition.x", per_line=per_line), t("text.partition.y"),
                 height=min(120 + 34 * lines, 700))
     fig.update_yaxes(autorange="reversed", tickvals=list(range(lines)), ticktext=[str(i * per_line) for i in
                                                                                   range(lines)])
@@ -98,26 +119,27 @@ def partition_strip(strip: Strip, tokens: Sequence[str], colour_by: str, title: 
     return fig
 
 
-def surprise_text(p: Perplexity, per_line: int = 60) -> go.Figure:
+def surprise_text(p: Perplexity, per_line: int | None = None) -> go.Figure:
     """Returns the passage laid out in lines, each token coloured by its surprise -ln P (0 .. ln V)."""
+    per_line = per_line or _per_line(p.tokens, 60)
     T = len(p.tokens)
     lines = int(np.ceil(T / per_line))
     z, text, hover = np.full((lines, per_line), np.nan), np.full((lines, per_line), "", dtype=object), \
         np.full((lines, per_line), "", dtype=object)
-    for t, tok in enumerate(p.tokens):
-        r, c = divmod(t, per_line)
+    for step, tok in enumerate(p.tokens):
+        r, c = divmod(step, per_line)
         text[r, c] = SPACE if tok == " " else tok
-        if t == 0:
-            hover[r, c] = "t=0: only read, never predicted"
+        if step == 0:
+            hover[r, c] = t("text.surprise.first")
             continue
-        z[r, c] = p.surprise[t - 1]
-        hover[r, c] = f"t={t} '{text[r, c]}'<br>P = {p.probs[t - 1]:.3f}<br>-ln P = {p.surprise[t - 1]:.2f} nats"
+        z[r, c] = p.surprise[step - 1]
+        hover[r, c] = t("text.surprise.hover", step=step, token=plotly_text(text[r, c]), prob=p.probs[step - 1],
+                        nats=p.surprise[step - 1])
     fig = go.Figure(go.Heatmap(
         z=z, text=text, customdata=hover, texttemplate="%{text}", textfont=dict(size=15, family="monospace"),
         colorscale=SURPRISE_SCALE, zmin=0, zmax=math.log(p.vocab_size), xgap=1, ygap=3,
         colorbar=dict(title="-ln P", thickness=12), hovertemplate="%{customdata}<extra></extra>"))
-    base_layout(fig, f"Each character coloured by how surprised the model was<br><sup>white = expected, darkest = "
-                f"as bad as guessing uniformly among {p.vocab_size}</sup>", "", "", height=min(120 + 38 * lines, 640))
+    base_layout(fig, t("text.surprise.title", vocab=p.vocab_size), "", "", height=min(120 + 38 * lines, 640))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")
     return fig
@@ -125,27 +147,26 @@ def surprise_text(p: Perplexity, per_line: int = 60) -> go.Figure:
 
 def surprise_bars(p: Perplexity, label: str, baseline: Perplexity | None = None) -> go.Figure:
     """Returns -ln P per predicted token, the mean (= ln perplexity) and ln V (uniform guessing) as lines."""
-    t = np.arange(1, len(p.tokens))
+    steps = np.arange(1, len(p.tokens))
     ticks = [SPACE if tok == " " else tok for tok in p.tokens[1:]]
-    fig = go.Figure(go.Bar(x=t, y=p.surprise, name=f"{label}: -ln P(x_t | x_<t)", marker_color="#d62728",
-                           customdata=np.stack([ticks, p.probs.round(3)], axis=1),
-                           hovertemplate="t=%{x} '%{customdata[0]}'<br>P = %{customdata[1]}<br>"
-                                         "-ln P = %{y:.2f}<extra></extra>"))
+    fig = go.Figure(go.Bar(x=steps, y=p.surprise, name=t("text.surprise.bars_trace", label=label),
+                           marker_color="#d62728",
+                           customdata=np.stack([[plotly_text(tick) for tick in ticks], p.probs.round(3)], axis=1),
+                           hovertemplate=t("text.surprise.bars_hover")))
     if baseline is not None:
-        fig.add_trace(go.Scatter(x=t, y=baseline.surprise, mode="markers", name="same model before training",
+        fig.add_trace(go.Scatter(x=steps, y=baseline.surprise, mode="markers", name=t("text.surprise.before"),
                                  marker=dict(color="#7f7f7f", size=5)))
     lnV = math.log(p.vocab_size)
     # The two reference lines are named in the legend, not annotated on the plot, where bars would cover the words.
     span = [0.5, len(p.tokens) - 0.5]
     fig.add_trace(go.Scatter(x=span, y=[p.mean_surprise] * 2, mode="lines", line=dict(color="#d62728", dash="dash"),
-                             name=f"mean {p.mean_surprise:.2f} → perplexity e^{p.mean_surprise:.2f} = {p.perplexity:.2f}",
+                             name=t("text.surprise.mean", mean=p.mean_surprise, ppl=p.perplexity),
                              hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=span, y=[lnV] * 2, mode="lines", line=dict(color="#444", dash="dot"),
-                             name=f"ln V = ln {p.vocab_size} = {lnV:.2f} (uniform guessing)", hoverinfo="skip"))
-    base_layout(fig, "Surprise of every prediction: perplexity is e to the mean height of these bars",
-                "timestep t (hover for the character)", "−ln P (nats)", height=440)
+                             name=t("text.surprise.uniform", vocab=p.vocab_size, ln_vocab=lnV), hoverinfo="skip"))
+    base_layout(fig, t("text.surprise.bars_title"), t("text.surprise.bars_x"), t("text.surprise.bars_y"), height=440)
     # Four legend entries wrap on a narrow screen: anchor the legend's top well below the axis title.
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25), margin=dict(b=120))
-    if len(t) <= 100:
-        fig.update_xaxes(tickmode="array", tickvals=list(t), ticktext=ticks, tickfont=dict(size=10), tickangle=0)
+    if len(steps) <= 100:
+        fig.update_xaxes(tickmode="array", tickvals=list(steps), ticktext=ticks, tickfont=dict(size=10), tickangle=0)
     return fig
