@@ -36,7 +36,6 @@ NOT_YET_IN_CATALOGUES: set[str] = {
     "app.py",
     "pages/1_Forecasting.py",
     "pages/2_Text_and_language_models.py",
-    "pages/3_Training_lab.py",
     "pages/4_Hidden_states.py",
     "pages/5_Gates.py",
     "pages/6_Gradients_through_time.py",
@@ -55,11 +54,6 @@ NOT_YET_IN_CATALOGUES: set[str] = {
     "rnnviz/ui/home.py",
     "rnnviz/ui/inspection.py",
     "rnnviz/ui/keep.py",
-    "rnnviz/ui/lab.py",
-    "rnnviz/ui/lab_history.py",
-    "rnnviz/ui/lab_links.py",
-    "rnnviz/ui/lab_settings.py",
-    "rnnviz/ui/lab_step.py",
     "rnnviz/ui/scrub.py",
     "rnnviz/ui/sentiment.py",
     "rnnviz/ui/store.py",
@@ -70,7 +64,7 @@ TOO_LONG_FOR_NOW: set[str] = {
     "pages/2_Text_and_language_models.py", "pages/4_Hidden_states.py", "pages/5_Gates.py",
     "pages/6_Gradients_through_time.py", "pages/7_Clipping_and_truncation.py", "pages/9_Sentiment.py",
     "rnnviz/serve.py", "rnnviz/runstore.py", "rnnviz/introspect.py", "rnnviz/data/series.py",
-    "rnnviz/ui/forecast.py", "rnnviz/ui/lab_settings.py", "rnnviz/ui/inspection.py",
+    "rnnviz/ui/forecast.py", "rnnviz/ui/inspection.py",
 }
 
 
