@@ -52,7 +52,8 @@ def test_the_lab_in_chinese_is_translated(task):
     at = small_run("zh", task)
     left, total = english_residue(at)
     own = [text for text in left if not text.startswith(SHARED_HELPERS)]
-    assert total > 30 and not own and len(own) <= 0.03 * total, own
+    assert total > 30 and not own, own  # every text the lab itself draws is Chinese
+    assert len(left) <= 0.03 * total + len(SHARED_HELPERS), left  # at most 3% once the shared helpers follow
     figures = chart_words(at)
     assert squeezed(t("training_lab.charts.grad_title", "zh")) in figures  # a chart title in Chinese
     assert squeezed(t("training_lab.stepdiff.weights_title", "zh")) in figures
