@@ -156,6 +156,7 @@ SETTINGS: tuple[Setting, ...] = (  # in reading order: the widgets and the hide 
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 TASK = BY_NAME["task"]
+LINK_ORDER = sorted(SETTINGS, key=lambda s: s.task is not None)  # a link spells its task's own settings last
 
 
 def to_widgets(cfg: RunConfig) -> dict[str, Any]:
@@ -178,8 +179,8 @@ def check_all(cfg: RunConfig) -> None:
 
 
 def encode(cfg: RunConfig) -> dict[str, str]:
-    """Returns the link parameters of cfg's settings that apply to its task, in reading order."""
-    return {s.name: s.encode(s.read(cfg)) for s in SETTINGS if s.applies(cfg.task)}
+    """Returns the link parameters of cfg's settings that apply to its task: every task's first, as links always had."""
+    return {s.name: s.encode(s.read(cfg)) for s in LINK_ORDER if s.applies(cfg.task)}
 
 
 def decode(params: Mapping[str, str], base: RunConfig) -> RunConfig:
