@@ -111,18 +111,18 @@ def from_records(raw: object) -> list[Moment]:
     if raw is None:
         return []
     if not isinstance(raw, list) or len(raw) > MAX_MOMENTS:
-        raise CheckpointError(f"The file's sample history is damaged (a list of at most {MAX_MOMENTS} steps).")
+        raise CheckpointError("training_lab.errors.story_list", limit=MAX_MOMENTS)
     story: list[Moment] = []
     for item in raw:
         moment = _moment(item)
         if story and moment.step <= story[-1].step:
-            raise CheckpointError("The file's sample history is damaged (its steps are not in order).")
+            raise CheckpointError("training_lab.errors.story_order")
         story.append(moment)
     return story
 
 
 def _moment(item: object) -> Moment:
-    bad = CheckpointError("The file's sample history is damaged.")
+    bad = CheckpointError("training_lab.errors.story")
     if not isinstance(item, dict) or set(item) - {f for f in Moment.__dataclass_fields__}:
         raise bad
     step = item.get("step")

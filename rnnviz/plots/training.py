@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from rnnviz.catalog import t
 from rnnviz.plots.downsample import downsample_indices
 from rnnviz.plots.style import DIVERGING, FONT, TRUTH, log_axis
 from rnnviz.train import StepMetrics
@@ -40,25 +41,27 @@ def _column(history: Sequence[StepMetrics], idx: np.ndarray, name: str) -> np.nd
 
 def loss_figure(history: Sequence[StepMetrics], task: str, diverged: str | None = None) -> go.Figure:
     """Returns the loss per step, with perplexity (language model) or accuracy (classifier) on a second axis."""
-    second = {"lm": ("perplexity", "perplexity (exp of loss)"), "sentiment": ("accuracy", "minibatch accuracy")}.get(task)
+    second = {"lm": "perplexity", "sentiment": "accuracy"}.get(task)
     idx = downsample_indices([m.loss for m in history], LIVE_POINTS)
     steps = _column(history, idx, "step")
-    traces = [go.Scatter(x=steps, y=_column(history, idx, "loss"), name="training loss", mode="lines",
-                         line=dict(color=LOSS_COLOR), hovertemplate="step %{x}<br>loss %{y:.4f}<extra></extra>")]
+    step, loss = t("training_lab.charts.step"), t("training_lab.charts.loss")
+    traces = [go.Scatter(x=steps, y=_column(history, idx, "loss"), name=t("training_lab.charts.training_loss"),
+                         mode="lines", line=dict(color=LOSS_COLOR),
+                         hovertemplate=f"{step} %{{x}}<br>{loss} %{{y:.4f}}<extra></extra>")]
     extra = {}
     if second is not None:
-        values = np.array([np.nan if v is None else v for v in (getattr(history[i], second[0]) for i in idx)], dtype=float)
-        traces.append(go.Scatter(x=steps, y=values, name=second[1], mode="lines", line=dict(color=SECOND_COLOR, dash="dot"),
-                                 hovertemplate=f"step %{{x}}<br>{second[0]} %{{y:.3f}}<extra></extra>", yaxis="y2"))
-        extra["yaxis2"] = dict(title=dict(text=second[1]), overlaying="y", side="right", rangemode="tozero",
+        values = np.array([np.nan if v is None else v for v in (getattr(history[i], second) for i in idx)], dtype=float)
+        name, short = t(f"training_lab.charts.second.{second}"), t(f"training_lab.charts.short.{second}")
+        traces.append(go.Scatter(x=steps, y=values, name=name, mode="lines", line=dict(color=SECOND_COLOR, dash="dot"),
+                                 hovertemplate=f"{step} %{{x}}<br>{short} %{{y:.3f}}<extra></extra>", yaxis="y2"))
+        extra["yaxis2"] = dict(title=dict(text=name), overlaying="y", side="right", rangemode="tozero",
                                showgrid=False, tickformat=".3~g")
     if diverged and history:
-        extra["annotations"] = [dict(x=history[-1].step, y=history[-1].loss, text="diverged here", showarrow=True,
-                                     arrowcolor=CLIP_COLOR, font=dict(color=CLIP_COLOR))]
-    loss_name = {"lm": "cross-entropy (nats per character)", "forecast": "mean squared error (scaled units²)",
-                 "sentiment": "cross-entropy (nats)"}.get(task, "loss")
-    title = "Loss per step: it should fall" if history else "Loss per step (press Start to train)"
-    layout = live_layout(title, "training step", loss_name, **extra)
+        extra["annotations"] = [dict(x=history[-1].step, y=history[-1].loss, text=t("training_lab.charts.diverged_here"),
+                                     showarrow=True, arrowcolor=CLIP_COLOR, font=dict(color=CLIP_COLOR))]
+    loss_name = t(f"training_lab.charts.loss_axis.{task}") if task in ("lm", "forecast", "sentiment") else loss
+    title = t("training_lab.charts.loss_title") if history else t("training_lab.charts.loss_title_empty")
+    layout = live_layout(title, t("training_lab.charts.training_step"), loss_name, **extra)
     layout["yaxis"]["rangemode"] = "tozero"
     return go.Figure(traces, layout)
 
@@ -66,25 +69,28 @@ def loss_figure(history: Sequence[StepMetrics], task: str, diverged: str | None 
 def grad_norm_figure(history: Sequence[StepMetrics], clip: float | None) -> go.Figure:
     """Returns the global gradient norm per step before and after clipping (log scale), clipped steps marked."""
     idx = downsample_indices([m.grad_norm for m in history], LIVE_POINTS)
-    steps = _column(history, idx, "step")
+    steps, step = _column(history, idx, "step"), t("training_lab.charts.step")
     traces = [
-        go.Scatter(x=steps, y=_column(history, idx, "grad_norm"), name="before clipping", mode="lines",
-                   line=dict(color="#7f7f7f"), hovertemplate="step %{x}<br>‖g‖ %{y:.3g}<extra></extra>"),
-        go.Scatter(x=steps, y=_column(history, idx, "applied_norm"), name="after clipping (applied)", mode="lines",
-                   line=dict(color=LOSS_COLOR), hovertemplate="step %{x}<br>applied ‖g‖ %{y:.3g}<extra></extra>"),
+        go.Scatter(x=steps, y=_column(history, idx, "grad_norm"), name=t("training_lab.charts.before_clipping"),
+                   mode="lines", line=dict(color="#7f7f7f"),
+                   hovertemplate=f"{step} %{{x}}<br>‖g‖ %{{y:.3g}}<extra></extra>"),
+        go.Scatter(x=steps, y=_column(history, idx, "applied_norm"), name=t("training_lab.charts.after_clipping"),
+                   mode="lines", line=dict(color=LOSS_COLOR),
+                   hovertemplate=f"{step} %{{x}}<br>{t('training_lab.charts.applied')} ‖g‖ %{{y:.3g}}<extra></extra>"),
     ]
     clipped = [i for i in idx if history[i].clipped]
     if clipped:
         traces.append(go.Scatter(x=[history[i].step for i in clipped], y=[history[i].grad_norm for i in clipped],
-                                 name=f"clipped steps ({sum(m.clipped for m in history)})", mode="markers",
-                                 marker=dict(symbol="x", color=CLIP_COLOR, size=7),
-                                 hovertemplate="step %{x}<br>‖g‖ %{y:.3g} was clipped<extra></extra>"))
+                                 name=t("training_lab.charts.clipped_steps", count=sum(m.clipped for m in history)),
+                                 mode="markers", marker=dict(symbol="x", color=CLIP_COLOR, size=7),
+                                 hovertemplate=f"{step} %{{x}}<br>{t('training_lab.charts.was_clipped')}"
+                                               "<extra></extra>"))
     if clip is not None and history:
-        traces.append(go.Scatter(x=[steps[0], steps[-1]], y=[clip, clip], name=f"threshold θ = {clip:g}", mode="lines",
+        traces.append(go.Scatter(x=[steps[0], steps[-1]], y=[clip, clip], mode="lines",
+                                 name=t("training_lab.charts.threshold", clip=f"{clip:g}"),
                                  line=dict(color=CLIP_COLOR, dash="dash", width=1), hoverinfo="skip"))
-    title = "Gradient norm per step: clipping caps it at θ" if clip is not None else \
-        "Gradient norm per step (no clipping)"
-    layout = live_layout(title, "training step", "global gradient norm ‖g‖ (log scale)")
+    title = t("training_lab.charts.grad_title") if clip is not None else t("training_lab.charts.grad_title_off")
+    layout = live_layout(title, t("training_lab.charts.training_step"), t("training_lab.charts.grad_axis"))
     layout["yaxis"].update(log_axis([m.grad_norm for m in history] + [m.applied_norm for m in history]
                                     + ([clip] if clip is not None else [])))
     return go.Figure(traces, layout)
@@ -95,18 +101,20 @@ def fit_figure(values: np.ndarray, preds: np.ndarray, n_train: int, labels: Sequ
     """Returns the series and the model's one-step-ahead prediction, with the train/test cut marked."""
     x = np.arange(len(values))
     hover = [f"t={i} ({labels[i]})" if i < len(labels) else f"t={i}" for i in x]
+    value, predicted = t("training_lab.charts.value"), t("training_lab.charts.predicted")
     traces = [
-        go.Scatter(x=x, y=values, name="data", mode="lines", line=dict(color=TRUTH, width=1), text=hover,
-                   hovertemplate="%{text}<br>value %{y:.3f}<extra></extra>"),
-        go.Scatter(x=x, y=preds, name="one-step prediction", mode="lines", line=dict(color=LOSS_COLOR), text=hover,
-                   hovertemplate="%{text}<br>predicted %{y:.3f}<extra></extra>"),
+        go.Scatter(x=x, y=values, name=t("training_lab.charts.data"), mode="lines", line=dict(color=TRUTH, width=1),
+                   text=hover, hovertemplate=f"%{{text}}<br>{value} %{{y:.3f}}<extra></extra>"),
+        go.Scatter(x=x, y=preds, name=t("training_lab.charts.one_step"), mode="lines", line=dict(color=LOSS_COLOR),
+                   text=hover, hovertemplate=f"%{{text}}<br>{predicted} %{{y:.3f}}<extra></extra>"),
     ]
     cut = n_train - 0.5
     return go.Figure(traces, live_layout(
-        f"One-step-ahead fit after {step} steps (blue: predicted from the true past)", "time step t",
-        f"value ({unit})" if unit else "value",
+        t("training_lab.charts.fit_title", steps=step), t("training_lab.charts.time_step"),
+        t("training_lab.charts.value_unit", unit=unit) if unit else value,
         shapes=[dict(type="line", x0=cut, x1=cut, y0=0, y1=1, yref="paper", line=dict(color="#999", dash="dash"))],
-        annotations=[dict(x=cut, y=1, yref="paper", text="training | test", showarrow=False, yanchor="bottom")]))
+        annotations=[dict(x=cut, y=1, yref="paper", text=t("training_lab.charts.cut"), showarrow=False,
+                          yanchor="bottom")]))
 
 
 FEW_STEPS = 30  # runs this short are drawn with markers, so one or two steps still show
@@ -114,15 +122,15 @@ FEW_STEPS = 30  # runs this short are drawn with markers, so one or two steps st
 
 def compare_figure(curves: dict[str, Sequence[StepMetrics]]) -> go.Figure:
     """Returns the loss curves of several runs on one axis, so two settings can be compared."""
-    traces = []
+    traces, step, loss = [], t("training_lab.charts.step"), t("training_lab.charts.loss")
     for k, (name, history) in enumerate(curves.items()):
         idx = thin(len(history))
         traces.append(go.Scatter(x=_column(history, idx, "step"), y=_column(history, idx, "loss"), name=name,
                                  mode="lines+markers" if len(history) <= FEW_STEPS else "lines",  # 1 step: a point
                                  line=dict(color=COMPARE_COLORS[k % len(COMPARE_COLORS)]),
-                                 hovertemplate=f"{name}<br>step %{{x}}<br>loss %{{y:.4f}}<extra></extra>"))
-    return go.Figure(traces, live_layout("Your runs side by side: which setting learns faster, which blows up?",
-                                         "training step", "training loss", height=320))
+                                 hovertemplate=f"{name}<br>{step} %{{x}}<br>{loss} %{{y:.4f}}<extra></extra>"))
+    return go.Figure(traces, live_layout(t("training_lab.charts.compare_title"), t("training_lab.charts.training_step"),
+                                         t("training_lab.charts.training_loss"), height=320))
 
 
 def state_heatmap(h: np.ndarray, inputs: np.ndarray, steps: np.ndarray | None = None) -> go.Figure:
@@ -132,6 +140,6 @@ def state_heatmap(h: np.ndarray, inputs: np.ndarray, steps: np.ndarray | None = 
     x_in = np.broadcast_to(inputs, (H, T))  # the input read at each column, for the hover
     heat = go.Heatmap(z=h.T, x=t, y=np.arange(H), colorscale=DIVERGING, zmid=0, zmin=-1, zmax=1,
                                customdata=x_in, colorbar=dict(title="h"),
-                               hovertemplate="t=%{x}, input x=%{customdata:.3f}<br>unit %{y}: h=%{z:.3f}<extra></extra>")
-    return go.Figure([heat], live_layout("Inside the RNN: each row is one hidden unit's state h_t as the sine is read",
-                                         "time step t", "hidden unit", height=300))
+                               hovertemplate=t("training_lab.charts.heat_hover") + "<extra></extra>")
+    return go.Figure([heat], live_layout(t("training_lab.charts.heat_title"), t("training_lab.charts.time_step"),
+                                         t("training_lab.charts.hidden_unit"), height=300))

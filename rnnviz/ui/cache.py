@@ -7,8 +7,9 @@ from dataclasses import replace
 import streamlit as st
 import torch
 
-from rnnviz.config import ModelConfig, RunConfig, SentimentConfig, SeriesConfig, TextConfig, TrainConfig
+from rnnviz.config import RunConfig, SentimentConfig, SeriesConfig, TextConfig
 from rnnviz.data import Corpus, SentimentData, Series, build_sentiment, load_corpus, load_series
+from rnnviz.presets import LESSON_DEFAULTS
 from rnnviz.tasks import make_model, make_task
 from rnnviz.train import TrainRun
 
@@ -16,16 +17,9 @@ from rnnviz.train import TrainRun
 # 0.1-0.34 MB each for the default character LMs (measured), read-only like the run itself.
 DEFAULT_SNAPSHOTS = 8
 
-# Defaults a page can show before the learner trains anything: small enough to train in seconds.
-DEFAULT_RUNS: dict[str, RunConfig] = {
-    "lm": RunConfig(task="lm", model=ModelConfig(cell="gru", hidden_size=128),
-                    train=TrainConfig(optimizer="adam", lr=0.01, clip=1.0, steps=400)),
-    "forecast": RunConfig(task="forecast", model=ModelConfig(cell="gru", hidden_size=32),
-                          train=TrainConfig(optimizer="adam", lr=0.01, clip=1.0, steps=300)),
-    "sentiment": RunConfig(task="sentiment", model=ModelConfig(cell="gru", hidden_size=64, embed_dim=64),
-                           train=TrainConfig(optimizer="adam", lr=0.01, clip=1.0, steps=600),
-                           sentiment=SentimentConfig(source="all")),
-}
+# Defaults a page can show before the learner trains anything: small enough to train in seconds. Declared once
+# beside the lab's defaults (rnnviz.presets); a copy, so a test can swap one entry without touching the other table.
+DEFAULT_RUNS: dict[str, RunConfig] = dict(LESSON_DEFAULTS)
 
 
 # Every server-wide cache has a bound (see "Limits" in the README for what each holds and its worst case).

@@ -15,6 +15,7 @@ import torch
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from rnnviz import history
+from rnnviz.catalog import t
 from rnnviz.forecast import one_step
 from rnnviz.plots.training import fit_figure, grad_norm_figure, loss_figure
 from rnnviz.refresh import process_cores, refresh_interval
@@ -168,7 +169,7 @@ def live_panel() -> None:
 def _live() -> None:
     lab = current()
     if lab is None:
-        st.info("Pick a preset or settings above and press **Start**. The charts fill in as the model learns.")
+        st.info(t("training_lab.live.empty"))
         left, right = st.columns(2)
         left.plotly_chart(fitted(loss_figure([], "lm"), in_place=True), key="lab_loss")
         right.plotly_chart(fitted(grad_norm_figure([], 1.0), in_place=True), key="lab_grad")
@@ -195,35 +196,35 @@ def _sample_settings() -> tuple[str, float]:
 def _progress(lab: LabRun) -> None:
     total, done = lab.cfg.train.steps, lab.steps_done
     eta = lab.eta_seconds()
-    bits = [f"step {done} / {total}"]
+    bits = [t("training_lab.live.step", done=done, total=total)]
     if lab.shared is not None and lab.replaying:
-        bits.append("replay of the class run")  # the server trained these steps already
+        bits.append(t("training_lab.live.replay"))  # the server trained these steps already
     if lab.status == "running":
-        pace = "" if lab.speed == "full" else f" ({lab.speed} speed)"
-        bits += [f"{lab.rate:.0f} steps/s{pace}" if lab.rate else f"starting{pace}"]
-        bits += [f"about {eta:.0f} s left"] if eta is not None and lab.rate else []
+        pace = "" if lab.speed == "full" else t(f"training_lab.live.pace.{lab.speed}")
+        bits += [t("training_lab.live.rate", rate=f"{lab.rate:.0f}", pace=pace) if lab.rate
+                 else t("training_lab.live.starting", pace=pace)]
+        bits += [t("training_lab.live.eta", seconds=f"{eta:.0f}")] if eta is not None and lab.rate else []
     else:
-        bits.append(lab.status)
+        bits.append(t(f"training_lab.live.status.{lab.status}"))
     st.progress(min(done / total, 1.0), text=" · ".join(bits))
     if lab.status == "diverged":
-        st.error(f"**Training stopped.** {plain(lab.run.diverged)} The charts show the run up to the last good step, "
-                 "and the model kept is that last good one.", icon=":material/error:")
+        st.error(t("training_lab.live.diverged", reason=plain(lab.run.diverged)), icon=":material/error:")
     elif lab.shared is not None:
-        st.caption("This is a class preset: the server trains it once and every student replays the same run "
-                   "at the speed they chose; the weights copied into your model are your own.")
+        st.caption(t("training_lab.live.class_preset"))
     h = lab.run.history
     if h:
         last = h[-1]
         with st.container(key="lab_metrics"):  # four across even on a phone (see core.LAYOUT_CSS)
             cols = st.columns(4)
-        cols[0].metric("loss", f"{last.loss:.3f}")
+        cols[0].metric(t("training_lab.metrics.loss"), f"{last.loss:.3f}")
         if last.perplexity is not None:
-            cols[1].metric("perplexity", f"{last.perplexity:.2f}", help="exp(loss): 1 is perfect; the vocabulary size is "
-                           "what guessing uniformly gives")
+            cols[1].metric(t("training_lab.metrics.perplexity"), f"{last.perplexity:.2f}",
+                           help=t("training_lab.metrics.perplexity_help"))
         elif last.accuracy is not None:
-            cols[1].metric("minibatch accuracy", f"{last.accuracy:.0%}")
-        cols[2].metric("gradient norm", f"{last.grad_norm:.3g}")
-        cols[3].metric("clipped steps", f"{sum(m.clipped for m in h)} of {len(h)}")
+            cols[1].metric(t("training_lab.metrics.accuracy"), f"{last.accuracy:.0%}")
+        cols[2].metric(t("training_lab.metrics.grad_norm"), f"{last.grad_norm:.3g}")
+        cols[3].metric(t("training_lab.metrics.clipped"),
+                       t("training_lab.metrics.clipped_of", clipped=sum(m.clipped for m in h), steps=len(h)))
 
 
 def _charts(lab: LabRun) -> None:
@@ -241,17 +242,18 @@ def _charts(lab: LabRun) -> None:
         fig = fit_figure(series.values, preds, n_train, series.labels, series.unit, lab.steps_done)
         st.plotly_chart(fitted(fig, in_place=True), key="lab_fit")
     else:
-        st.metric("accuracy on held-out sentences", f"{heldout_accuracy(lab):.0%}", help="Chance is 50%.")
+        st.metric(t("training_lab.metrics.heldout"), f"{heldout_accuracy(lab):.0%}",
+                  help=t("training_lab.metrics.heldout_help"))
     lab_history.show(lab)
 
 
 def _sample(lab: LabRun) -> None:
     left, right = st.columns([3, 1])
-    prefix = left.text_input("Prefix", lab_history.PREFIX, key="lab_prefix", max_chars=60)
-    temp = right.slider("Temperature", 0.0, 2.0, lab_history.TEMPERATURE, 0.1, key="lab_temp",
-                        help="0 always picks the most likely next character; higher is more adventurous.")
+    prefix = left.text_input(t("training_lab.sample.prefix"), lab_history.PREFIX, key="lab_prefix", max_chars=60)
+    temp = right.slider(t("training_lab.sample.temperature"), 0.0, 2.0, lab_history.TEMPERATURE, 0.1, key="lab_temp",
+                        help=t("training_lab.sample.temperature_help"))
     text = lab_history.sample_text(lab, prefix, temp)  # every new step: the sample is of the step the bar shows
-    st.markdown(f"**Sample at step {lab.steps_done}** (refreshed as it learns):")
+    st.markdown(t("training_lab.sample.title", step=lab.steps_done))
     st.code(text, language=None, wrap_lines=True)
 
 

@@ -6,6 +6,7 @@ import streamlit as st
 import torch
 
 from rnnviz import history
+from rnnviz.catalog import t
 from rnnviz.forecast import one_step
 from rnnviz.generate import generate
 from rnnviz.tasks import scaled_series
@@ -13,6 +14,8 @@ from rnnviz.ui import cache
 from rnnviz.ui.lab_runs import LabRun
 
 SAMPLE_CHARS = 120
+COLUMN_KEYS = {"step": "step", "test one-step RMSE": "rmse", "first test predictions": "first",
+               "held-out accuracy": "accuracy"}  # the story table's columns -> their catalogue entries
 PREFIX, TEMPERATURE = "time traveller", 0.8  # the live sample's defaults (its widgets keep the learner's choice)
 
 
@@ -56,15 +59,17 @@ def show(lab: LabRun) -> None:
     story = lab.run.story
     if not story:
         return
-    what = {"lm": "the sample", "forecast": "the fit on the test part", "sentiment": "held-out accuracy"}[lab.cfg.task]
-    st.caption(f"**How {what} changed**: kept at steps 0, 25, 50, 100, 200, 500, 1000, … and the last step; "
-               "it stays with the run and goes into its files.")
+    st.caption(t(f"training_lab.story.caption.{lab.cfg.task}"))
     with st.container(key="lab_story"):
         if lab.cfg.task == "lm":  # a timeline of the samples, wrapped so a projected class can read it
-            st.code("\n".join(f"step {m.step:>5} · T {m.temperature:.1f} │ {m.sample}" for m in story),
+            step = t("training_lab.story.step")
+            st.code("\n".join(f"{step} {m.step:>5} · T {m.temperature:.1f} │ {m.sample}" for m in story),
                     language=None, wrap_lines=True)
             return
-        config = {"step": st.column_config.NumberColumn("step", width="small")}
+        table = history.frame(story, lab.cfg.task)  # its columns keep their English names (the CSV's)
+        config = {c: st.column_config.Column(t(f"training_lab.story.columns.{COLUMN_KEYS[c]}")) for c in table.columns}
+        config["step"] = st.column_config.NumberColumn(t("training_lab.story.columns.step"), width="small")
         if lab.cfg.task == "sentiment":
-            config["held-out accuracy"] = st.column_config.NumberColumn(format="percent")
-        st.dataframe(history.frame(story, lab.cfg.task), hide_index=True, column_config=config, width="stretch")
+            config["held-out accuracy"] = st.column_config.NumberColumn(t("training_lab.story.columns.accuracy"),
+                                                                        format="percent")
+        st.dataframe(table, hide_index=True, column_config=config, width="stretch")

@@ -7,30 +7,22 @@ import urllib.parse
 
 import streamlit as st
 
+from rnnviz.catalog import t
 from rnnviz.config import RunConfig
 from rnnviz.errors import RnnvizError
-from rnnviz.presets import PRESETS, decode_query, encode_query, preset_for
+from rnnviz.lab_table import SETTINGS
+from rnnviz.presets import PRESETS, decode_query, encode_query
 from rnnviz.ui import lang
 from rnnviz.ui.affordances import GUIDE_PARAM, HIDE_PARAM, class_link_form, hidden_controls
 from rnnviz.ui.keep import CLASS_PARAM, LEARNER_PARAM
-from rnnviz.ui.lab_settings import CUSTOM, MESSAGE_KEY, persist, widget_values, widgets_cfg
+from rnnviz.ui.lab_runs import MESSAGE_KEY
+from rnnviz.ui.lab_widgets import PINNED_KEY, PRESET_KEY, follow_preset, persist, widget_values
 from rnnviz.ui.safe_text import plain
 
 LINK_KEY = "lab_link_applied"  # the query params this session already applied (so our own URL sync is no news)
-PINNED_KEY = "lab_link_values"  # the widget values of the last link applied: hidden controls stay at them
 PAGE = "Training_lab"
 # A control's name in ?hide=... (the same as its query parameter) -> the session keys of its widgets.
-CONTROL_KEYS: dict[str, tuple[str, ...]] = {
-    "preset": ("lab_preset",), "task": ("lab_task",), "cell": ("lab_cell",), "hidden": ("lab_hidden",),
-    "layers": ("lab_layers",), "seq": ("lab_seq",), "series": ("lab_series",), "source": ("lab_source",),
-    "opt": ("lab_opt",), "lr": ("lab_lr",), "clip": ("lab_clip_on", "lab_clip"), "steps": ("lab_steps",),
-    "batch": ("lab_batch",), "sampling": ("lab_sampling",), "seed": ("lab_seed",),
-}
-CONTROL_LABELS = {"preset": "preset", "task": "task", "cell": "cell", "hidden": "hidden size", "layers": "layers",
-                  "seq": "sequence length", "series": "series", "source": "sentences", "opt": "optimizer",
-                  "lr": "learning rate", "clip": "clipping", "steps": "steps", "batch": "batch size",
-                  "sampling": "sampling", "seed": "seed"}
-TASK_ONLY = {"seq": "lm", "batch": "lm", "sampling": "lm", "series": "forecast", "source": "sentiment"}
+CONTROL_KEYS: dict[str, tuple[str, ...]] = {"preset": (PRESET_KEY,), **{s.name: s.keys for s in SETTINGS}}
 KEPT_PARAMS = (HIDE_PARAM, GUIDE_PARAM, lang.PARAM)  # kept while the URL follows the settings
 NOT_SETTINGS = (LEARNER_PARAM, CLASS_PARAM, lang.PARAM)  # in the URL, but not the run's settings
 
@@ -55,14 +47,12 @@ def _apply(params: dict[str, str]) -> None:
     try:
         cfg = decode_query(params)
     except RnnvizError as err:
-        st.session_state[MESSAGE_KEY] = ("error", f"This link's settings cannot be used: {plain(err)} The lab's "
-                                                  "defaults are shown instead.")
+        st.session_state[MESSAGE_KEY] = ("error", t("training_lab.links.bad", problem=plain(err.words())))
         return
     values = widget_values(cfg)
     st.session_state.update(values)
     st.session_state[PINNED_KEY] = values
-    st.session_state[MESSAGE_KEY] = ("info", "Settings loaded from the link. Press **Start** to train them, or "
-                                              "**One step** to walk through a single update.")
+    st.session_state[MESSAGE_KEY] = ("info", t("training_lab.links.loaded"))
 
 
 def _pin_hidden() -> None:
@@ -74,8 +64,7 @@ def _pin_hidden() -> None:
     for name in names:
         for key in CONTROL_KEYS[name]:
             s[key] = pinned[key]
-    preset = preset_for(widgets_cfg())
-    s.lab_preset = preset.slug if preset else CUSTOM
+    follow_preset()
 
 
 def fixed_controls() -> list[str]:
@@ -88,8 +77,13 @@ def fixed_note() -> None:
     """Says which settings a teacher's link fixed (their widgets are hidden), if any."""
     names = fixed_controls()
     if names:
-        st.info(f"Some settings are fixed by your teacher's link ({', '.join(CONTROL_LABELS[n] for n in names)}): "
-                "they are hidden and keep the link's values.", icon=":material/lock:")
+        st.info(t("training_lab.links.fixed", names=t("training_lab.links.separator").join(map(control_label, names))),
+                icon=":material/lock:")
+
+
+def control_label(name: str) -> str:
+    """Returns a control's name as a sentence says it ('hidden size'), in the learner's language."""
+    return t(f"training_lab.controls.{name}")
 
 
 def _url_params(cfg: RunConfig) -> dict[str, str]:
@@ -106,17 +100,18 @@ def share_link(cfg: RunConfig) -> None:
     st.session_state[LINK_KEY] = {k: v for k, v in params.items() if k not in NOT_SETTINGS}
     base = (st.context.url or "").split("?")[0] or f"/{PAGE}"
     st.code(f"{base}?{urllib.parse.urlencode({**encode_query(cfg), **lang.link_params()})}", language=None)
-    st.caption("Share this link: it opens the lab with exactly these settings (same seed, same run).")
+    st.caption(t("training_lab.links.share"))
 
 
 def class_link(cfg: RunConfig) -> str:
     """Draws the 'Link for a class' form: the current settings, the controls to hide, the guided steps; returns it."""
-    controls = {name: label for name, label in CONTROL_LABELS.items() if TASK_ONLY.get(name, cfg.task) == cfg.task}
-    return class_link_form(PAGE, controls, encode_query(cfg), key="lab_class_link",
-                           note="Hidden settings keep these values even if a learner changes the task or preset.")
+    controls = {"preset": control_label("preset"),
+                **{s.name: control_label(s.name) for s in SETTINGS if s.applies(cfg.task)}}
+    return class_link_form(PAGE, controls, encode_query(cfg), key="lab_class_link", note=t("training_lab.links.note"))
 
 
 def presets_table() -> list[dict[str, str]]:
     """Returns the presets as rows (name, link query, what to look for) for a teacher's handout."""
-    return [{"preset": p.name, "link": "?" + urllib.parse.urlencode(encode_query(p.cfg)), "look for": p.look_for}
+    heads = [t(f"training_lab.links.table.{column}") for column in ("preset", "link", "look_for")]
+    return [dict(zip(heads, (p.name, "?" + urllib.parse.urlencode(encode_query(p.cfg)), p.look_for), strict=True))
             for p in PRESETS]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rnnviz.catalog import t
 from rnnviz.cells import SPECS
 from rnnviz.config import CELL_LABELS
 from rnnviz.plots.gates import LABELS
@@ -15,8 +16,6 @@ from rnnviz.ui.affordances import chart
 from rnnviz.ui.lab import LabRun, current, detach
 
 STEP_KEY = "lab_step_diff"  # (the TrainRun it belongs to, StepDiff) of the latest single step
-WHAT_INPUT = {"lm": f"the first {LM_CHARS} characters of the corpus", "forecast": "the series' first window",
-              "sentiment": "the first held-out review"}
 
 
 def can_step(lab: LabRun | None) -> bool:
@@ -33,14 +32,12 @@ def can_press(lab: LabRun | None) -> bool:
 def why_not(lab: LabRun | None) -> str:
     """Returns the button's help: what One step will do now, or why it is unavailable."""
     if lab is not None and lab.status == "running":
-        return "Pause first: One step takes a single update of a paused run."
+        return t("training_lab.step.why.running")
     if can_step(lab):
-        return "Runs exactly one training step (one minibatch, one clipped update) and shows what it changed."
-    ended = {"done": "This run has used its step budget", "diverged": "This run diverged"}.get(lab.status) \
-        if lab is not None else None
-    return (f"{ended}: One step starts a new run of the settings above and takes its first step." if ended else
-            "Starts a new run of the settings above, paused, and takes its first step: the update from the "
-            "initial weights.")
+        return t("training_lab.step.why.paused")
+    if lab is not None and lab.status in ("done", "diverged"):
+        return t(f"training_lab.step.why.{lab.status}")
+    return t("training_lab.step.why.new")
 
 
 def take(lab: LabRun) -> StepDiff | None:
@@ -80,17 +77,17 @@ def panel() -> None:
     if diff is None:
         return
     with st.container(border=True, key="lab_step_panel"):
-        st.subheader(f"What step {diff.step} changed")
+        st.subheader(t("training_lab.step.title", step=diff.step))
         _metrics(diff)
         names = list(diff.names)
         default = SPECS[lab.cfg.model.cell].first_gate
         c = st.columns([2, 1, 3])
-        name = c[0].selectbox("Gate or state to compare", names, index=names.index(default), key="lab_step_gate",
+        name = c[0].selectbox(t("training_lab.step.gate"), names, index=names.index(default), key="lab_step_gate",
                               format_func=lambda n: LABELS.get(n, n))
-        layer = c[1].number_input("Layer", 0, len(diff.before.layers) - 1, 0, key="lab_step_layer") \
+        layer = c[1].number_input(t("training_lab.step.layer"), 0, len(diff.before.layers) - 1, 0, key="lab_step_layer") \
             if len(diff.before.layers) > 1 else 0
-        c[2].caption(f"Replayed on {WHAT_INPUT[lab.cfg.task]} with the {CELL_LABELS[lab.cfg.model.cell]}'s weights "
-                     "before and after this step; the bottom map is the difference (red up, blue down).")
+        c[2].caption(t("training_lab.step.replayed", input=t(f"training_lab.step.input.{lab.cfg.task}", chars=LM_CHARS),
+                       cell=CELL_LABELS[lab.cfg.model.cell]))
         left, right = st.columns([3, 2])
         with left:
             before, after, _ = diff.gate(name, int(layer))
@@ -101,15 +98,15 @@ def panel() -> None:
 
 def _metrics(diff: StepDiff) -> None:
     cols = st.columns(4)
-    cols[0].metric("loss on this minibatch", f"{diff.loss_after:.4g}", f"{diff.loss_after - diff.loss_before:+.3g}",
-                   delta_color="inverse", help=f"Before the update {diff.loss_before:.4g}; the same minibatch again "
-                   "with the updated weights. Down (green) means the step helped on the data it saw.")
-    cols[1].metric("gradient norm", f"{diff.grad_norm:.3g}", help="Global norm of the gradient before clipping.")
-    cols[2].metric("norm applied", f"{diff.applied_norm:.3g}", "clipped" if diff.clipped else "not clipped",
-                   delta_color="off", delta_arrow="off", help="After clipping: min(1, θ/‖g‖)·‖g‖.")
+    cols[0].metric(t("training_lab.step.loss"), f"{diff.loss_after:.4g}", f"{diff.loss_after - diff.loss_before:+.3g}",
+                   delta_color="inverse", help=t("training_lab.step.loss_help", before=f"{diff.loss_before:.4g}"))
+    cols[1].metric(t("training_lab.metrics.grad_norm"), f"{diff.grad_norm:.3g}", help=t("training_lab.step.norm_help"))
+    cols[2].metric(t("training_lab.step.applied"), f"{diff.applied_norm:.3g}",
+                   t("training_lab.step.clipped") if diff.clipped else t("training_lab.step.not_clipped"),
+                   delta_color="off", delta_arrow="off", help=t("training_lab.step.applied_help"))
     name, rel = diff.largest_change()
-    cols[3].metric("largest weight move", f"{rel:.2%}", name, delta_color="off", delta_arrow="off",
-                   help="‖Δθ‖/‖θ‖ of the parameter tensor that moved most in this step.")
+    cols[3].metric(t("training_lab.step.largest"), f"{rel:.2%}", name, delta_color="off", delta_arrow="off",
+                   help=t("training_lab.step.largest_help"))
 
 
 def forget() -> None:
