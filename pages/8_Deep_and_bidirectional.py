@@ -18,7 +18,9 @@ st.markdown(t("architectures.intro"))
 guide("architectures")
 
 st.header(t("architectures.shapes.header"))
-st.latex(t("architectures.shapes.latex"))
+st.latex(r"H^{(l)}_t = \phi\big(W^{(l)}_{xh} H^{(l-1)}_t + W^{(l)}_{hh} H^{(l)}_{t-1} + b^{(l)}\big),\quad "
+         r"H^{(0)}_t = X_t; \qquad \text{" + t("architectures.shapes.bidirectional_latex") + r"} "
+         r"H_t = [\overrightarrow{H}_t ; \overleftarrow{H}_t]")
 spec = ui.shape_controls("arch")
 try:
     flow = shapes.flow(spec)
@@ -54,7 +56,8 @@ chart(plots.lookahead(*ui.lookahead_maps(spec.cell)), key="arch_lookahead")
 show_code(shapes.dependency_mask, shapes.input_jacobian, key="arch_dependency")
 
 st.header(t("architectures.s2s.header"))
-st.latex(t("architectures.s2s.latex"))
+st.latex(r"c = h^{enc}_T, \qquad h^{dec}_0 = c, \qquad "
+         r"h^{dec}_{t} = f\big([\,\mathrm{embed}(y_{t-1}) ; c\,],\; h^{dec}_{t-1}\big), \quad y_0 = \langle bos\rangle")
 st.markdown(t("architectures.s2s.intro"))
 a, b, c = st.columns(3)
 tasks = choices("architectures.s2s.tasks", seq2seq.TASKS)

@@ -10,6 +10,7 @@ import pytest
 
 from rnnviz import catalog
 from rnnviz.catalog import LANGS, entries, fill, items, t
+from rnnviz.errors import CODE
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "rnnviz").rglob("*.py"))]
@@ -31,9 +32,12 @@ def used_keys() -> tuple[set[str], list[re.Pattern[str]]]:
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            arg = node.args[0]
+            if name.endswith("Error") and isinstance(arg, ast.Constant) and isinstance(arg.value, str) \
+                    and CODE.match(arg.value):  # an error raised with a code: its words' key
+                literal.add(arg.value)
             if name not in READERS:
                 continue
-            arg = node.args[0]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 if name == "choices":
                     patterns.append(re.compile(re.escape(arg.value) + r"\.[^.]+"))

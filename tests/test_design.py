@@ -41,13 +41,8 @@ NOT_YET_IN_CATALOGUES: set[str] = {
     "pages/5_Gates.py",
     "pages/6_Gradients_through_time.py",
     "pages/7_Clipping_and_truncation.py",
-    "pages/8_Deep_and_bidirectional.py",
-    "pages/9_Sentiment.py",
     "pages/10_Recurrent_matrix.py",
-    "pages/11_Class_board.py",
     "rnnviz/ui/affordances.py",
-    "rnnviz/ui/architectures.py",
-    "rnnviz/ui/board.py",
     "rnnviz/ui/clipping.py",
     "rnnviz/ui/core.py",
     "rnnviz/ui/forecast.py",
@@ -61,14 +56,13 @@ NOT_YET_IN_CATALOGUES: set[str] = {
     "rnnviz/ui/lab_settings.py",
     "rnnviz/ui/lab_step.py",
     "rnnviz/ui/scrub.py",
-    "rnnviz/ui/sentiment.py",
     "rnnviz/ui/store.py",
     "rnnviz/ui/text.py",
 }
 HEAVY_FOR_NOW: set[str] = {"pages/2_Text_and_language_models.py", "pages/10_Recurrent_matrix.py"}
 TOO_LONG_FOR_NOW: set[str] = {
     "pages/2_Text_and_language_models.py", "pages/4_Hidden_states.py", "pages/5_Gates.py",
-    "pages/6_Gradients_through_time.py", "pages/7_Clipping_and_truncation.py", "pages/9_Sentiment.py",
+    "pages/6_Gradients_through_time.py", "pages/7_Clipping_and_truncation.py",
     "rnnviz/serve.py", "rnnviz/runstore.py", "rnnviz/introspect.py", "rnnviz/data/series.py",
     "rnnviz/ui/forecast.py", "rnnviz/ui/lab_settings.py", "rnnviz/ui/inspection.py",
 }
