@@ -128,7 +128,8 @@ def _table(rows: list[dict], anonymous: str) -> pd.DataFrame:
     """Returns the board's table with headings and words in the learner's language (numbers and nicknames as they are)."""
     shown = [{"nickname": r["nickname"] or anonymous, "cell": CELL_LABELS.get(r["cell"], r["cell"]),
               "hidden": r["hidden"], "lr": r["lr"],
-              "clip": r["clip"] if r["clip"] is not None else t("class_board.off"),
+              # text in every row: a number beside the word "off" made Arrow log a traceback at every refresh
+              "clip": f"{r['clip']:g}" if r["clip"] is not None else t("class_board.off"),
               "steps": f"{r['steps']} / {r['of']}", "loss": r["loss"], "perplexity": r["perplexity"],
               "status": t(f"class_board.status.{r['status']}")} for r in rows]
     return pd.DataFrame(shown).rename(columns=lambda name: t(f"class_board.columns.{name}"))
