@@ -260,7 +260,7 @@ def test_the_board_reads_in_chinese_and_keeps_nicknames_and_settings_as_they_are
     table = at.dataframe[0].value
     assert sorted(table["昵称"]) == ["Ada", "匿名"] and set(table["状态"]) == {"已完成"}
     assert "关闭" in set(table["梯度裁剪"].astype(str))
-    assert at.radio(key="board_setting").label == "横轴对比" and at.radio(key="board_setting").value == "cell"
+    assert at.radio(key="board_setting").label == "横轴上对比的设置" and at.radio(key="board_setting").value == "cell"
     title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
     assert title.replace("<br>", "") == "最终困惑度（损失的指数）与循环单元类型的关系"
 
