@@ -44,7 +44,7 @@ def target_of(src: torch.Tensor, task: str) -> torch.Tensor:
         return src.flip(1)
     if task == "sort":
         return src.sort(dim=1).values
-    raise ConfigError(f"Unknown toy task '{task}'; choose one of: {', '.join(TASKS)}.")
+    raise ConfigError("architectures.errors.unknown_task", task=task, choices=", ".join(TASKS))
 
 
 def decoder_input(tgt: torch.Tensor) -> torch.Tensor:

@@ -11,10 +11,13 @@ import pandas as pd
 import torch
 from torch import nn
 
+from rnnviz.catalog import t
 from rnnviz.cells import SPECS
 from rnnviz.config import ModelConfig
 from rnnviz.errors import ConfigError
 from rnnviz.models import count_params, init_weights, make_rnn, param_count_formula
+
+DIRECTIONS = ("forward", "backward")  # catalogue names of a layer's two directions (index 0, 1)
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class ShapeSpec:
 def build(spec: ShapeSpec, seed: int = 0) -> tuple[nn.Embedding | None, nn.RNNBase]:
     """Returns the (optional) embedding and the fused recurrent module of a spec, seeded."""
     if not (1 <= spec.batch <= 256 and 1 <= spec.steps <= 512 and 1 <= spec.input_size <= 1024):
-        raise ConfigError("Batch must be 1..256, steps 1..512 and input size 1..1024.")
+        raise ConfigError("architectures.errors.sizes")
     rnn = make_rnn(ModelConfig(cell=spec.cell, hidden_size=spec.hidden_size, num_layers=spec.num_layers,
                                bias=spec.bias), spec.input_size, spec.bidirectional)
     embed = nn.Embedding(spec.vocab, spec.input_size) if spec.vocab > 0 else None
@@ -71,8 +74,9 @@ class Flow:
 
 def _row(name: str, shape: tuple[int, ...], d2l: tuple[int, ...] | None, meaning: str) -> dict:
     fmt = lambda s: "(" + ", ".join(str(v) for v in s) + ")"  # noqa: E731
-    return {"tensor": name, "shape that ran (batch_first)": fmt(shape), "d2l (time-major)": fmt(d2l) if d2l else "same",
-            "meaning": meaning}
+    return {t("architectures.table.tensor"): name, t("architectures.table.shape"): fmt(shape),
+            t("architectures.table.d2l"): fmt(d2l) if d2l else t("architectures.table.same"),
+            t("architectures.table.meaning"): meaning}
 
 
 def flow(spec: ShapeSpec, seed: int = 0) -> Flow:
@@ -83,14 +87,15 @@ def flow(spec: ShapeSpec, seed: int = 0) -> Flow:
     rows = []
     if embed is not None:
         tokens = torch.randint(0, spec.vocab, (B, T), generator=g)  # (B, T)
-        rows.append(_row("X: token indices", (B, T), (T, B),
-                         f"{B} sequences of {T} tokens from a vocabulary of {spec.vocab}"))
+        rows.append(_row(t("architectures.table.tokens"), (B, T), (T, B),
+                         t("architectures.table.tokens_meaning", batch=B, steps=T, vocab=spec.vocab)))
         x = embed(tokens)  # (B, T, D)
-        rows.append(_row("embed(X)", tuple(x.shape), (T, B, spec.input_size),
-                         f"each token becomes a {spec.input_size}-vector"))
+        rows.append(_row(t("architectures.table.embedded"), tuple(x.shape), (T, B, spec.input_size),
+                         t("architectures.table.embedded_meaning", size=spec.input_size)))
     else:
         x = torch.randn(B, T, spec.input_size, generator=g)  # (B, T, D)
-        rows.append(_row("X: inputs", tuple(x.shape), (T, B, spec.input_size), f"one {spec.input_size}-vector per step"))
+        rows.append(_row(t("architectures.table.inputs"), tuple(x.shape), (T, B, spec.input_size),
+                         t("architectures.table.inputs_meaning", size=spec.input_size)))
     with torch.no_grad():
         output, state = rnn(x)
         h_n = state[0] if isinstance(state, tuple) else state  # (L*dirs, B, H)
@@ -98,25 +103,27 @@ def flow(spec: ShapeSpec, seed: int = 0) -> Flow:
         for k in range(spec.num_layers):
             out_k, s_k = single_layer(rnn, k)(layer_in)  # (B, T, dirs*H)
             s_k = s_k[0] if isinstance(s_k, tuple) else s_k  # (dirs, B, H)
-            rows.append(_row(f"layer {k + 1} output", tuple(out_k.shape), (T, B, dirs * H),
+            rows.append(_row(t("architectures.table.layer_output", layer=k + 1), tuple(out_k.shape), (T, B, dirs * H),
                              _layer_meaning(k, spec.num_layers, dirs, H)))
             for d in range(dirs):
-                which = ("forward", "backward")[d]
-                rows.append(_row(f"layer {k + 1} final state, {which}", tuple(s_k[d].shape), None,
-                                 f"h after reading the whole sequence {'left to right' if d == 0 else 'right to left'}"))
+                which = t(f"architectures.table.{DIRECTIONS[d]}")
+                rows.append(_row(t("architectures.table.final_state", layer=k + 1, direction=which),
+                                 tuple(s_k[d].shape), None, t(f"architectures.table.read_{DIRECTIONS[d]}")))
             layer_in = out_k
             layer_states.append(s_k)
-    rows.append(_row(f"output (what nn.{type(rnn).__name__} returns)", tuple(output.shape), (T, B, dirs * H),
-                     "the top layer's output at every step"))
-    rows.append(_row("state h_n" + (" (and c_n)" if spec.cell == "lstm" else ""), tuple(h_n.shape), None,
-                     f"final state of every layer and direction: index = layer x {dirs} + direction (never batch_first)"))
+    rows.append(_row(t("architectures.table.output", module=type(rnn).__name__), tuple(output.shape),
+                     (T, B, dirs * H), t("architectures.table.output_meaning")))
+    rows.append(_row(t("architectures.table.state_lstm" if spec.cell == "lstm" else "architectures.table.state"),
+                     tuple(h_n.shape), None, t("architectures.table.state_meaning", dirs=dirs)))
     return Flow(pd.DataFrame(rows), output, h_n, layer_states)
 
 
 def _layer_meaning(k: int, layers: int, dirs: int, H: int) -> str:
-    where = f"the input to layer {k + 2}" if k + 1 < layers else "the model's output"
-    both = f"forward and backward states side by side ({dirs} x {H})" if dirs == 2 else f"h_t of all {H} units"
-    return f"{both} at every step; {where}"
+    states = (t("architectures.table.both_directions", dirs=dirs, size=H) if dirs == 2
+              else t("architectures.table.all_units", size=H))
+    if k + 1 < layers:
+        return t("architectures.table.into_layer", states=states, layer=k + 2)
+    return t("architectures.table.into_output", states=states)
 
 
 def param_table(rnn: nn.RNNBase) -> pd.DataFrame:
@@ -130,9 +137,11 @@ def param_table(rnn: nn.RNNBase) -> pd.DataFrame:
             suffix = f"_l{k}" + ("_reverse" if d else "")
             own = sum(p.numel() for n, p in rnn.named_parameters() if n.endswith(suffix))
             by_formula = gates * H * (H + D) + (2 * gates * H if rnn.bias else 0)
-            rows.append({"layer": k + 1, "direction": ("forward", "backward")[d],
-                         "formula": f"{gates}·{H}·({H}+{D})" + (f" + 2·{gates}·{H}" if rnn.bias else ""),
-                         "by formula": by_formula, "torch's count": own})
+            formula = f"{gates}·{H}·({H}+{D})" + (f" + 2·{gates}·{H}" if rnn.bias else "")
+            rows.append({t("architectures.table.layer"): k + 1,
+                         t("architectures.table.direction"): t(f"architectures.table.{DIRECTIONS[d]}"),
+                         t("architectures.table.formula"): formula,
+                         t("architectures.table.by_formula"): by_formula, t("architectures.table.by_torch"): own})
     return pd.DataFrame(rows)
 
 
@@ -146,7 +155,7 @@ def param_totals(spec: ShapeSpec) -> tuple[int, int]:
 def dependency_mask(layers: int, steps: int, layer: int, t: int, bidirectional: bool = False) -> np.ndarray:
     """Returns (layers + 1, steps) bools: which inputs (row 0) and states (row k = layer k >= 1) state (layer, t) reads."""
     if not (1 <= layer <= layers and 0 <= t < steps):
-        raise ConfigError(f"Pick a state in layers 1..{layers} and steps 0..{steps - 1}.")
+        raise ConfigError("architectures.errors.pick_state", layers=layers, last=steps - 1)
     mask = np.zeros((layers + 1, steps), dtype=bool)
     # Forward only: h_t^(l) = f(h_{t-1}^(l), h_t^(l-1)), so it reads every state at or below it up to t.
     # Bidirectional: the backward half of every layer reads from the end, so every step of every lower layer.

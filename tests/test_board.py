@@ -236,3 +236,55 @@ def test_the_teachers_class_link_carries_the_board_and_not_the_learner_code():
     class_links = [link for link in links if f"class={code}" in link]
     assert class_links and all("learner=" not in link for link in class_links)
     assert any(f"class board {code}" in c.value for c in at.caption)
+
+
+# --- the board in each language -------------------------------------------------------------------
+
+
+def test_the_board_reads_in_chinese_and_keeps_nicknames_and_settings_as_they_are():
+    from conftest import english_residue
+
+    from rnnviz.catalog import t
+
+    code, key = classcode.start_board()
+    runstore.save(runstore.new_token(), _run("gru", loss=1.0, on_board=(code, "Ada")))
+    runstore.save(runstore.new_token(), _run("lstm", clip=None, loss=1.5, on_board=(code, "")))
+    at = app_test(PAGE)
+    at.query_params.update({keep.CLASS_PARAM: code, board.TEACHER_PARAM: key, "lang": "zh"})
+    at.run()
+    assert not at.exception
+    left, total = english_residue(at)
+    mine = [text for text in left if not text.startswith("No model trained yet")]  # the shared sidebar's words
+    assert len(mine) <= 0.03 * total, mine
+    assert at.title[0].value == t("class_board.title", "zh")
+    table = at.dataframe[0].value
+    assert sorted(table["昵称"]) == ["Ada", "匿名"] and set(table["状态"]) == {"已完成"}
+    assert "关闭" in set(table["梯度裁剪"].astype(str))
+    assert at.radio(key="board_setting").label == "横轴上对比的设置" and at.radio(key="board_setting").value == "cell"
+    title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    assert title.replace("<br>", "") == "最终困惑度（损失的指数）与循环单元类型的关系"
+
+
+def test_the_board_reads_in_english():
+    code, key = classcode.start_board()
+    runstore.save(runstore.new_token(), _run("gru", loss=1.0, on_board=(code, "Ada")))
+    at = app_test(PAGE)
+    at.query_params.update({keep.CLASS_PARAM: code, board.TEACHER_PARAM: key, "lang": "en"})
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Class board: the whole class's runs, live"
+    assert list(at.dataframe[0].value.columns)[:2] == ["nickname", "cell"]
+    title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    assert title.replace("<br>", " ") == "Final perplexity (exp of the loss) against cell type"
+
+
+def test_the_nickname_box_speaks_the_learners_language():
+    code, _ = classcode.start_board()
+    at = app_test(PAGE)
+    at.query_params.update({keep.CLASS_PARAM: code, "lang": "zh"})
+    at.run()
+    assert not at.exception
+    box = at.sidebar.text_input(key=board.NICK_WIDGET)
+    assert box.label == f"你在班级看板 {code} 上的名字" and box.placeholder == "匿名"
+    box.input("<b>x</b>").run()
+    assert at.sidebar.error[0].value.startswith("名字只能包含")

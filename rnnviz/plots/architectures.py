@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from rnnviz import catalog
 from rnnviz.plots.style import DIVERGING, TRUTH, base_layout, log_axis
 
 ON, OFF, PICK, FUTURE = "#1f77b4", "#d9d9d9", "#d62728", "#ff7f0e"
@@ -46,11 +47,12 @@ def dependency_grid(mask: np.ndarray, layer: int, t: int, bidirectional: bool) -
         textfont=dict(size=12, color=np.where(colors == OFF, "#666666", "white").ravel().tolist()),
         marker=dict(size=NODE_PX, color=colors.ravel(), symbol="square"),
         hovertemplate="%{text}<extra></extra>", showlegend=False))
-    base_layout(fig, f"Which states h<sub>{t + 1}</sub><sup>({layer})</sup> (red) depends on: blue = read, grey = not"
-                + (", orange = the backward direction, which reads the future" if bidirectional else ""),
-                "time step", "", height=160 + 90 * rows)
+    base_layout(fig, catalog.t("architectures.plot.dep_title", step=t + 1, layer=layer)
+                + (catalog.t("architectures.plot.dep_future") if bidirectional else ""),
+                catalog.t("architectures.plot.time_step"), "", height=160 + 90 * rows)
     fig.update_xaxes(tickvals=list(range(T)), ticktext=[str(s + 1) for s in range(T)], range=[-0.6, T - 0.4])
-    fig.update_yaxes(tickvals=list(range(rows)), ticktext=["input"] + [f"layer {k}" for k in range(1, rows)],
+    fig.update_yaxes(tickvals=list(range(rows)), ticktext=[catalog.t("architectures.plot.input_row")]
+                     + [catalog.t("architectures.plot.layer_row", layer=k) for k in range(1, rows)],
                      range=[-0.6, rows - 0.4], title_text="")
     fig.update_layout(plot_bgcolor="white")
     return fig
@@ -61,20 +63,20 @@ def lookahead(uni: np.ndarray, bi: np.ndarray) -> go.Figure:
 
     Zero above the diagonal means no look-ahead.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["forward only:<br>o_t never sees x_s for s > t",
-                                                        "bidirectional:<br>o_t reads later x_s too"],
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[catalog.t("architectures.plot.look_forward"),
+                                                        catalog.t("architectures.plot.look_bidirectional")],
                         horizontal_spacing=0.12)  # two-line titles: one line each overlapped at 1024 px
     zmax = float(max(uni.max(), bi.max()))
     T = uni.shape[0]
     for col, jac in ((1, uni), (2, bi)):
         fig.add_trace(go.Heatmap(z=jac, x=np.arange(1, T + 1), y=np.arange(1, T + 1), colorscale="Blues", zmin=0,
                                  zmax=zmax, showscale=col == 2, colorbar=dict(title="‖∂o_t/∂x_s‖", thickness=12),
-                                 hovertemplate="output at t=%{y}, input at s=%{x}<br>‖∂o_t/∂x_s‖ = %{z:.3f}"
-                                               "<extra></extra>"), row=1, col=col)
-        fig.update_xaxes(title_text="input position s", row=1, col=col)
-        fig.update_yaxes(title_text="output position t", autorange="reversed", row=1, col=col)
-    base_layout(fig, "How much each output depends on each input (random weights, same cell)", "input position s",
-                "output position t", height=430)
+                                 hovertemplate=catalog.t("architectures.plot.look_hover")
+                                 + "<br>‖∂o_t/∂x_s‖ = %{z:.3f}<extra></extra>"), row=1, col=col)
+        fig.update_xaxes(title_text=catalog.t("architectures.plot.input_position"), row=1, col=col)
+        fig.update_yaxes(title_text=catalog.t("architectures.plot.output_position"), autorange="reversed", row=1, col=col)
+    base_layout(fig, catalog.t("architectures.plot.look_title"), catalog.t("architectures.plot.input_position"),
+                catalog.t("architectures.plot.output_position"), height=430)
     fig.update_layout(title=dict(y=0.98), margin=dict(t=105))
     return fig
 
@@ -99,16 +101,17 @@ def seq2seq_diagram(src: Sequence[int], dec_in: Sequence[str], tgt: Sequence[int
     _arrow(fig, enc_x[-1], 1, ctx_x, 1, PICK, S2S_PX)
     _arrow(fig, ctx_x, 1, dec_x[0], 1, PICK, S2S_PX)
     shown_in = ["bos" if v == "<bos>" else str(v) for v in dec_in]  # "<bos>" is wider than a node
-    nodes = [(enc_x, [0] * L, [str(v) for v in src], "#7f7f7f", "source token"),
-             (enc_x, [1] * L, ["enc"] * L, ON, "encoder state"),
-             ([ctx_x], [1], ["c"], PICK, "context c = last encoder state"),
-             (dec_x, [0] * L, shown_in, "#7f7f7f", "decoder input (target shifted right; bos = &lt;bos&gt;)"),
-             (dec_x, [1] * L, ["dec"] * L, ON, "decoder state (reads [input, c])")]
+    nodes = [(enc_x, [0] * L, [str(v) for v in src], "#7f7f7f", catalog.t("architectures.plot.source_token")),
+             (enc_x, [1] * L, ["enc"] * L, ON, catalog.t("architectures.plot.encoder_state")),
+             ([ctx_x], [1], ["c"], PICK, catalog.t("architectures.plot.context")),
+             (dec_x, [0] * L, shown_in, "#7f7f7f", catalog.t("architectures.plot.decoder_input")),
+             (dec_x, [1] * L, ["dec"] * L, ON, catalog.t("architectures.plot.decoder_state"))]
     if pred is None:
-        nodes.append((dec_x, [2] * L, ["?"] * L, "#bbbbbb", "decoder output (not trained yet)"))
+        nodes.append((dec_x, [2] * L, ["?"] * L, "#bbbbbb", catalog.t("architectures.plot.untrained")))
     else:
         right = np.array([int(p) == int(t) for p, t in zip(pred, tgt)], dtype=bool)
-        for keep, color, name in ((right, "#2ca02c", "output, right"), (~right, "#ff7f0e", "output, wrong")):
+        for keep, color, name in ((right, "#2ca02c", catalog.t("architectures.plot.right")),
+                                  (~right, "#ff7f0e", catalog.t("architectures.plot.wrong"))):
             if keep.any():
                 nodes.append((dec_x[keep], [2] * int(keep.sum()), [str(p) for p, k in zip(pred, keep) if k], color,
                               name))
@@ -117,10 +120,11 @@ def seq2seq_diagram(src: Sequence[int], dec_in: Sequence[str], tgt: Sequence[int
                                  marker=dict(size=S2S_PX, color=color, symbol="square"),
                                  textfont=dict(color="white", size=12), hovertemplate=name + ": %{text}<extra></extra>"))
     fig.add_trace(go.Scatter(x=list(dec_x), y=[2.62] * L, mode="text", text=[str(v) for v in tgt], showlegend=False,
-                             textfont=dict(color=TRUTH, size=13), hovertemplate="target: %{text}<extra></extra>"))
-    fig.add_annotation(x=dec_x[0] - 0.55, y=2.62, showarrow=False, text="target", xanchor="right",
-                       font=dict(color=TRUTH, size=12))
-    base_layout(fig, "The context c (red) starts the decoder and feeds every step", "", "", height=420)
+                             textfont=dict(color=TRUTH, size=13), hovertemplate=catalog.t("architectures.plot.target")
+                             + ": %{text}<extra></extra>"))
+    fig.add_annotation(x=dec_x[0] - 0.55, y=2.62, showarrow=False, text=catalog.t("architectures.plot.target"),
+                       xanchor="right", font=dict(color=TRUTH, size=12))
+    base_layout(fig, catalog.t("architectures.plot.s2s_title"), "", "", height=420)
     fig.update_xaxes(visible=False, range=[-0.7, dec_x[-1] + 0.7])
     fig.update_yaxes(visible=False, range=[-0.45, 2.9])
     fig.update_layout(plot_bgcolor="white", legend=dict(orientation="h", y=-0.05, font=dict(size=12)))
@@ -130,18 +134,20 @@ def seq2seq_diagram(src: Sequence[int], dec_in: Sequence[str], tgt: Sequence[int
 def training_curve(losses: Sequence[float], accuracy: Sequence[tuple[int, float, float]]) -> go.Figure:
     """Returns the training loss per step (log axis) with held-out accuracies after each training burst."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Scatter(x=np.arange(1, len(losses) + 1), y=losses, mode="lines", name="training loss",
+    fig.add_trace(go.Scatter(x=np.arange(1, len(losses) + 1), y=losses, mode="lines",
+                             name=catalog.t("architectures.plot.loss"),
                              line=dict(color="#1f77b4")), secondary_y=False)
     if accuracy:
         steps, tok, seq = zip(*accuracy)
-        fig.add_trace(go.Scatter(x=steps, y=tok, mode="lines+markers", name="digits right (held out)",
+        fig.add_trace(go.Scatter(x=steps, y=tok, mode="lines+markers", name=catalog.t("architectures.plot.digits"),
                                  line=dict(color="#2ca02c")), secondary_y=True)
-        fig.add_trace(go.Scatter(x=steps, y=seq, mode="lines+markers", name="whole sequences right",
+        fig.add_trace(go.Scatter(x=steps, y=seq, mode="lines+markers", name=catalog.t("architectures.plot.sequences"),
                                  line=dict(color="#ff7f0e")), secondary_y=True)
-    base_layout(fig, "Training the encoder-decoder: loss falls, then whole sequences come out right", "step",
-                "cross-entropy (log scale)", height=360)
+    base_layout(fig, catalog.t("architectures.plot.curve_title"), catalog.t("architectures.plot.step"),
+                catalog.t("architectures.plot.cross_entropy"), height=360)
     fig.update_yaxes(log_axis(losses), secondary_y=False)
-    fig.update_yaxes(title_text="held-out accuracy", type="linear", range=[0, 1.05], tickformat=".0%", dtick=0.25,
+    fig.update_yaxes(title_text=catalog.t("architectures.plot.accuracy"),
+                     type="linear", range=[0, 1.05], tickformat=".0%", dtick=0.25,
                      showgrid=False, secondary_y=True)
     return fig
 
@@ -152,7 +158,8 @@ def encoder_states(h: np.ndarray, src: Sequence[int]) -> go.Figure:
     zmax = float(max(np.abs(h).max(), 1e-6))
     fig = go.Figure(go.Heatmap(z=h.T, x=[f"{t + 1}: {v}" for t, v in enumerate(src)], y=np.arange(H),
                                colorscale=DIVERGING, zmid=0, zmin=-zmax, zmax=zmax, colorbar=dict(title="h", thickness=12),
-                               hovertemplate="after token %{x}<br>unit %{y}<br>h = %{z:.3f}<extra></extra>"))
-    base_layout(fig, "Encoder states; the last column is the context c",
-                "step: source token", "hidden unit", height=420)
+                               hovertemplate=catalog.t("architectures.plot.after_token") + "<br>"
+                               + catalog.t("architectures.plot.unit") + "<br>h = %{z:.3f}<extra></extra>"))
+    base_layout(fig, catalog.t("architectures.plot.enc_title"), catalog.t("architectures.plot.enc_x"),
+                catalog.t("architectures.plot.hidden_unit"), height=420)
     return fig

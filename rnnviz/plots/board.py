@@ -8,11 +8,22 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+from rnnviz.catalog import t
 from rnnviz.config import CELL_LABELS, CELLS
 from rnnviz.plots.style import CELL_COLORS, base_layout, log_axis
 
-SETTINGS: dict[str, str] = {"cell": "cell type", "lr": "learning rate", "clip": "clipping threshold"}
-METRICS: dict[str, str] = {"loss": "final training loss", "perplexity": "final perplexity (exp of the loss)"}
+SETTINGS: tuple[str, ...] = ("cell", "lr", "clip")  # what the board compares against (class_board.settings.<name>)
+METRICS: tuple[str, ...] = ("loss", "perplexity")  # what it shows (class_board.metrics.<name>)
+
+
+def setting_label(setting: str) -> str:
+    """Returns a setting's name as the board shows it, in the learner's language."""
+    return t(f"class_board.settings.{setting}")
+
+
+def metric_label(metric: str) -> str:
+    """Returns a metric's name as the board shows it, in the learner's language."""
+    return t(f"class_board.metrics.{metric}")
 
 
 @dataclass(frozen=True)
@@ -57,10 +68,10 @@ def board_figure(points: Sequence[BoardPoint], setting: str, metric: str = "loss
             text=[r[2] for r in rows],  # nicknames pass classcode.clean_nickname: no markup characters
             hovertemplate="%{text}<br>%{x}<br>%{y:.3g}<extra>" + CELL_LABELS[cell] + "</extra>"))
     left_out = len(points) - shown
-    title = f"{METRICS[metric].capitalize()} against {SETTINGS[setting]}"
+    title = t("class_board.plot.title", metric=t(f"class_board.plot.{metric}"), setting=setting_label(setting))
     if left_out:
-        title += f" ({left_out} run{'s' if left_out > 1 else ''} without a value not shown)"
-    base_layout(fig, title, SETTINGS[setting], METRICS[metric], height=420)
+        title += t("class_board.plot.left_out_many", count=left_out) if left_out > 1 else t("class_board.plot.left_out_one")
+    base_layout(fig, title, setting_label(setting), metric_label(metric), height=420)
     if setting == "cell":
         fig.update_xaxes(type="category", categoryorder="array", categoryarray=[CELL_LABELS[c] for c in CELLS])
     elif xs_all:

@@ -7,11 +7,17 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from rnnviz import catalog
 from rnnviz.config import CELL_LABELS
 from rnnviz.plots.style import CELL_COLORS, DIVERGING, TRUTH, base_layout, log_axis
 from rnnviz.textstats import HeldOut, WordReading, biggest_swing
 
 POS, NEG = "#2ca02c", "#d62728"
+
+
+def _w(name: str, **params: object) -> str:
+    """Returns one of the charts' words (sentiment.plot.<name>) in the learner's language."""
+    return catalog.t(f"sentiment.plot.{name}", **params)
 
 
 def _numbered(words: tuple[str, ...]) -> list[list]:
@@ -38,8 +44,8 @@ def word_by_word(r: WordReading, title: str) -> go.Figure:
     colors = [POS if p >= 0.5 else NEG for p in r.p_positive]
     fig.add_trace(go.Scatter(
         x=np.arange(T), y=r.p_positive, mode="lines+markers", line=dict(color=TRUTH, width=2),
-        marker=dict(color=colors, size=10), name="P(positive)", customdata=_numbered(r.words),
-        hovertemplate="after '%{customdata[0]}' (word %{customdata[1]})<br>P(positive) = %{y:.2f}<extra></extra>"),
+        marker=dict(color=colors, size=10), name=_w("p_positive"), customdata=_numbered(r.words),
+        hovertemplate=_w("after_word") + "<br>" + _w("p_positive") + " = %{y:.2f}<extra></extra>"),
         row=1, col=1)
     fig.add_hline(y=0.5, line=dict(color="#999", dash="dot"), row=1, col=1)
     t = biggest_swing(r)
@@ -48,15 +54,16 @@ def word_by_word(r: WordReading, title: str) -> go.Figure:
                            f"{r.p_positive[t]:.2f}", showarrow=True, arrowhead=2, ax=0,
                            ay=-40 if r.p_positive[t] < 0.5 else 40, bgcolor="rgba(255,255,255,0.85)", row=1, col=1)
     zmax = float(max(np.abs(r.h).max(), 1e-6))
-    hover = np.array([[f"after '{w}' (word {t})" for t, w in enumerate(r.words, start=1)]] * H)
+    hover = np.array([[catalog.t("sentiment.plot.heat_after", word=w, number=n) for n, w in enumerate(r.words, start=1)]]
+                     * H)
     fig.add_trace(go.Heatmap(
         z=r.h.T, x=np.arange(T), y=np.arange(H), colorscale=DIVERGING, zmid=0, zmin=-zmax, zmax=zmax,
         customdata=hover, colorbar=dict(title="h", thickness=12, len=0.5, y=0.27),
-        hovertemplate="%{customdata}<br>unit %{y}<br>h = %{z:.3f}<extra></extra>", name="h"), row=2, col=1)
+        hovertemplate="%{customdata}<br>" + _w("unit") + "<br>h = %{z:.3f}<extra></extra>", name="h"), row=2, col=1)
     base_layout(fig, title, "", "", height=560)
-    fig.update_yaxes(title_text="P(positive)", range=[-0.05, 1.05], row=1, col=1)
-    fig.update_yaxes(title_text="hidden unit", row=2, col=1)
-    fig.update_xaxes(title_text="word read (italic? = unknown word, read as <unk>)", row=2, col=1)
+    fig.update_yaxes(title_text=_w("p_positive"), range=[-0.05, 1.05], row=1, col=1)
+    fig.update_yaxes(title_text=_w("hidden_unit"), row=2, col=1)
+    fig.update_xaxes(title_text=_w("word_axis"), row=2, col=1)
     _word_ticks(fig, r.words, r.unknown, row=2)
     fig.update_layout(showlegend=False)
     return fig
@@ -69,9 +76,9 @@ def cells_compared(readings: dict[str, WordReading], title: str) -> go.Figure:
     for cell, r in readings.items():
         fig.add_trace(go.Scatter(x=np.arange(len(r.words)), y=r.p_positive, mode="lines", name=CELL_LABELS[cell],
                                  line=dict(color=CELL_COLORS[cell], width=2), customdata=list(r.words),
-                                 hovertemplate="after '%{customdata}'<br>P(positive) = %{y:.2f}<extra></extra>"))
+                                 hovertemplate=_w("after") + "<br>" + _w("p_positive") + " = %{y:.2f}<extra></extra>"))
     fig.add_hline(y=0.5, line=dict(color="#999", dash="dot"))
-    base_layout(fig, title, "word read", "P(positive)", height=400)
+    base_layout(fig, title, _w("word_read"), _w("p_positive"), height=400)
     fig.update_yaxes(range=[-0.03, 1.03])
     _word_ticks(fig, first.words, first.unknown)
     return fig
@@ -79,13 +86,12 @@ def cells_compared(readings: dict[str, WordReading], title: str) -> go.Figure:
 
 def confusion(h: HeldOut, source: str) -> go.Figure:
     """Returns the 2 x 2 confusion counts (rows: true label, columns: predicted) as an annotated heatmap."""
-    labels = ["negative", "positive"]
+    labels = [catalog.t("sentiment.words.negative"), catalog.t("sentiment.words.positive")]
     fig = go.Figure(go.Heatmap(
-        z=h.confusion, x=[f"predicted {lab}" for lab in labels], y=[f"truly {lab}" for lab in labels],
+        z=h.confusion, x=[_w("predicted", label=lab) for lab in labels], y=[_w("truly", label=lab) for lab in labels],
         colorscale="Blues", zmin=0, text=h.confusion, texttemplate="%{text}", textfont=dict(size=20),
-        showscale=False, hovertemplate="%{y}, %{x}: %{z} sentences<extra></extra>"))
-    base_layout(fig, f"Held-out {source}<br><sup>the diagonal is right: {h.accuracy:.0%} of {h.n} sentences</sup>",
-                "", "", height=360)
+        showscale=False, hovertemplate=_w("sentences") + "<extra></extra>"))
+    base_layout(fig, _w("confusion_title", source=source, accuracy=h.accuracy, count=h.n), "", "", height=360)
     fig.update_yaxes(autorange="reversed")
     return fig
 
@@ -93,13 +99,12 @@ def confusion(h: HeldOut, source: str) -> go.Figure:
 def accuracy_by_source(table: pd.DataFrame) -> go.Figure:
     """Returns held-out accuracy per review source next to the majority-class baseline."""
     fig = go.Figure([
-        go.Bar(x=table["source"], y=table["accuracy"], name="model", marker_color="#1f77b4",
+        go.Bar(x=table["source"], y=table["accuracy"], name=_w("model"), marker_color="#1f77b4",
                text=[f"{a:.0%}" for a in table["accuracy"]], textposition="outside"),
-        go.Bar(x=table["source"], y=table["majority"], name="always guess the commoner label", marker_color="#bbb",
+        go.Bar(x=table["source"], y=table["majority"], name=_w("majority"), marker_color="#bbb",
                text=[f"{a:.0%}" for a in table["majority"]], textposition="outside"),
     ])
-    base_layout(fig, "Held-out accuracy per source<br><sup>above the grey bar is learned, not guessed</sup>",
-                "review source", "accuracy", height=360)
+    base_layout(fig, _w("accuracy_title"), _w("review_source"), _w("accuracy"), height=360)
     fig.update_yaxes(range=[0, 1.1], tickformat=".0%")
     return fig
 
@@ -110,11 +115,10 @@ def opening_memory(gaps: dict[str, np.ndarray], words: tuple[str, ...], n_openin
     for cell, gap in gaps.items():
         fig.add_trace(go.Scatter(x=np.arange(len(gap)), y=np.maximum(gap, 1e-4), mode="lines", name=CELL_LABELS[cell],
                                  line=dict(color=CELL_COLORS[cell], width=2), customdata=_numbered(words[:len(gap)]),
-                                 hovertemplate="after '%{customdata[0]}' (word %{customdata[1]})<br>‖Δh‖ = %{y:.3g}"
-                                               "<extra></extra>"))
+                                 hovertemplate=_w("after_word") + "<br>‖Δh‖ = %{y:.3g}<extra></extra>"))
     fig.add_vrect(x0=-0.5, x1=n_opening - 0.5, fillcolor="#f2d7a6", opacity=0.35, line_width=0,
-                  annotation_text="openings differ", annotation_position="bottom left")
-    base_layout(fig, title, "word read", "‖h (loved it) − h (hated it)‖ (log scale)", height=380)
+                  annotation_text=_w("openings_differ"), annotation_position="bottom left")
+    base_layout(fig, title, _w("word_read"), _w("gap_axis"), height=380)
     fig.update_yaxes(log_axis(np.concatenate([np.maximum(g, 1e-4) for g in gaps.values()]) if gaps else []))
     _word_ticks(fig, words, (False,) * len(words))
     return fig
@@ -123,14 +127,13 @@ def opening_memory(gaps: dict[str, np.ndarray], words: tuple[str, ...], n_openin
 def two_openings(loved: WordReading, hated: WordReading, cell: str, title: str) -> go.Figure:
     """Returns P(positive) after each word for the loved-it and hated-it versions of one review, read by one cell."""
     fig = go.Figure()
-    for r, name, color in ((loved, "opens 'I loved it'", POS), (hated, "opens 'I hated it'", NEG)):
+    for r, name, color in ((loved, _w("opens_loved"), POS), (hated, _w("opens_hated"), NEG)):
         fig.add_trace(go.Scatter(x=np.arange(len(r.words)), y=r.p_positive, mode="lines", name=name,
                                  line=dict(color=color, width=2), customdata=_numbered(r.words),
-                                 hovertemplate="after '%{customdata[0]}' (word %{customdata[1]})<br>"
-                                               "P(positive) = %{y:.2f}"
+                                 hovertemplate=_w("after_word") + "<br>" + _w("p_positive") + " = %{y:.2f}"
                                                "<extra>" + CELL_LABELS[cell] + "</extra>"))
     fig.add_hline(y=0.5, line=dict(color="#999", dash="dot"))
-    base_layout(fig, title, "word read", "P(positive)", height=340)
+    base_layout(fig, title, _w("word_read"), _w("p_positive"), height=340)
     fig.update_yaxes(range=[-0.05, 1.05])
     ticks = tuple(a if a == b else f"{a}/{b}" for a, b in zip(loved.words, hated.words))
     _word_ticks(fig, ticks, loved.unknown)

@@ -6,24 +6,26 @@ import streamlit as st
 import torch
 
 from rnnviz import seq2seq, shapes
+from rnnviz.catalog import t
 from rnnviz.config import CELL_LABELS
 
 S2S_KEY = "arch_seq2seq"  # this session's encoder-decoder run
 S2S_SECONDS = 3.0  # one button press trains at most this long
 S2S_MAX_STEPS = 600
+CELLS = ("gru", "lstm", "rnn_tanh")  # the cells both explorers offer
 
 
 def shape_controls(key: str) -> shapes.ShapeSpec:
     """Draws the shape explorer's controls (d2l's encoder example by default); returns the spec."""
     a, b, c, d = st.columns(4)
-    cell = a.selectbox("Cell", ("gru", "lstm", "rnn_tanh"), key=f"{key}_cell", format_func=CELL_LABELS.get)
-    vocab = a.number_input("Vocabulary (0 = no embedding)", 0, 1000, 10, key=f"{key}_vocab")
-    input_size = b.number_input("Input size D (embedding size)", 1, 256, 8, key=f"{key}_input")
-    hidden = b.number_input("Hidden size H", 1, 256, 16, key=f"{key}_hidden")
-    layers = c.slider("Layers", 1, 4, 2, key=f"{key}_layers")
-    bidirectional = c.toggle("Bidirectional", False, key=f"{key}_bi")
-    batch = d.number_input("Batch size B", 1, 64, 4, key=f"{key}_batch")
-    steps = d.number_input("Steps T", 1, 100, 7, key=f"{key}_steps")
+    cell = a.selectbox(t("architectures.controls.cell"), CELLS, key=f"{key}_cell", format_func=CELL_LABELS.get)
+    vocab = a.number_input(t("architectures.controls.vocab"), 0, 1000, 10, key=f"{key}_vocab")
+    input_size = b.number_input(t("architectures.controls.input"), 1, 256, 8, key=f"{key}_input")
+    hidden = b.number_input(t("architectures.controls.hidden"), 1, 256, 16, key=f"{key}_hidden")
+    layers = c.slider(t("architectures.controls.layers"), 1, 4, 2, key=f"{key}_layers")
+    bidirectional = c.toggle(t("architectures.controls.bidirectional"), False, key=f"{key}_bi")
+    batch = d.number_input(t("architectures.controls.batch"), 1, 64, 4, key=f"{key}_batch")
+    steps = d.number_input(t("architectures.controls.steps"), 1, 100, 7, key=f"{key}_steps")
     return shapes.ShapeSpec(cell, int(input_size), int(hidden), int(layers), bool(bidirectional), int(batch),
                             int(steps), int(vocab))
 
@@ -38,7 +40,7 @@ def s2s_run(cfg: seq2seq.Seq2SeqConfig) -> seq2seq.Seq2SeqRun:
 
 def s2s_train(run: seq2seq.Seq2SeqRun) -> int:
     """Trains the session's encoder-decoder for one bounded burst; returns the steps taken."""
-    with st.spinner(f"Training for up to {S2S_SECONDS:.0f} seconds…"):
+    with st.spinner(t("architectures.s2s.training", seconds=S2S_SECONDS)):
         torch.set_num_threads(1)
         return run.train(S2S_MAX_STEPS, S2S_SECONDS)
 

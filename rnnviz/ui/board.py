@@ -14,8 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz import classcode, runstore
+from rnnviz.catalog import t
 from rnnviz.config import CELL_LABELS
-from rnnviz.plots.board import METRICS, SETTINGS, BoardPoint, board_figure
+from rnnviz.plots.board import SETTINGS, BoardPoint, board_figure, metric_label, setting_label
 from rnnviz.ui.affordances import absolute_link, chart, lesson_link
 from rnnviz.ui.keep import CLASS_KEY, CLASS_PARAM, NICK_KEY
 
@@ -35,7 +36,7 @@ def board_rows(code: str, since: float) -> list[dict]:
         if s.class_code != code or s.saved_at <= since:
             continue
         lm = s.task == "lm" and s.loss is not None
-        rows.append({"nickname": s.nickname or classcode.ANONYMOUS, "task": s.task, "cell": s.cell,
+        rows.append({"nickname": s.nickname, "task": s.task, "cell": s.cell,  # "" = anonymous, worded when shown
                      "hidden": s.hidden_size, "lr": s.lr, "clip": s.clip, "steps": s.steps_done,
                      "of": s.steps, "loss": s.loss,
                      "perplexity": math.exp(min(s.loss, 700.0)) if lm else None,
@@ -49,8 +50,7 @@ def _adopt_url() -> str | None:
     if raw is not None:
         code = classcode.normal_code(raw)
         if code is None:
-            st.error("This link's class code is not valid: a class code is 8 letters and digits, as the teacher's "
-                     "board shows it.", icon=":material/error:")
+            st.error(t("class_board.bad_code"), icon=":material/error:")
             return None
         if key is not None:
             if classcode.is_teacher(code, key):
@@ -78,14 +78,12 @@ def page() -> None:
     """Draws the board page: start a board, or show the one in the URL or session, live."""
     code = _adopt_url()
     if code is None:
-        st.markdown("Start a board, then send your class the Training lab link shown here (or any class link "
-                    "made from the lab after this): every run a student trains shows up below.")
-        st.button("Start a class board", key="board_start", on_click=_start, type="primary",
+        st.markdown(t("class_board.start_note"))
+        st.button(t("class_board.start"), key="board_start", on_click=_start, type="primary",
                   icon=":material/co_present:")
         return
     if not classcode.exists(code):
-        st.warning(f"There is no class board {code} on this server (it may have been started on another one).",
-                   icon=":material/search_off:")
+        st.warning(t("class_board.no_board", code=code), icon=":material/search_off:")
         return
     _header(code)
     st.fragment(_live, run_every=REFRESH_S)(code)
@@ -93,42 +91,48 @@ def page() -> None:
 
 def _header(code: str) -> None:
     left, right = st.columns([1, 2])
-    left.metric("Class code", code)
+    left.metric(t("class_board.class_code"), code)
     link = absolute_link(lesson_link(LAB_PAGE, {CLASS_PARAM: code}))
     with right:
-        st.caption("Students open this link, train, and appear here (with the nickname they pick, or anonymous):")
+        st.caption(t("class_board.students_link"))
         st.code(link, language=None, wrap_lines=True)
     key = teacher_of(code)
     if key is not None:
         base = (st.context.url or "").split("?")[0]
-        with st.expander("Your teacher link: bookmark it, keep it to yourself (it can clear this board)"):
+        with st.expander(t("class_board.teacher_link")):
             st.code(f"{base}?{urllib.parse.urlencode({CLASS_PARAM: code, TEACHER_PARAM: key})}", language=None,
                     wrap_lines=True)
-        if st.button("Clear the board", key="board_clear", icon=":material/delete_sweep:"):
+        if st.button(t("class_board.clear"), key="board_clear", icon=":material/delete_sweep:"):
             classcode.clear(code, key)
             board_rows.clear()
-            st.toast("Board cleared: runs saved from now on show up.")
+            st.toast(t("class_board.cleared"))
 
 
 def _live(code: str) -> None:
     rows = board_rows(code, classcode.cleared_at(code))
     if not rows:
-        st.info("No runs yet. Runs show up here when students train from the class link (saved on start, "
-                "pause, done, and every 20 s while training).", icon=":material/hourglass_empty:")
+        st.info(t("class_board.no_runs"), icon=":material/hourglass_empty:")
         return
-    st.markdown(f"**{len(rows)} run{'s' if len(rows) > 1 else ''}** on this board.")
-    setting = st.radio("Compare against", list(SETTINGS), format_func=SETTINGS.get, horizontal=True,
+    st.markdown(t("class_board.many_runs", count=len(rows)) if len(rows) > 1 else t("class_board.one_run"))
+    setting = st.radio(t("class_board.compare"), SETTINGS, format_func=setting_label, horizontal=True,
                        key="board_setting")
     metric = "perplexity" if all(r["task"] == "lm" for r in rows) else "loss"
-    points = [BoardPoint(r["nickname"], r["cell"], r["lr"], r["clip"], r["loss"]) for r in rows]
+    anonymous = t("class_board.anonymous")
+    points = [BoardPoint(r["nickname"] or anonymous, r["cell"], r["lr"], r["clip"], r["loss"]) for r in rows]
     chart(board_figure(points, setting, metric), key="board_chart")
-    st.caption(f"Each dot is one run: {METRICS[metric]}. Learning rate and clipping are on log axes.")
-    table = pd.DataFrame([{"nickname": r["nickname"], "cell": CELL_LABELS.get(r["cell"], r["cell"]),
-                           "hidden": r["hidden"], "learning rate": r["lr"],
-                           "clipping": r["clip"] if r["clip"] is not None else "off",
-                           "steps": f"{r['steps']} / {r['of']}", "final loss": r["loss"],
-                           "perplexity": r["perplexity"], "status": r["status"]} for r in rows])
-    st.dataframe(table, hide_index=True, key="board_table")
+    st.caption(t("class_board.each_dot", metric=metric_label(metric)))
+    st.dataframe(_table(rows, anonymous), hide_index=True, key="board_table")
+
+
+def _table(rows: list[dict], anonymous: str) -> pd.DataFrame:
+    """Returns the board's table with headings and words in the learner's language (numbers and nicknames as they are)."""
+    shown = [{"nickname": r["nickname"] or anonymous, "cell": CELL_LABELS.get(r["cell"], r["cell"]),
+              "hidden": r["hidden"], "lr": r["lr"],
+              # text in every row: a number beside the word "off" made Arrow log a traceback at every refresh
+              "clip": f"{r['clip']:g}" if r["clip"] is not None else t("class_board.off"),
+              "steps": f"{r['steps']} / {r['of']}", "loss": r["loss"], "perplexity": r["perplexity"],
+              "status": t(f"class_board.status.{r['status']}")} for r in rows]
+    return pd.DataFrame(shown).rename(columns=lambda name: t(f"class_board.columns.{name}"))
 
 
 def nickname_box() -> None:
@@ -137,12 +141,11 @@ def nickname_box() -> None:
     if code is None or teacher_of(code) is not None:  # the teacher projects the board, not a nickname
         return
     st.session_state.setdefault(NICK_WIDGET, st.session_state.get(NICK_KEY, ""))
-    st.text_input(f"Your name on class board {code}", max_chars=classcode.MAX_NICKNAME, key=NICK_WIDGET,
-                  placeholder=classcode.ANONYMOUS, on_change=_set_nickname,
-                  help="Shown to the class next to your runs. Leave it empty to be anonymous.")
+    st.text_input(t("class_board.nickname.label", code=code), max_chars=classcode.MAX_NICKNAME, key=NICK_WIDGET,
+                  placeholder=t("class_board.anonymous"), on_change=_set_nickname,
+                  help=t("class_board.nickname.help"))
     if st.session_state.get("board_nick_refused"):
-        st.error("A name may hold letters, digits, spaces and . ' - only (at most 24 characters); "
-                 "your previous one is kept.", icon=":material/error:")
+        st.error(t("class_board.nickname.refused"), icon=":material/error:")
 
 
 def _set_nickname() -> None:

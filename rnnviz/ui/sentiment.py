@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz import textstats
+from rnnviz.catalog import t
 from rnnviz.cells import SPECS
 from rnnviz.config import CELL_LABELS, SENTIMENT_SOURCES, RunConfig
 from rnnviz.data import SentimentData, words
@@ -21,8 +23,25 @@ from rnnviz.ui.affordances import control, hidden_controls, query_value
 from rnnviz.ui.core import error_box
 from rnnviz.ui.safe_text import plain
 
-SOURCE_LABELS = {"imdb": "IMDb (movies)", "amazon": "Amazon (phones)", "yelp": "Yelp (restaurants)",
-                 ALL: "IMDb + Amazon + Yelp"}
+SOURCES_SHOWN = (*SENTIMENT_SOURCES, ALL)
+
+
+class _SourceLabels(Mapping[str, str]):
+    """Each review source's display name in the learner's language, looked up when read (never a stale copy)."""
+
+    def __getitem__(self, source: str) -> str:
+        if source not in SOURCES_SHOWN:
+            raise KeyError(source)
+        return t(f"sentiment.sources.{source}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SOURCES_SHOWN)
+
+    def __len__(self) -> int:
+        return len(SOURCES_SHOWN)
+
+
+SOURCE_LABELS: Mapping[str, str] = _SourceLabels()
 SENT_CELLS = ("rnn_tanh", "gru", "lstm")
 MAX_REVIEW_WORDS = 120
 # The defaults train once per server on the 2400 training sentences of all three sources together; bench/
@@ -49,12 +68,13 @@ LONG_REVIEW = f"{LONG_OPENINGS[0]} {LONG_FILLER}"
 class Classifier:
     """The classifier a sentiment page looks at: label, config, model and the data it was trained on."""
 
-    label: str
+    label: str  # what the page calls it, in the learner's language (a learner's own model keeps its name)
     cfg: RunConfig
     model: SequenceClassifier
     data: SentimentData
     source: str  # the review source the page shows: examples and held-out sentences
     own: bool = False
+    option: str = ""  # the chooser's value, language-independent: what a class link carries
 
 
 def default_cfg(cell: str, source: str = ALL) -> RunConfig:
@@ -67,35 +87,36 @@ def default_cfg(cell: str, source: str = ALL) -> RunConfig:
 def choose_classifier(key: str) -> Classifier:
     """Draws the model and review-source choosers; returns the learner's model or a cached default."""
     own = {f"mine: {e.name}": e for e in store.models().values() if e.cfg.task == "sentiment"}
-    options = list(own) + [f"default {CELL_LABELS[c]}" for c in SENT_CELLS]
+    options = list(own) + [f"default {CELL_LABELS[c]}" for c in SENT_CELLS]  # values: English codes, as in links
+    shown = {o: t("sentiment.choose.mine", name=e.name) for o, e in own.items()}
+    shown |= {f"default {CELL_LABELS[c]}": t("sentiment.choose.default", cell=CELL_LABELS[c]) for c in SENT_CELLS}
     act = store.active()
     index = options.index(f"mine: {act.name}") if act is not None and f"mine: {act.name}" in options else len(own) + 1
     preset = query_value("model", options[index], options)  # a class link's model wins
     a, b = st.columns(2)
     choice = control("model", preset, lambda: a.selectbox(
-        "Model", options, index=options.index(preset), key=f"{key}_model",
-        help=f"Defaults are trained once per server on the training sentences of all three sources ({DEFAULT_STEPS} "
-             f"steps, {DEFAULT_HIDDEN} hidden units, {DEFAULT_EMBED} numbers per word); your own come from the "
-             "training lab (task: sentiment)."))
+        t("sentiment.choose.model"), options, index=options.index(preset), key=f"{key}_model", format_func=shown.get,
+        help=t("sentiment.choose.model_help", steps=DEFAULT_STEPS, hidden=DEFAULT_HIDDEN, embed=DEFAULT_EMBED)))
     if choice in own:
         entry = own[choice]
         trained_on = entry.cfg.sentiment.source
-        b.caption(f"Trained on {SOURCE_LABELS.get(trained_on, trained_on)}")
+        b.caption(t("sentiment.choose.trained_on", source=SOURCE_LABELS.get(trained_on, trained_on)))
         return Classifier(entry.name, entry.cfg, entry.run.model, cache.sentiment(entry.cfg.sentiment), trained_on,
-                          own=True)
+                          own=True, option=choice)
     source = query_value("source", SENTIMENT_SOURCES[0], list(SENTIMENT_SOURCES))
     source = control("source", source, lambda: b.selectbox(
-        "Example and held-out reviews from", SENTIMENT_SOURCES, index=list(SENTIMENT_SOURCES).index(source),
-        key=f"{key}_source", format_func=SOURCE_LABELS.get,
-        help="The default models read all three sources in training; each source keeps its own held-out sentences."))
+        t("sentiment.choose.source"), SENTIMENT_SOURCES, index=list(SENTIMENT_SOURCES).index(source),
+        key=f"{key}_source", format_func=SOURCE_LABELS.get, help=t("sentiment.choose.source_help")))
     cfg = default_cfg(SENT_CELLS[options.index(choice) - len(own)])
-    return Classifier(choice, cfg, cache.trained_run(cfg).model, cache.sentiment(cfg.sentiment), source)
+    return Classifier(shown[choice], cfg, cache.trained_run(cfg).model, cache.sentiment(cfg.sentiment), source,
+                      option=choice)
 
 
 def formula(cell: str) -> str:
     """Returns the LaTeX of the recurrence torch runs for a cell, reading the word's embedding e_t, one line per step."""
     lines = [line.replace("x_t", "e_t") for line in SPECS[cell].formulas]
-    return r"\begin{gathered} e_t = E[x_t]\quad\text{(the word's embedding)}\\ " + r"\\ ".join(lines) + r"\end{gathered}"
+    return (r"\begin{gathered} e_t = E[x_t]\quad\text{" + t("sentiment.embedding_word") + r"}\\ " + r"\\ ".join(lines)
+            + r"\end{gathered}")
 
 
 def review_box(source: str, key: str) -> str:
@@ -108,9 +129,8 @@ def review_box(source: str, key: str) -> str:
     if "review" in hidden_controls():
         st.markdown(f"> {plain(st.session_state[key])}")
         return st.session_state[key]
-    return st.text_area("A review (press Ctrl+Enter or click outside the box to read it)", key=key, height=80,
-                        help=f"Up to {MAX_REVIEW_WORDS} words. Words the model never saw in training are read "
-                             "as <unk> and shown in italics with a '?'.")
+    return st.text_area(t("sentiment.choose.review"), key=key, height=80,
+                        help=t("sentiment.choose.review_help", words=MAX_REVIEW_WORDS))
 
 
 def read_review(clf: Classifier, text: str, key: str) -> textstats.WordReading | None:
@@ -123,7 +143,7 @@ def read_review(clf: Classifier, text: str, key: str) -> textstats.WordReading |
         last = st.session_state.get(good_key)
         if last is None:
             return None
-        st.caption(f"Still showing the last review that could be read: “{plain(last)}”")
+        st.caption(t("sentiment.choose.still_showing", review=plain(last)))
         try:
             return textstats.read_word_by_word(clf.model, clf.data.vocab, last, MAX_REVIEW_WORDS)
         except RnnvizError:  # the last review may be all <unk> for another source's vocabulary
@@ -150,10 +170,9 @@ def accuracy_note(table: pd.DataFrame, cell: str) -> str:
     """Returns a sentence naming the sources where a default stays below the bar (empty when it clears it)."""
     low = table[table["accuracy"] < ACCURACY_BAR]
     if low.empty:
-        return f"It clears {ACCURACY_BAR:.0%} on every source."
+        return t("sentiment.held_out.clears", bar=ACCURACY_BAR)
     where = ", ".join(f"{row.source} ({row.accuracy:.0%})" for row in low.itertuples())
-    return (f"The {CELL_LABELS[cell]} stays below {ACCURACY_BAR:.0%} on {where} with the same budget as the others: "
-            "that is why the lesson opens on the GRU.")
+    return t("sentiment.held_out.below", cell=CELL_LABELS[cell], bar=ACCURACY_BAR, where=where)
 
 
 def negation_check(clf: Classifier) -> pd.DataFrame:
@@ -161,7 +180,8 @@ def negation_check(clf: Classifier) -> pd.DataFrame:
     table = negation_table(clf.model, clf.data.vocab)
     for col in ("P(positive)", "P(positive) negated"):
         table[col] = [f"{p:.2f}" for p in table[col]]  # two decimals always: "0.00", not "0"
-    return table
+    headings = {"review": "review", "P(positive)": "p_review", "negated": "negated", "P(positive) negated": "p_negated"}
+    return table.rename(columns={col: t(f"sentiment.negation.{name}") for col, name in headings.items()})
 
 
 def readings_by_cell(review: str) -> dict[str, textstats.WordReading]:
@@ -193,3 +213,17 @@ def long_reading() -> LongReading:
     a, b = loved[SENT_CELLS[0]].words, hated[SENT_CELLS[0]].words
     ticks = tuple(x if x == y else f"{x}/{y}" for x, y in zip(a, b))
     return LongReading(loved, hated, gaps, ticks, len(words(LONG_OPENINGS[0])))
+
+
+def show_verdict(reading: textstats.WordReading) -> None:
+    """Draws the final verdict, the biggest swing and the words read as <unk> (the learner's words as plain text)."""
+    p = reading.p_positive
+    step = textstats.biggest_swing(reading)
+    swing = "" if step is None else t("sentiment.words.swing", number=step + 1, word=plain(reading.words[step]),
+                                      before=p[step - 1], after=p[step])
+    verdict = t("sentiment.words.positive" if p[-1] >= 0.5 else "sentiment.words.negative")
+    st.markdown(t("sentiment.words.verdict", verdict=verdict, p_final=p[-1], swing=swing))
+    st.caption(t("sentiment.words.counted"))
+    unknown = [w for w, u in zip(reading.words, reading.unknown) if u]
+    if unknown:
+        st.caption(t("sentiment.words.unknown", unknown=plain(", ".join(sorted(set(unknown))))))
