@@ -10,6 +10,7 @@ import pytest
 
 from rnnviz import catalog
 from rnnviz.catalog import LANGS, entries, fill, items, t
+from rnnviz.errors import CODE as ERROR_CODE
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "rnnviz").rglob("*.py"))]
@@ -31,6 +32,9 @@ def used_keys() -> tuple[set[str], list[re.Pattern[str]]]:
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name.endswith("Error") and isinstance(node.args[0], ast.Constant) \
+                    and isinstance(node.args[0].value, str) and ERROR_CODE.match(node.args[0].value):
+                literal.add(node.args[0].value)  # an error raised with a code: its words are that entry
             if name not in READERS:
                 continue
             arg = node.args[0]
