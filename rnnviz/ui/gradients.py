@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import streamlit as st
 
 from rnnviz import gradients as grad
 from rnnviz import lm_gradients as lmg
+from rnnviz import memory_queue
 from rnnviz.catalog import t
 from rnnviz.cells import SPECS
 from rnnviz.config import RunConfig, TextConfig
+from rnnviz.memory_queue import MemoryLab, enqueue, memory_tick, series_label
 from rnnviz.models import RecurrentModel
 from rnnviz.plots import gradients as plots
 from rnnviz.ui import cache
@@ -20,7 +22,7 @@ from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.safe_text import plain, plotly_text
 from rnnviz.ui.store import ModelEntry, active
 
-GRAD_CELLS = ("rnn_tanh", "gru", "lstm")
+GRAD_CELLS = memory_queue.CELLS
 LOSS_MODES = lmg.LOSS_MODES  # option values; the radio shows gradients.loss.<mode>
 SOURCES = ("memory", "lm")  # section 1's models: the memory task's, or the character LMs (defaults and yours)
 TICK_SECONDS = 0.4  # training wall time per refresh, shared by the runs of one panel
@@ -186,59 +188,13 @@ def radius_curve(radius: float) -> np.ndarray:
 # --- the memory task: a queue of (cell, delay) jobs trained one bounded chunk per refresh ----------
 
 MEMORY_KEY = "grad_memory"
-MEMORY_STEPS = 300  # the same step budget for every architecture and delay
+MEMORY_STEPS = memory_queue.STEPS  # the same step budget for every architecture and delay
 SWEEP = (5, 10, 20, 40)
-
-
-@dataclass
-class MemoryLab:
-    """This session's memory-task results and the jobs still to train, keyed by (series label, delay k)."""
-
-    steps: int = MEMORY_STEPS
-    results: dict[tuple[str, int], float] = field(default_factory=dict)  # held-out accuracy
-    grads: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)  # ||dL/dh_t|| after training
-    queue: list[tuple[str, int, float]] = field(default_factory=list)  # (cell, k, LSTM forget bias)
-    job: grad.TrainRun | None = None
-
-    @property
-    def busy(self) -> bool:
-        """Returns True while a job is training or waiting."""
-        return self.job is not None or bool(self.queue)
-
-
-def series_label(cell: str, forget_bias: float) -> str:
-    """Returns the name a memory-task result is filed under (the LSTM's forget-gate start is part of it)."""
-    return f"LSTM, b_f = {forget_bias:g}" if cell == "lstm" else grad_label(cell)
 
 
 def memory_lab() -> MemoryLab:
     """Returns this session's memory lab (created on first use)."""
     return st.session_state.setdefault(MEMORY_KEY, MemoryLab())
-
-
-def enqueue(lab: MemoryLab, delays: tuple[int, ...], forget_bias: float) -> None:
-    """Adds every architecture at every delay to the queue (skipping what is already done or queued)."""
-    for k in delays:
-        for cell in GRAD_CELLS:
-            job = (cell, k, forget_bias)
-            if (series_label(cell, forget_bias), k) not in lab.results and job not in lab.queue:
-                lab.queue.append(job)
-
-
-def memory_tick(lab: MemoryLab, seconds: float = TICK_SECONDS) -> None:
-    """Trains the current job for at most `seconds`; finished jobs are scored and the next one starts."""
-    if lab.job is None:
-        if not lab.queue:
-            return
-        cell, k, bias = lab.queue[0]
-        lab.job = grad.memory_run(cell, k, steps=lab.steps, forget_bias=bias)
-    job = lab.job
-    job.run(lab.steps - job.steps_done, seconds=seconds)
-    if job.steps_done >= lab.steps or job.diverged:
-        cell, k, bias = lab.queue.pop(0)
-        key = (series_label(cell, bias), k)
-        lab.results[key], lab.grads[key] = grad.memory_eval(job.model, job.task)
-        lab.job = None
 
 
 def memory_progress(lab: MemoryLab) -> str:
@@ -277,7 +233,7 @@ def memory_panel(delay: int) -> None:
 def _memory_live(delay: int) -> None:
     lab = memory_lab()
     was_busy = lab.busy
-    memory_tick(lab)
+    memory_tick(lab, TICK_SECONDS)
     if lab.busy:
         total = len(lab.queue) + len(lab.results)
         st.progress(min(len(lab.results) / max(total, 1), 1.0), text=memory_progress(lab))
