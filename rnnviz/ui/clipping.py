@@ -172,7 +172,7 @@ def clip_panel(runs: grad.RunSet | None) -> None:
     clipped, unclipped = runs.runs[CLIPPED], runs.runs[NOT_CLIPPED]
     st.markdown(t("clipping.clip.trends", clipped=trend(clipped), unclipped=trend(unclipped)))
     if unclipped.diverged:
-        st.error(t("clipping.clip.diverged", reason=plain(unclipped.diverged)), icon="💥")
+        st.error(t("clipping.clip.diverged", reason=unclipped.diverged), icon="💥")
     diverged = {plotly_text(run_label(n)): r.diverged for n, r in runs.runs.items()}
     chart(plots.losses_figure(_histories(runs), t("clipping.clip.loss_title"), diverged=diverged), key="clip_loss")
     left, right = st.columns(2)
