@@ -35,12 +35,8 @@ WORD = re.compile(r"[A-Za-z]{3,}")
 NOT_YET_IN_CATALOGUES: set[str] = {
     "pages/4_Hidden_states.py",
     "pages/5_Gates.py",
-    "pages/6_Gradients_through_time.py",
-    "pages/7_Clipping_and_truncation.py",
     "rnnviz/ui/affordances.py",
-    "rnnviz/ui/clipping.py",
     "rnnviz/ui/core.py",
-    "rnnviz/ui/gradients.py",
     "rnnviz/ui/inspection.py",
     "rnnviz/ui/keep.py",
     "rnnviz/ui/scrub.py",

@@ -176,3 +176,19 @@ def test_reach_figure_gives_each_run_a_panel_greys_the_steps_no_gradient_reaches
     lines = sorted(s.x0 for s in fig.layout.shapes if s.type == "line")
     assert lines == [4.5, 9.5, 14.5]
     assert np.isnan(np.asarray(fig.data[0].y[:15], dtype=float)).all()  # zero = a gap on the log axis
+
+
+def test_memory_queue_trains_each_cell_once_and_files_it_by_series():
+    from rnnviz.memory_queue import MemoryLab, enqueue, memory_tick
+
+    lab = MemoryLab(steps=2)
+    enqueue(lab, (3,), 3.0)
+    enqueue(lab, (3,), 3.0)  # already queued: nothing is added twice
+    assert len(lab.queue) == 3 and lab.busy
+    while lab.busy:
+        memory_tick(lab, 5.0)
+    assert set(lab.results) == {("RNN (tanh)", 3), ("GRU", 3), ("LSTM, b_f = 3", 3)}
+    assert all(0.0 <= acc <= 1.0 for acc in lab.results.values())
+    assert all(g.shape == (5,) for g in lab.grads.values())  # symbol, 3 distractors, the question
+    enqueue(lab, (3,), 3.0)
+    assert not lab.queue  # done: nothing to train again

@@ -5,15 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import app_test
+from test_page_gradients import own_residue, title
 from test_page_hidden_states import decode, figures
 
+from rnnviz.catalog import t
 from rnnviz.ui import clipping as ui
 
 PAGE = "pages/7_Clipping_and_truncation.py"
 
 
-def run_page():
+def run_page(lang: str | None = None):
     at = app_test(PAGE)
+    if lang is not None:
+        at.query_params["lang"] = lang
     at.run()
     assert not at.exception, at.exception
     return at
@@ -91,3 +95,38 @@ def test_a_class_link_presets_both_experiments_and_hides_the_named_controls():
     clipped = runs["clipped"]
     assert clipped.cfg.clip == 0.5 and clipped.cfg.lr == 1.0 and clipped.cfg.steps == 50
     assert clipped.model.rnn.__class__.__name__ == "GRU"  # the hidden cell control kept the link's value
+
+
+def test_the_page_and_its_runs_read_in_chinese():
+    at = run_page("zh")
+    left, total = own_residue(at)
+    assert len(left) <= 0.03 * total, left
+    reach = figures(at)["trunc_reach"]
+    assert title(reach) == t("clipping.trunc.reach_title", "zh") == "梯度能往回传多远：到分段边界（虚线）就停止"
+    assert {trace["name"] for trace in reach["data"]} == {"截断 5 步", "截断 35 步", "完整 BPTT"}
+    assert at.select_slider(key="clip_theta").label == "阈值 θ"
+    # (AppTest formats a widget's value outside the session, in English: read the options, not the value)
+    assert at.radio(key="trunc_mode").options == ["只用最后一步的损失", "每个时间步的损失（语言模型的训练方式）"]
+    # Any interaction sends every widget's value back, formatted outside the session: give the session runs instead
+    runs = ui.new_runset(ui.clip_cfgs("rnn_relu", 10.0, 1.0, 50))
+    runs.tick(0.5)
+    at = app_test(PAGE)
+    at.query_params["lang"] = "zh"
+    at.session_state[ui.CLIP_KEY] = runs
+    at.run()
+    assert not at.exception
+    figs = figures(at)
+    assert title(figs["clip_loss"]) == "训练损失：相同的起点，相同的小批量"
+    assert {trace.get("name") for trace in figs["clip_loss"]["data"]} >= {"裁剪", "不裁剪"}
+    assert any(m.label == "cos(g, 裁剪后的 g)" for m in at.metric)
+    left, total = own_residue(at)
+    assert len(left) <= 0.03 * total, left
+
+
+def test_the_page_reads_in_english():
+    at = run_page("en")
+    reach = figures(at)["trunc_reach"]
+    assert title(reach) == "How far back the gradient reaches: it stops at the chunk boundary (dashed)"
+    assert at.select_slider(key="clip_theta").label == "Threshold θ"
+    assert at.radio(key="trunc_mode").options == ["the last step's loss only", "every step's loss (how the LM trains)"]
+    assert at.title[0].value == "Taming gradients through time: clipping and truncation"

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import streamlit as st
-import torch
-from torch.nn import functional as F
 
 from rnnviz import gradients as grad
+from rnnviz import lm_gradients as lmg
+from rnnviz.catalog import t
 from rnnviz.config import ModelConfig, RunConfig, TextConfig, TrainConfig
 from rnnviz.errors import ConfigError
+from rnnviz.plots import gradients as plots
+from rnnviz.plots.training import grad_norm_figure
 from rnnviz.tasks import make_model, make_task
 from rnnviz.ui import cache
-from rnnviz.ui.gradients import LOSS_MODES, REFRESH_SECONDS, TICK_SECONDS, grad_label, lm_loss, passage_batch
-from rnnviz.ui.safe_text import plain
+from rnnviz.ui.affordances import chart
+from rnnviz.ui.gradients import LOSS_MODES, REFRESH_SECONDS, TICK_SECONDS, grad_label, loss_label, passage_batch
+from rnnviz.ui.safe_text import plain, plotly_text
 
 # the page reads these through this module too
-__all__ = ["LOSS_MODES", "TextConfig", "grad_label", "passage_batch"]
+__all__ = ["LOSS_MODES", "grad_label", "loss_label"]
 
 CLIP_KEY, TRUNC_KEY = "grad_clip_runs", "grad_trunc_runs"
+CLIPPED, NOT_CLIPPED = "clipped", "not clipped"  # the clipping panel's run names (session values, not words)
+TRUNC_LENGTH = 100  # the subsequence length of the truncation runs: "full" backprop covers all of it
 
 
 def lm_cfg(cell: str, hidden: int, optimizer: str, lr: float, clip: float | None, steps: int,
@@ -29,6 +36,25 @@ def lm_cfg(cell: str, hidden: int, optimizer: str, lr: float, clip: float | None
                      text=TextConfig(num_steps=num_steps, batch_size=batch))
 
 
+def clip_cfgs(cell: str, lr: float, theta: float, steps: int) -> dict[str, RunConfig]:
+    """Returns the clipping panel's two runs: the same SGD language model with and without clipping at theta."""
+    return {CLIPPED: lm_cfg(cell, 64, "sgd", lr, theta, steps), NOT_CLIPPED: lm_cfg(cell, 64, "sgd", lr, None, steps)}
+
+
+def trunc_cfgs(cell: str, cuts: list[str], steps: int) -> dict[str, RunConfig]:
+    """Returns one Adam run per truncation length ('5', ..., 'full'), named 'bptt <length>'."""
+    return {f"bptt {k}": lm_cfg(cell, 64, "adam", 0.01, 1.0, steps, num_steps=TRUNC_LENGTH,
+                                bptt=None if k == "full" else int(k), batch=16) for k in cuts}
+
+
+def run_label(name: str) -> str:
+    """Returns the learner's words for a run name ('clipped', 'not clipped', 'bptt 5', 'bptt full')."""
+    if name in (CLIPPED, NOT_CLIPPED):
+        return t(f"clipping.run.{name.replace(' ', '_')}")
+    length = name.removeprefix("bptt ")
+    return t("clipping.run.bptt_full") if length == "full" else t("clipping.run.bptt", length=length)
+
+
 def new_runset(cfgs: dict[str, RunConfig]) -> grad.RunSet:
     """Returns fresh runs for the named configs, each with its own model from the same seed."""
     runs = {}
@@ -37,7 +63,7 @@ def new_runset(cfgs: dict[str, RunConfig]) -> grad.RunSet:
         runs[name] = grad.TrainRun(make_model(task, cfg.model, cfg.train.seed), task, cfg.train)
     steps = {cfg.train.steps for cfg in cfgs.values()}
     if len(steps) != 1:
-        raise ConfigError("Runs compared side by side need the same step budget.")
+        raise ConfigError("clipping.errors.same_budget")
     return grad.RunSet(runs, steps.pop())
 
 
@@ -67,33 +93,22 @@ def live_tick(key: str, seconds: float = TICK_SECONDS) -> grad.RunSet | None:
     return runs
 
 
-
-
-TRUNC_LENGTH = 100  # the subsequence length of the truncation runs: "full" backprop covers all of it
-
-
-def lm_batch_loss(ids: np.ndarray):
-    """Returns loss(model) = the language model's mean cross-entropy on a fixed batch ids (B, T + 1)."""
-    x, y = torch.as_tensor(ids[:, :-1]), torch.as_tensor(ids[:, 1:])
-    return lambda model: F.cross_entropy(model(x)[0].reshape(-1, model.vocab_size), y.reshape(-1))
-
-
 def start_stop(key: str, cfgs: dict[str, RunConfig]) -> None:
     """Draws Start and Stop buttons for the run set under `key` (Start begins fresh runs of cfgs)."""
     a, b, _ = st.columns([1, 1, 4])
-    if a.button("Start", key=f"{key}_start", type="primary", disabled=running(key)):
+    if a.button(t("clipping.start"), key=f"{key}_start", type="primary", disabled=running(key)):
         try:
             start(key, cfgs)
         except ConfigError as err:
-            st.error(plain(err), icon="⚠️")
+            st.error(plain(err.words()), icon="⚠️")
             return
         st.rerun()
-    if b.button("Stop", key=f"{key}_stop", disabled=not running(key)):
+    if b.button(t("clipping.stop"), key=f"{key}_stop", disabled=not running(key)):
         stop(key)
         st.rerun()
 
 
-def live(key: str, body) -> None:
+def live(key: str, body: Callable[[grad.RunSet | None], None]) -> None:
     """Draws body(run set or None) in a fragment that trains one bounded chunk per refresh while running."""
     def tick_and_draw() -> None:
         was = running(key)
@@ -109,8 +124,9 @@ def progress_line(runs: grad.RunSet) -> str:
     parts = []
     for name, run in runs.runs.items():
         secs = runs.seconds[name][-1] if runs.seconds[name] else 0.0
-        rate = f", {run.steps_done / secs:.0f} steps/s" if secs > 0 else ""
-        parts.append(f"**{name}**: step {run.steps_done} / {runs.steps}{rate}" + (" · diverged" if run.diverged else ""))
+        rate = t("clipping.run.rate", rate=run.steps_done / secs) if secs > 0 else ""
+        parts.append(t("clipping.run.step", name=run_label(name), done=run.steps_done, total=runs.steps) + rate
+                     + (t("clipping.run.diverged") if run.diverged else ""))
     return " · ".join(parts)
 
 
@@ -126,18 +142,73 @@ def idle_runset(key: str, cfgs: dict[str, RunConfig]) -> grad.RunSet | None:
 def reach_curves(runs: grad.RunSet, mode: str) -> dict[str, np.ndarray]:
     """Returns {run name: ||dL/dh_t|| (T,)} of each run's current model under its own truncation, on 8 passages."""
     ids = passage_batch(TextConfig(), TRUNC_LENGTH)[0]
-    x, y = torch.as_tensor(ids[:, :-1]), torch.as_tensor(ids[:, 1:])
-    return {name: grad.truncated_hidden_grads(run.model, x, lm_loss(y, mode), run.cfg.bptt).norms[-1].numpy()
-            for name, run in runs.runs.items()}
+    return lmg.reach_curves({name: (run.model, run.cfg.bptt) for name, run in runs.runs.items()}, ids, mode)
 
 
 def trend(run: grad.TrainRun) -> str:
     """Returns how a run's loss went: diverged, got worse than at the start, or fell."""
     h = run.history
     if run.diverged:
-        return f"diverged at step {len(h) + 1}"
+        return t("clipping.trend.diverged", step=len(h) + 1)
     if not h:
-        return "not started"
-    recent = float(np.mean([m.loss for m in h[-10:]]))
-    verdict = "got worse" if recent > h[0].loss else "fell"
-    return f"loss {verdict}: {h[0].loss:.2f} → {recent:.2f} (mean of the last 10 steps)"
+        return t("clipping.trend.not_started")
+    first, recent = lmg.loss_trend([m.loss for m in h])
+    if recent > first:
+        return t("clipping.trend.worse", first=first, recent=recent)
+    return t("clipping.trend.fell", first=first, recent=recent)
+
+
+def _histories(runs: grad.RunSet) -> dict:
+    """Returns {displayed run name: history} (names safe for a Plotly legend)."""
+    return {plotly_text(run_label(n)): r.history for n, r in runs.runs.items()}
+
+
+def clip_panel(runs: grad.RunSet | None) -> None:
+    """Draws the clipping runs: progress, loss of both, each run's gradient norms and a check on a fixed batch."""
+    if runs is None:
+        st.info(t("clipping.clip.press_start"))
+        return
+    st.markdown(progress_line(runs))
+    clipped, unclipped = runs.runs[CLIPPED], runs.runs[NOT_CLIPPED]
+    st.markdown(t("clipping.clip.trends", clipped=trend(clipped), unclipped=trend(unclipped)))
+    if unclipped.diverged:
+        st.error(t("clipping.clip.diverged", reason=unclipped.diverged), icon="💥")
+    diverged = {plotly_text(run_label(n)): r.diverged for n, r in runs.runs.items()}
+    chart(plots.losses_figure(_histories(runs), t("clipping.clip.loss_title"), diverged=diverged), key="clip_loss")
+    left, right = st.columns(2)
+    with left:
+        chart(grad_norm_figure(clipped.history, clipped.cfg.clip), key="clip_norm_clipped")
+        st.caption(t("clipping.clip.clipped_caption", clipped=sum(m.clipped for m in clipped.history),
+                     steps=clipped.steps_done))
+    with right:
+        chart(grad_norm_figure(unclipped.history, None), key="clip_norm_plain")
+        st.caption(t("clipping.clip.plain_caption"))
+    ids = passage_batch(clipped.task.text, 35)[0]
+    check = grad.clip_check(clipped.model, lmg.lm_batch_loss(ids), clipped.cfg.clip)
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("clipping.clip.raw_norm"), f"{check.raw_norm:.3g}")
+    m2.metric(t("clipping.clip.clipped_norm"), f"{check.clipped_norm:.3g}", help=t("clipping.clip.clipped_norm_help"))
+    m3.metric(t("clipping.clip.cosine"), f"{check.cosine:.6f}", help=t("clipping.clip.cosine_help"))
+
+
+def trunc_panel(runs: grad.RunSet | None, cfgs: dict[str, RunConfig], mode: str) -> None:
+    """Draws how far back each truncation's gradient reaches, then (once trained) loss per step and per second."""
+    if runs is None:
+        runs = idle_runset(TRUNC_KEY, cfgs)  # fresh models: the gradient picture before any training
+    if runs is None:
+        return
+    tokens = passage_batch(TextConfig(), TRUNC_LENGTH)[1]
+    curves = {plotly_text(run_label(n)): c for n, c in reach_curves(runs, mode).items()}
+    cuts = {plotly_text(run_label(n)): run.cfg.bptt for n, run in runs.runs.items()}
+    chart(plots.reach_figure(curves, tokens, t("clipping.trunc.reach_title"), cuts), key="trunc_reach")
+    if not any(r.history for r in runs.runs.values()):
+        st.info(t("clipping.trunc.press_start"))
+        return
+    st.markdown(progress_line(runs))
+    left, right = st.columns(2)
+    with left:
+        chart(plots.losses_figure(_histories(runs), t("clipping.trunc.loss_steps")), key="trunc_loss_steps")
+    with right:
+        seconds = {plotly_text(run_label(n)): s for n, s in runs.seconds.items()}
+        chart(plots.losses_figure(_histories(runs), t("clipping.trunc.loss_seconds"), seconds=seconds),
+              key="trunc_loss_time")

@@ -3,24 +3,40 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import streamlit as st
-import torch
-from torch.nn import functional as F
 
 from rnnviz import gradients as grad
+from rnnviz import lm_gradients as lmg
+from rnnviz import memory_queue
+from rnnviz.catalog import t
 from rnnviz.cells import SPECS
 from rnnviz.config import RunConfig, TextConfig
-from rnnviz.tracing import hidden_grads, input_sensitivity
+from rnnviz.memory_queue import MemoryLab, enqueue, memory_tick, series_label
+from rnnviz.models import RecurrentModel
+from rnnviz.plots import gradients as plots
 from rnnviz.ui import cache
 from rnnviz.ui.chart_fit import fitted
+from rnnviz.ui.safe_text import plain, plotly_text
+from rnnviz.ui.store import ModelEntry, active
 
-GRAD_CELLS = ("rnn_tanh", "gru", "lstm")
-LOSS_MODES = ("the last step's loss only", "every step's loss (how the LM trains)")
+GRAD_CELLS = memory_queue.CELLS
+LOSS_MODES = lmg.LOSS_MODES  # option values; the radio shows gradients.loss.<mode>
+SOURCES = ("memory", "lm")  # section 1's models: the memory task's, or the character LMs (defaults and yours)
 TICK_SECONDS = 0.4  # training wall time per refresh, shared by the runs of one panel
 REFRESH_SECONDS = 0.7
+
+
+def loss_label(mode: str) -> str:
+    """Returns the learner's words for a loss mode ('last' / 'every')."""
+    return t(f"gradients.loss.{mode}")
+
+
+def source_label(source: str) -> str:
+    """Returns the learner's words for a source of models ('memory' / 'lm')."""
+    return t(f"gradients.source.{source}")
 
 
 # --- gradients across timesteps on a language model -----------------------------------------------
@@ -30,60 +46,37 @@ REFRESH_SECONDS = 0.7
 def passage_batch(text: TextConfig, length: int, batch: int = 8, seed: int = 0) -> tuple[np.ndarray, list[str]]:
     """Returns (ids (B, length + 1) from seeded offsets in the corpus, the first passage's tokens)."""
     corpus = cache.corpus(text)
-    g = torch.Generator().manual_seed(seed)
-    starts = torch.randint(0, len(corpus.indices) - length - 1, (batch,), generator=g).tolist()
-    ids = np.stack([np.asarray(corpus.indices[s: s + length + 1]) for s in starts])
+    ids = lmg.passage_ids(corpus.indices, length, batch, seed)
     return ids, corpus.vocab.decode(ids[0, :-1])
 
 
-def lm_loss(target: torch.Tensor, mode: str):
-    """Returns loss_fn(logits (B, T, V)): cross-entropy at the last step only, or averaged over every step."""
-    if mode == LOSS_MODES[0]:
-        return lambda logits: F.cross_entropy(logits[:, -1], target[:, -1])
-    return lambda logits: F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
-
-
-def lm_grads(model: torch.nn.Module, ids: np.ndarray, mode: str) -> np.ndarray:
-    """Returns ||dL/dh_t|| (L, T) of a language model on a batch of passages ids (B, T + 1)."""
-    x, y = torch.as_tensor(ids[:, :-1]), torch.as_tensor(ids[:, 1:])
-    return hidden_grads(model, x, lm_loss(y, mode)).norms.numpy()
-
-
-def lm_sensitivity(model: torch.nn.Module, ids: np.ndarray) -> np.ndarray:
-    """Returns ||dh_T/dx_t|| (T,) on the first passage of ids."""
-    return input_sensitivity(model, torch.as_tensor(ids[:1, :-1])).numpy()
-
-
-def _default_model(cfg: RunConfig, trained: bool) -> torch.nn.Module:
+def _default_model(cfg: RunConfig, trained: bool) -> RecurrentModel:
     return cache.trained_run(cfg).model if trained else cache.untrained_model(cfg)
 
 
-@st.cache_data(show_spinner="Measuring gradients of the default models…", max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64)
 def default_grads(cfg: RunConfig, trained: bool, length: int, mode: str) -> np.ndarray:
     """Returns lm_grads of a default model (trained, or at initialisation) on the shared passage batch."""
-    return lm_grads(_default_model(cfg, trained), passage_batch(cfg.text, length)[0], mode)
+    return lmg.lm_grads(_default_model(cfg, trained), passage_batch(cfg.text, length)[0], mode)
 
 
-@st.cache_data(show_spinner="Measuring how the last state depends on each input…", max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64)
 def default_sensitivity(cfg: RunConfig, trained: bool, length: int) -> np.ndarray:
     """Returns lm_sensitivity of a default model on the shared first passage."""
-    return lm_sensitivity(_default_model(cfg, trained), passage_batch(cfg.text, length)[0])
+    return lmg.lm_sensitivity(_default_model(cfg, trained), passage_batch(cfg.text, length)[0])
 
 
-def own_lm():
+def own_lm() -> ModelEntry | None:
     """Returns the learner's chosen language model (ModelEntry), if the active one is a language model."""
-    from rnnviz.ui.store import active
-
     entry = active()
     return entry if entry is not None and entry.cfg.task == "lm" else None
 
 
-SOURCES = ("memory task (k = 20): models that must remember", "character LM: the default models (and yours)")
 MEMORY_DELAY, MEMORY_FORGET_BIAS = 20, 3.0  # k = 20: all three gated models learn it in the budget
 
 
-@st.cache_resource(show_spinner="Training RNN, GRU and LSTM on the memory task (once per server)…", max_entries=4)
-def memory_models(delay: int) -> dict[str, tuple[torch.nn.Module, torch.nn.Module]]:
+@st.cache_resource(show_spinner=False, max_entries=4)
+def memory_models(delay: int) -> dict[str, tuple[RecurrentModel, RecurrentModel]]:
     """Returns {label: (trained model, the same model at initialisation)} on the memory task (shared read-only)."""
     out = {}
     for cell in GRAD_CELLS:
@@ -97,36 +90,63 @@ def memory_models(delay: int) -> dict[str, tuple[torch.nn.Module, torch.nn.Modul
 @st.cache_data(show_spinner=False, max_entries=4)
 def memory_curves(delay: int) -> tuple[dict[str, dict[str, np.ndarray]], list[str]]:
     """Returns the across-architecture curves of the memory-task models on 32 fresh sequences, and one's tokens."""
-    task = grad.MemoryTask(delay)
-    X, y = task.sample(32, torch.Generator().manual_seed(5))
-    out = {k: {} for k in ("grads", "grads0", "sens", "sens0")}
-    for label, (trained, init) in memory_models(delay).items():
-        for suffix, model in (("", trained), ("0", init)):
-            out["grads" + suffix][label] = hidden_grads(model, X, grad.last_step_loss(y)).norms.numpy()
-            out["sens" + suffix][label] = input_sensitivity(model, X[:1]).numpy()
-    return out, task.tokens(X[0])
+    return lmg.memory_curves(memory_models(delay), delay)
 
 
 def across_architectures(length: int, mode: str) -> dict[str, dict[str, np.ndarray]]:
-    """Returns {'grads', 'grads0', 'sens', 'sens0'} -> {model label -> curve}: trained and at initialisation."""
-    out = {k: {} for k in ("grads", "grads0", "sens", "sens0")}
+    """Returns {'grads', 'grads0', 'sens', 'sens0'} -> {legend label -> curve}: trained and at initialisation."""
+    out = {k: {} for k in lmg.CURVES}
     base = cache.DEFAULT_RUNS["lm"]
-    for cell in GRAD_CELLS:
-        cfg = replace(base, model=replace(base.model, cell=cell))
-        label = f"default {grad_label(cell)}"
-        for suffix, trained in (("", True), ("0", False)):
-            out["grads" + suffix][label] = default_grads(cfg, trained, length, mode)
-            out["sens" + suffix][label] = default_sensitivity(cfg, trained, length)
+    with st.spinner(t("gradients.spinner.grads")):
+        for cell in GRAD_CELLS:
+            cfg = replace(base, model=replace(base.model, cell=cell))
+            label = t("gradients.legend.default", cell=grad_label(cell))
+            for suffix, trained in (("", True), ("0", False)):
+                out["grads" + suffix][label] = default_grads(cfg, trained, length, mode)
+                out["sens" + suffix][label] = default_sensitivity(cfg, trained, length)
     entry = own_lm()
     if entry is not None:
         ids = passage_batch(entry.cfg.text, length)[0]
-        label = f"yours: {entry.name}"
         mine = {k: {} for k in out}
         for suffix, model in (("", entry.run.model), ("0", cache.untrained_model(entry.cfg))):
-            mine["grads" + suffix][label] = lm_grads(model, ids, mode)
-            mine["sens" + suffix][label] = lm_sensitivity(model, ids)
+            mine["grads" + suffix][own_label(entry)] = lmg.lm_grads(model, ids, mode)
+            mine["sens" + suffix][own_label(entry)] = lmg.lm_sensitivity(model, ids)
         out = {k: mine[k] | out[k] for k in out}  # yours first in the legend
     return out
+
+
+def own_label(entry: ModelEntry) -> str:
+    """Returns the legend name of the learner's own model."""
+    return t("gradients.legend.yours", name=entry.name)
+
+
+def section_curves(source: str, length: int, mode: str) -> tuple[dict[str, dict[str, np.ndarray]], list[str]]:
+    """Returns section 1's curves ({measure: {legend name: curve}}) and the tokens read."""
+    if source == SOURCES[0]:
+        with st.spinner(t("gradients.spinner.memory")):  # shown only when the models are not cached yet
+            curves, tokens = memory_curves(MEMORY_DELAY)
+    else:
+        curves, tokens = across_architectures(length, mode), passage_batch(cache.DEFAULT_RUNS["lm"].text, length)[1]
+    return curves, tokens
+
+
+def for_plotly(curves: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, np.ndarray]]:
+    """Returns the curves with legend names safe for Plotly (a learner's run name is one)."""
+    return {c: {plotly_text(k): v for k, v in d.items()} for c, d in curves.items()}
+
+
+def own_legend(source: str) -> str | None:
+    """Returns the legend name of the learner's model in section 1's charts, if it is drawn there."""
+    entry = own_lm()
+    return plotly_text(own_label(entry)) if entry is not None and source == SOURCES[1] else None
+
+
+def ratios_caption(grads: dict[str, np.ndarray], source: str) -> str:
+    """Returns section 1's 'what to look for': ||dL/dh_0|| / ||dL/dh_T|| of the top layer for each model."""
+    ratios = {label: float(g[-1, 0] / g[-1, -1]) for label, g in grads.items() if g[-1, -1] > 0}
+    listed = t("gradients.reach.ratio_sep").join(t("gradients.reach.ratio", label=plain(label), ratio=r)
+                                                  for label, r in ratios.items())
+    return t("gradients.reach.look_for", batch=t(f"gradients.batch.{source}"), ratios=listed)
 
 
 def default_source(preset: str | None) -> str:
@@ -138,19 +158,14 @@ def default_source(preset: str | None) -> str:
 
 def own_note(source: str) -> str | None:
     """Returns where the learner's own model is in section 1 (or why it is not there), if they have one."""
-    from rnnviz.ui.store import active
-
     entry = active()
     if entry is None:
         return None
     if entry.cfg.task != "lm":
-        return ("Your model to inspect is not a character model, so it is not among these curves; they compare "
-                "the default models. Pick a language model in the sidebar to see yours here.")
+        return t("gradients.own.not_lm")
     if source == SOURCES[0]:
-        return "Your language model is drawn in the character-LM view: switch *Models trained on* above."
-    size = cache.DEFAULT_RUNS["lm"].model.hidden_size
-    return ("Your model is the thick purple line (*yours*); the others are the lessons' default models "
-            f"({size} units, trained once per server), for comparison.")
+        return t("gradients.own.switch")
+    return t("gradients.own.drawn", size=cache.DEFAULT_RUNS["lm"].model.hidden_size)
 
 
 def grad_label(cell: str) -> str:
@@ -173,29 +188,8 @@ def radius_curve(radius: float) -> np.ndarray:
 # --- the memory task: a queue of (cell, delay) jobs trained one bounded chunk per refresh ----------
 
 MEMORY_KEY = "grad_memory"
-MEMORY_STEPS = 300  # the same step budget for every architecture and delay
+MEMORY_STEPS = memory_queue.STEPS  # the same step budget for every architecture and delay
 SWEEP = (5, 10, 20, 40)
-
-
-@dataclass
-class MemoryLab:
-    """This session's memory-task results and the jobs still to train, keyed by (series label, delay k)."""
-
-    steps: int = MEMORY_STEPS
-    results: dict[tuple[str, int], float] = field(default_factory=dict)  # held-out accuracy
-    grads: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)  # ||dL/dh_t|| after training
-    queue: list[tuple[str, int, float]] = field(default_factory=list)  # (cell, k, LSTM forget bias)
-    job: grad.TrainRun | None = None
-
-    @property
-    def busy(self) -> bool:
-        """Returns True while a job is training or waiting."""
-        return self.job is not None or bool(self.queue)
-
-
-def series_label(cell: str, forget_bias: float) -> str:
-    """Returns the name a memory-task result is filed under (the LSTM's forget-gate start is part of it)."""
-    return f"LSTM, b_f = {forget_bias:g}" if cell == "lstm" else grad_label(cell)
 
 
 def memory_lab() -> MemoryLab:
@@ -203,55 +197,30 @@ def memory_lab() -> MemoryLab:
     return st.session_state.setdefault(MEMORY_KEY, MemoryLab())
 
 
-def enqueue(lab: MemoryLab, delays: tuple[int, ...], forget_bias: float) -> None:
-    """Adds every architecture at every delay to the queue (skipping what is already done or queued)."""
-    for k in delays:
-        for cell in GRAD_CELLS:
-            job = (cell, k, forget_bias)
-            if (series_label(cell, forget_bias), k) not in lab.results and job not in lab.queue:
-                lab.queue.append(job)
-
-
-def memory_tick(lab: MemoryLab, seconds: float = TICK_SECONDS) -> None:
-    """Trains the current job for at most `seconds`; finished jobs are scored and the next one starts."""
-    if lab.job is None:
-        if not lab.queue:
-            return
-        cell, k, bias = lab.queue[0]
-        lab.job = grad.memory_run(cell, k, steps=lab.steps, forget_bias=bias)
-    job = lab.job
-    job.run(lab.steps - job.steps_done, seconds=seconds)
-    if job.steps_done >= lab.steps or job.diverged:
-        cell, k, bias = lab.queue.pop(0)
-        key = (series_label(cell, bias), k)
-        lab.results[key], lab.grads[key] = grad.memory_eval(job.model, job.task)
-        lab.job = None
-
-
 def memory_progress(lab: MemoryLab) -> str:
     """Returns a one-line description of what the memory lab is doing."""
     if not lab.busy:
-        return f"{len(lab.results)} runs done."
+        return t("gradients.memory.done", runs=len(lab.results))
     cell, k, bias = lab.queue[0]
     done = lab.job.steps_done if lab.job is not None else 0
-    return (f"Training {series_label(cell, bias)} at k = {k}: step {done} / {lab.steps} "
-            f"({len(lab.queue) - 1} more queued)")
+    return t("gradients.memory.training", series=series_label(cell, bias), delay=k, done=done, total=lab.steps,
+             queued=len(lab.queue) - 1)
 
 
 def memory_controls(delay: int, forget_bias: float) -> None:
     """Draws the memory task's buttons: train the three cells at k, sweep several k, stop, clear."""
     lab = memory_lab()
     a, b, c, d = st.columns(4)
-    if a.button(f"Train RNN, GRU, LSTM at k = {delay}", key="gtt_mem_train", type="primary", disabled=lab.busy):
+    if a.button(t("gradients.memory.train", delay=delay), key="gtt_mem_train", type="primary", disabled=lab.busy):
         enqueue(lab, (delay,), forget_bias)
         st.rerun()
-    if b.button(f"Sweep k = {', '.join(map(str, SWEEP))}", key="gtt_mem_sweep", disabled=lab.busy):
+    if b.button(t("gradients.memory.sweep", delays=", ".join(map(str, SWEEP))), key="gtt_mem_sweep", disabled=lab.busy):
         enqueue(lab, SWEEP, forget_bias)
         st.rerun()
-    if c.button("Stop", key="gtt_mem_stop", disabled=not lab.busy):
+    if c.button(t("gradients.memory.stop"), key="gtt_mem_stop", disabled=not lab.busy):
         lab.queue, lab.job = [], None
         st.rerun()
-    if d.button("Clear results", key="gtt_mem_clear", disabled=lab.busy or not lab.results):
+    if d.button(t("gradients.memory.clear"), key="gtt_mem_clear", disabled=lab.busy or not lab.results):
         st.session_state[MEMORY_KEY] = MemoryLab()
         st.rerun()
 
@@ -262,11 +231,9 @@ def memory_panel(delay: int) -> None:
 
 
 def _memory_live(delay: int) -> None:
-    from rnnviz.plots import gradients as plots
-
     lab = memory_lab()
     was_busy = lab.busy
-    memory_tick(lab)
+    memory_tick(lab, TICK_SECONDS)
     if lab.busy:
         total = len(lab.queue) + len(lab.results)
         st.progress(min(len(lab.results) / max(total, 1), 1.0), text=memory_progress(lab))
@@ -278,10 +245,10 @@ def _memory_live(delay: int) -> None:
     with right:
         if shown:
             st.plotly_chart(fitted(plots.curves_over_time(
-                shown, None, f"After training at k = {delay}: ‖∂L/∂h_t‖ back from the question",
-                "‖∂L/∂h_t‖ (log scale)", x_title="timestep t (0 = the symbol to remember)"), in_place=True),
+                shown, None, t("gradients.memory.grads_title", delay=delay), t("gradients.plot.grads_y"),
+                x_title=t("gradients.x_title.memory")), in_place=True),
                 key="gtt_mem_grads")
         else:
-            st.info(f"Train at k = {delay} to see how far each architecture's gradient reaches back to the symbol.")
+            st.info(t("gradients.memory.empty", delay=delay))
     if was_busy and not lab.busy:
         st.rerun(scope="app")  # a full rerun stops the timer and re-enables the buttons
