@@ -17,6 +17,7 @@ from rnnviz.config import (
     RunConfig,
     SentimentConfig,
     SeriesConfig,
+    TextConfig,
     TrainConfig,
     check,
     shown,
