@@ -10,10 +10,12 @@ import pytest
 
 from rnnviz import catalog
 from rnnviz.catalog import LANGS, entries, fill, items, t
+from rnnviz.errors import CODE
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "rnnviz").rglob("*.py"))]
 READERS = {"t", "items", "choices"}  # catalog functions whose first argument is a key (choices: a key prefix)
+ERRORS = {"RnnvizError", "DataError", "ConfigError", "CheckpointError"}  # raised with a code: the key of its words
 
 
 def used_keys() -> tuple[set[str], list[re.Pattern[str]]]:
@@ -31,6 +33,9 @@ def used_keys() -> tuple[set[str], list[re.Pattern[str]]]:
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in ERRORS and isinstance(node.args[0], ast.Constant) and CODE.match(str(node.args[0].value)):
+                literal.add(node.args[0].value)
+                continue
             if name not in READERS:
                 continue
             arg = node.args[0]
