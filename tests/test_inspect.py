@@ -1,4 +1,5 @@
-"""Unit tests of rnnviz.introspect: inputs, patterns, unit ranking, PCA, saturation, memory/reset units, shapes."""
+"""Unit tests of rnnviz.introspect (unit ranking, PCA, saturation, memory/reset units), text inputs and their patterns
+(rnnviz.inputs), and the formula check (rnnviz.paramcheck)."""
 
 from __future__ import annotations
 
@@ -9,27 +10,28 @@ import torch
 from rnnviz.config import ModelConfig
 from rnnviz.data import build_corpus
 from rnnviz.errors import DataError
+from rnnviz.inputs import corpus_passage, input_signal, prepare_text
 from rnnviz.introspect import (
     compare_cells,
-    corpus_passage,
     gate_saturation,
     gate_summary,
     keep_gate,
     memory_units,
-    param_check,
-    pattern_signal,
     pca_2d,
-    prepare_text,
     rank_units,
     reset_units,
     saturation,
-    textbook_gru_gap,
-    weight_shapes,
 )
 from rnnviz.models import LanguageModel, init_weights
+from rnnviz.paramcheck import param_check, textbook_gru_gap, weight_shapes
 from rnnviz.tracing import trace_model
 
 CORPUS = build_corpus("The quick brown fox jumps over the lazy dog. " * 4)
+
+
+def pattern_signal(text: str, name: str) -> np.ndarray:
+    """Returns a character pattern over an already clean text, as the lesson computes it."""
+    return input_signal(prepare_text(text, CORPUS.vocab, clean=False), name)
 
 
 def tiny_lm(cell: str, hidden: int = 6, layers: int = 1) -> LanguageModel:

@@ -120,7 +120,7 @@ def lab_like_run(steps: int = 20):
 def test_scrubber_shows_the_gates_of_each_checkpoint():
     import torch
 
-    from rnnviz.introspect import corpus_passage, prepare_text
+    from rnnviz.inputs import corpus_passage, prepare_text
     from rnnviz.tracing import trace_model
     from rnnviz.ui import store
 

@@ -120,14 +120,14 @@ def test_default_model_without_snapshots_says_how_to_get_a_slider():
 def test_default_model_scrubs_read_only(monkeypatch):
     import torch
 
+    from rnnviz.catalog import t
     from rnnviz.tracing import trace_model
-    from rnnviz.ui.scrub import NO_SNAPSHOTS
 
     base = cache.DEFAULT_RUNS["lm"]
     cfg = replace(base, model=replace(base.model, hidden_size=12), train=replace(base.train, steps=20))
     monkeypatch.setitem(cache.DEFAULT_RUNS, "lm", cfg)
     at = run_page()
-    assert not any(NO_SNAPSHOTS in c.value for c in at.caption)
+    assert not any(t("hidden_states.scrub.no_snapshots") in c.value for c in at.caption)
     run = cache.trained_run(cfg)  # the same in-process cache the page filled
     final = {k: v.clone() for k, v in run.model.state_dict().items()}
     assert [int(o) for o in at.select_slider(key="hs_scrub").options] == sorted({s.step for s in run.snapshots} | {20})
@@ -145,7 +145,7 @@ def test_default_model_scrubs_read_only(monkeypatch):
 
 def _page_ids(at, cfg):
     """Returns the token ids of the passage the page is showing."""
-    from rnnviz.introspect import corpus_passage, prepare_text
+    from rnnviz.inputs import corpus_passage, prepare_text
 
     corpus = cache.corpus(cfg.text)
     raw = corpus_passage(corpus, at.number_input(key="hs_start").value, at.slider(key="hs_length").value)
