@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rnnviz import inputs, introspect
-from rnnviz.catalog import items, t
+from rnnviz.catalog import items, language, t
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import states as plots
 from rnnviz.tracing import replay, trace_model
@@ -12,6 +12,7 @@ from rnnviz.ui import inspection as ui
 from rnnviz.ui.affordances import chart, class_link_form, control, export_trace, guide, query_value, show_code
 
 setup_page("hidden_states")
+lang = language()  # widget options keep the language they were drawn in
 st.title(t("hidden_states.title"))
 st.markdown(t("hidden_states.intro"))
 guide("hidden_states")
@@ -38,7 +39,7 @@ with b:
     if cell == "lstm":
         name = control("quantity", name, lambda: st.radio(
             t("hidden_states.quantity.label"), quantities, index=quantities.index(name), horizontal=True,
-            key="hs_quantity", format_func=lambda q: t(f"hidden_states.quantity.{q}")))
+            key="hs_quantity", format_func=lambda q: t(f"hidden_states.quantity.{q}", lang)))
 values = introspect.states_of(trace, name, layer)  # (T, H)
 chart(plots.state_heatmap(values, text.tokens, t("hidden_states.heatmap.title", name=name, when=when,
                                                  steps=kind.says("unit")), name), key="hs_heatmap")
@@ -56,7 +57,7 @@ with a:
     pattern = control("pattern", pattern, lambda: st.selectbox(
         t("hidden_states.units.pattern"), list(found), index=list(found).index(pattern),
         key="hs_pattern" if kind.name == "text" else f"hs_pattern_{kind.name}",
-        format_func=lambda p: t(f"hidden_states.patterns.{found[p].key}.label")))
+        format_func=lambda p: t(f"hidden_states.patterns.{found[p].key}.label", lang)))
     st.caption(t(f"hidden_states.patterns.{found[pattern].key}.desc"))
 try:
     lean = ui.review_lean(insp.cfg) if kind.name == "review" else None
@@ -68,7 +69,7 @@ if ranking is not None:
     r_of = ranking.set_index("unit")["r"]
     with a:
         unit = st.selectbox(t("hidden_states.units.unit"), ranking["unit"].tolist(), key=f"hs_unit_{pattern}",
-                            format_func=lambda u: t("hidden_states.units.option", unit=u, corr=r_of[u]))
+                            format_func=lambda u: t("hidden_states.units.option", lang, unit=u, corr=r_of[u]))
     with b:
         chart(plots.unit_ranking(ranking, t(f"hidden_states.patterns.{found[pattern].key}.label")), key="hs_ranking")
     chart(plots.unit_text(values[:, unit], text.tokens, unit, per_line=kind.per_line, label=name),

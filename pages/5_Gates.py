@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rnnviz import inputs, introspect, paramcheck
-from rnnviz.catalog import items, t
+from rnnviz.catalog import items, language, t
 from rnnviz.cells import SPECS, textbook_gru_step
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import gates as plots
@@ -13,6 +13,7 @@ from rnnviz.ui import inspection as ui
 from rnnviz.ui.affordances import chart, class_link_form, control, export_trace, guide, query_value, show_code
 
 setup_page("gates")
+lang = language()  # widget options keep the language they were drawn in
 st.title(t("gates.title"))
 st.markdown(t("gates.intro"))
 guide("gates")
@@ -45,8 +46,8 @@ moments = ["after training", "before training"]  # link values (?weights=), the 
 moment = query_value("weights", moments[0], moments)
 moment = control("weights", moment, lambda: b.radio(
     t("gates.weights.label"), moments, index=moments.index(moment), horizontal=True, key="gt_when",
-    format_func=lambda m: t("gates.weights.before") if m == moments[1] else t("gates.weights.after")
-    if chosen.step is None else t("gates.weights.trained", when=when)))
+    format_func=lambda m: t("gates.weights.before", lang) if m == moments[1] else t("gates.weights.after", lang)
+    if chosen.step is None else t("gates.weights.trained", lang, when=when)))
 trace = after if moment == moments[0] else before
 shown_when = t("gates.weights.before") if moment == moments[1] else t("gates.weights.after") \
     if chosen.step is None else t("gates.weights.at", when=when)
@@ -69,7 +70,7 @@ st.subheader(t("gates.timeline.header"))
 memory = introspect.memory_units(introspect.keep_gate(after, layer))
 longest = memory.set_index("unit")["longest_run"]
 unit = st.selectbox(t("gates.timeline.unit"), memory["unit"].tolist(), key="gt_unit",
-                    format_func=lambda u: t("gates.timeline.option", unit=u, keep=keep, steps=longest[u]))
+                    format_func=lambda u: t("gates.timeline.option", lang, unit=u, keep=keep, steps=longest[u]))
 with st.container(key="wide_chart_gate_timeline"):
     chart(plots.gate_timeline({n: introspect.states_of(trace, n, layer)[:, unit] for n in trace.names},
                               text.tokens, unit), key="gt_timeline")

@@ -141,9 +141,9 @@ class InputKind:
     per_line: int  # tokens per line when the input is coloured by one unit
     example: str = ""  # what a text box opens with (the text lesson's reader types over it)
 
-    def says(self, what: str, **params: object) -> str:
+    def says(self, what: str, lang: str | None = None, /, **params: object) -> str:
         """Returns this kind's words in the hidden states lesson (unit, look_for, find, path, boundaries...)."""
-        return t(f"hidden_states.kinds.{self.name}.{what}", **params)
+        return t(f"hidden_states.kinds.{self.name}.{what}", lang, **params)
 
     def reset_note(self, **params: object) -> str:
         """Returns what the units that reset at this kind's boundaries do (the gates lesson)."""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from rnnviz import inputs
-from rnnviz.catalog import t
+from rnnviz.catalog import language, t
 from rnnviz.config import RunConfig
 from rnnviz.errors import DataError
 from rnnviz.inputs import InputKind, PreparedText
@@ -33,10 +33,11 @@ def choose_text(cfg: RunConfig, kind: InputKind, key: str) -> tuple[PreparedText
     start = min(max(query_value("start", 2000), 0), max(len(corpus.tokens) - 50, 0))
     length = min(max(query_value("length", 100) // 10 * 10, 20), inputs.MAX_CHARS)
     source, typed = SOURCES[1] if typed else SOURCES[0], typed or kind.example
+    lang = language()  # options are labelled in the language they were drawn in, whoever formats them later
 
     def widgets() -> tuple[bool, int, int, str]:
         chosen = st.radio(t("hidden_states.input.label"), SOURCES, index=SOURCES.index(source), horizontal=True,
-                          key=f"{key}_source", format_func=lambda s: kind.says(s))
+                          key=f"{key}_source", format_func=lambda s: kind.says(s, lang))
         if chosen == SOURCES[0]:
             a, b = st.columns(2)
             at = a.number_input(t("hidden_states.input.start"), 0, max(len(corpus.tokens) - 50, 0), start, step=100,
@@ -92,10 +93,11 @@ def choose_review(cfg: RunConfig, key: str) -> tuple[PreparedText, dict[str, obj
     last = len(data.test_sentences) - 1
     index = min(max(query_value("heldout", 0), 0), last)
     default = sentiment_ui.EXAMPLE_REVIEWS.get(cfg.sentiment.source, sentiment_ui.EXAMPLE_REVIEWS["imdb"])
+    lang = language()
 
     def widgets() -> tuple[bool, int, str]:
         chosen = st.radio(t("hidden_states.review.label"), REVIEW_SOURCES, index=0 if linked else 1, horizontal=True,
-                          key=f"{key}_review_source", format_func=lambda s: t(f"hidden_states.review.{s}"))
+                          key=f"{key}_review_source", format_func=lambda s: t(f"hidden_states.review.{s}", lang))
         if chosen == REVIEW_SOURCES[0]:
             i = int(st.number_input(t("hidden_states.review.index", last=last), 0, last, index, key=f"{key}_heldout"))
             label = t("hidden_states.review.positive") if int(data.y_test[i]) == 1 else t("hidden_states.review.negative")

@@ -14,7 +14,7 @@ from torch import nn
 
 from rnnviz import cells as steps
 from rnnviz import inputs, paramcheck
-from rnnviz.catalog import choices, t
+from rnnviz.catalog import choices, language, t
 from rnnviz.config import CELL_LABELS, CELLS
 from rnnviz.inputs import InputKind, PreparedText
 from rnnviz.tracing import Trace, trace_model
@@ -48,10 +48,11 @@ def model_and_text(key: str, cells: tuple[str, ...] = CELLS) -> Inspected:
     """Draws what the model reads (text, series window or review), the model, training-time and input choosers;
     returns the model at the chosen step and the prepared input."""
     act = store.active()  # open on what the learner's own model reads
+    lang = language()  # options are labelled in the language they were drawn in, whoever formats them later
     reads = query_value("reads", inputs.reads_of_task(act.cfg.task) if act is not None else "text", inputs.READS)
     reads = control("reads", reads, lambda: st.radio(
         t("hidden_states.reads.label"), inputs.READS, index=inputs.READS.index(reads), horizontal=True,
-        key=f"{key}_reads", format_func=lambda r: t(f"hidden_states.kinds.{r}.reads"),
+        key=f"{key}_reads", format_func=lambda r: t(f"hidden_states.kinds.{r}.reads", lang),
         help=t("hidden_states.reads.help")))
     task = inputs.KINDS[reads].task
     left, right = st.columns([1, 2])
@@ -93,8 +94,9 @@ def layer_select(trace: Trace, key: str) -> int:
     preset = query_value("layer", 1, [k + 1 for k in layers]) - 1
     if len(layers) == 1:
         return 0
+    lang = language()
     return control("layer", preset, lambda: st.selectbox(t("hidden_states.layer.label"), layers, index=preset,
-                                                         key=key, format_func=lambda k: t("hidden_states.layer.one",
+                                                         key=key, format_func=lambda k: t("hidden_states.layer.one", lang,
                                                                                           layer=k + 1)))
 
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from rnnviz.catalog import t
+from rnnviz.catalog import language, t
 from rnnviz.config import CELL_LABELS, CELLS, RunConfig
 from rnnviz.ui import cache, store
 from rnnviz.ui import sentiment as sentiment_ui
@@ -25,11 +25,11 @@ def model_options(task: str, cells: tuple[str, ...]) -> list[str]:
     return [f"{MINE}{e.name}" for e in own] + [f"{DEFAULT}{CELL_LABELS[c]}" for c in cells]
 
 
-def model_label(choice: str) -> str:
-    """Returns how a model choice reads in the learner's language ("mine: ...", "default GRU")."""
+def model_label(choice: str, lang: str | None = None) -> str:
+    """Returns how a model choice reads in the learner's (or lang's) language ("mine: ...", "default GRU")."""
     if choice.startswith(MINE):
-        return t("hidden_states.model.mine", name=choice.removeprefix(MINE))
-    return t("hidden_states.model.default", cell=choice.removeprefix(DEFAULT))
+        return t("hidden_states.model.mine", lang, name=choice.removeprefix(MINE))
+    return t("hidden_states.model.default", lang, cell=choice.removeprefix(DEFAULT))
 
 
 def default_cfg(task: str, cell: str) -> RunConfig:
@@ -60,7 +60,8 @@ def choose_model(task: str, key: str, cells: tuple[str, ...] = CELLS) -> store.I
     if st.session_state.get(seen) != mine and mine in options and key in st.session_state:
         st.session_state[key] = mine
     st.session_state[seen] = mine
+    lang = language()  # options are labelled in the language they were drawn in, whoever formats them later
     choice = control("model", preset, lambda: st.selectbox(
-        t("hidden_states.model.label"), options, index=options.index(preset), key=key, format_func=model_label,
-        help=t("hidden_states.model.help")))
+        t("hidden_states.model.label"), options, index=options.index(preset), key=key,
+        format_func=lambda c: model_label(c, lang), help=t("hidden_states.model.help")))
     return resolve_model(task, choice, cells)
