@@ -153,3 +153,12 @@ def test_textbook_gru_gap_is_zero_when_reset_is_one_and_positive_otherwise():
         for k in range(2):
             getattr(model.rnn, f"bias_ih_l{k}")[:6] = 50.0
     assert textbook_gru_gap(model.rnn, x).max() < 1e-5
+
+
+def test_gate_labels_follow_the_learners_language(monkeypatch):
+    from rnnviz import catalog
+    from rnnviz.plots.gates import LABELS
+
+    assert LABELS["r"] == "reset r" and LABELS.get("pre") == "pre-activation" and LABELS.get("?", "?") == "?"
+    monkeypatch.setattr(catalog, "_resolver", lambda: "zh")
+    assert LABELS["r"] == "重置门 r" and LABELS["c"] == "记忆元 c" and dict(LABELS)["f"] == "遗忘门 f"

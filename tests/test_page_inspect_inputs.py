@@ -93,3 +93,30 @@ def test_a_pattern_absent_from_the_input_is_a_note_and_the_lesson_goes_on():
     assert any("never changes in this input" in i.value for i in at.info)
     figs = figures(at)
     assert "hs_ranking" not in figs and {"hs_trajectory", "hs_saturation"} <= set(figs)
+
+
+def _two_pickers():
+    import streamlit as st
+
+    from rnnviz.ui import store
+    from rnnviz.ui.inspection import choose_model
+
+    old, new = store.pick_model("lm", "old_picker"), choose_model("lm", "new_picker")
+    st.markdown(f"{old.label} {old.cfg.model.cell} | {new.label} {new.cfg.model.cell}")
+
+
+@pytest.mark.parametrize("link", [None, "default LSTM"])
+def test_one_model_picker_resolves_defaults_and_links_the_same_way_everywhere(link):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_two_pickers, default_timeout=120)
+    if link is not None:
+        at.query_params["model"] = link
+    at.run()
+    assert not at.exception, at.exception
+    from rnnviz.config import CELL_LABELS, CELLS
+
+    cell = "lstm" if link else CELLS[0]  # without a link (and without an own model): the first cell's default
+    shown = f"default {CELL_LABELS[cell]} {cell}"
+    assert at.markdown[0].value == f"{shown} | {shown}"  # store.pick_model honours ?model= as choose_model does
+    assert at.selectbox(key="old_picker").options == at.selectbox(key="new_picker").options
