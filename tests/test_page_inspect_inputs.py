@@ -120,3 +120,21 @@ def test_one_model_picker_resolves_defaults_and_links_the_same_way_everywhere(li
     shown = f"default {CELL_LABELS[cell]} {cell}"
     assert at.markdown[0].value == f"{shown} | {shown}"  # store.pick_model honours ?model= as choose_model does
     assert at.selectbox(key="old_picker").options == at.selectbox(key="new_picker").options
+
+
+def test_a_tang_poem_model_is_searched_for_line_units(monkeypatch):
+    from dataclasses import replace
+
+    base = cache.DEFAULT_RUNS["lm"]
+    monkeypatch.setitem(cache.DEFAULT_RUNS, "lm", replace(base, text=replace(base.text, corpus="tang_simplified")))
+    at = app_test(HS)
+    at.query_params["lang"] = "zh"
+    at.query_params["text"] = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
+    at.run()
+    assert not at.exception, at.exception
+    search = at.selectbox(key="hs_pattern_poem")
+    assert search.options == ["句内位置", "，/。之前", "标点"] and search.value == "position in line"
+    search.set_value("before ，/。").run()
+    assert not at.exception, at.exception
+    assert "hs_ranking" in figures(at) and "hs_unit_text" in figures(at)
+    assert any("紧挨着 ， 或 。 之前" in c.value for c in at.caption)
