@@ -3,6 +3,7 @@
 import streamlit as st
 
 from rnnviz import inputs, introspect
+from rnnviz.catalog import items, language, t
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import states as plots
 from rnnviz.tracing import replay, trace_model
@@ -11,24 +12,24 @@ from rnnviz.ui import inspection as ui
 from rnnviz.ui.affordances import chart, class_link_form, control, export_trace, guide, query_value, show_code
 
 setup_page("hidden_states")
-st.title("Hidden states: what the network remembers")
-st.markdown(ui.lesson_part("hidden_states", 0))
+lang = language()  # widget options keep the language they were drawn in
+st.title(t("hidden_states.title"))
+st.markdown(t("hidden_states.intro"))
 guide("hidden_states")
 
 try:
     chosen = ui.model_and_text("hs", cells=("gru", "lstm", "rnn_tanh", "rnn_relu"))
-    insp, text, when = chosen.insp, chosen.text, chosen.when
+    insp, text, kind, when = chosen.insp, chosen.text, chosen.kind, chosen.when
     trace, before = ui.run_trace(insp.model, text), ui.before_trace(insp, text)
 except RnnvizError as err:
     error_box(err)
     st.stop()
-cell, kind = insp.cfg.model.cell, text.kind
-steps_are = inputs.UNIT_NAMES[kind]  # what one column of the charts is: characters, values or words
+cell = insp.cfg.model.cell
 
-st.subheader("The step that ran")
+st.subheader(t("hidden_states.step_that_ran"))
 ui.formula_panel(insp)
 
-st.subheader("Every unit at every step")
+st.subheader(t("hidden_states.heatmap.header"))
 a, b = st.columns([1, 3])
 with a:
     layer = ui.layer_select(trace, "hs_layer")
@@ -37,87 +38,71 @@ with b:
     name = query_value("quantity", "h", quantities)
     if cell == "lstm":
         name = control("quantity", name, lambda: st.radio(
-            "Show", quantities, index=quantities.index(name), horizontal=True, key="hs_quantity",
-            format_func={"h": "hidden state h", "c": "cell state c"}.get))
+            t("hidden_states.quantity.label"), quantities, index=quantities.index(name), horizontal=True,
+            key="hs_quantity", format_func=lambda q: t(f"hidden_states.quantity.{q}", lang)))
 values = introspect.states_of(trace, name, layer)  # (T, H)
-chart(plots.state_heatmap(values, text.tokens, f"{name}_t of every unit while reading, {when}: rows are units, "
-                          f"columns are {steps_are}", name), key="hs_heatmap")
-st.caption(ui.LOOK_FOR[kind])
-with st.expander("Download the recorded states (every layer, every step)"):
+chart(plots.state_heatmap(values, text.tokens, t("hidden_states.heatmap.title", name=name, when=when,
+                                                 steps=kind.says("unit")), name), key="hs_heatmap")
+st.caption(kind.says("look_for"))
+with st.expander(t("hidden_states.heatmap.download")):
     export_trace(trace, text.tokens, key="hs_export")
 show_code(trace_model, replay, ui.cell_step(cell), plots.state_heatmap, key="hs_heatmap")
 
-st.subheader("Find a unit that means something")
-st.markdown(ui.lesson_part("hidden_states", 1) if kind == "text" else ui.FIND_NOTES[kind])
+st.subheader(t("hidden_states.units.header"))
+st.markdown(kind.says("find"))
 a, b = st.columns([1, 2])
 with a:
-    patterns = inputs.pattern_names(kind)
-    pattern = query_value("pattern", next(iter(patterns)), list(patterns))
+    found = {p.name: p for p in kind.patterns}
+    pattern = query_value("pattern", kind.patterns[0].name, list(found))
     pattern = control("pattern", pattern, lambda: st.selectbox(
-        "Pattern", list(patterns), index=list(patterns).index(pattern),
-        key="hs_pattern" if kind == "text" else f"hs_pattern_{kind}"))
-    st.caption(patterns[pattern])
+        t("hidden_states.units.pattern"), list(found), index=list(found).index(pattern),
+        key="hs_pattern" if kind.name == "text" else f"hs_pattern_{kind.name}",
+        format_func=lambda p: t(f"hidden_states.patterns.{found[p].key}.label", lang)))
+    st.caption(t(f"hidden_states.patterns.{found[pattern].key}.desc"))
 try:
-    lean = ui.review_lean(insp.cfg) if kind == "review" else None
+    lean = ui.review_lean(insp.cfg) if kind.name == "review" else None
     ranking = introspect.rank_units(values, inputs.input_signal(text, pattern, lean))
 except RnnvizError as err:  # e.g. no negation in this review: say so, and keep the rest of the lesson
     ranking = None
-    b.info(str(err))
+    b.info(err.words())
 if ranking is not None:
+    r_of = ranking.set_index("unit")["r"]
     with a:
-        unit = st.selectbox("Unit to colour the input with", ranking["unit"].tolist(), key=f"hs_unit_{pattern}",
-                            format_func=lambda u: f"unit {u} (r = {ranking.set_index('unit').at[u, 'r']:+.2f})")
+        unit = st.selectbox(t("hidden_states.units.unit"), ranking["unit"].tolist(), key=f"hs_unit_{pattern}",
+                            format_func=lambda u: t("hidden_states.units.option", lang, unit=u, corr=r_of[u]))
     with b:
-        chart(plots.unit_ranking(ranking, pattern), key="hs_ranking")
-    chart(plots.unit_text(values[:, unit], text.tokens, unit, per_line=ui.PER_LINE[kind], label=name),
+        chart(plots.unit_ranking(ranking, t(f"hidden_states.patterns.{found[pattern].key}.label")), key="hs_ranking")
+    chart(plots.unit_text(values[:, unit], text.tokens, unit, per_line=kind.per_line, label=name),
           key="hs_unit_text")
-    st.caption(f"As in Karpathy's char-rnn pictures: each of the {steps_are} is coloured by the chosen unit's "
-               "value right after the model read it. A good detector lights up in a pattern you can name without "
-               "looking at the numbers.")
-show_code(inputs.input_signal, introspect.pattern_signal, introspect.rank_units, plots.unit_text, key="hs_units")
+    st.caption(t("hidden_states.units.coloured", steps=kind.says("unit")))
+show_code(inputs.input_signal, introspect.rank_units, plots.unit_text, key="hs_units")
 
-st.subheader("The state's path through time")
+st.subheader(t("hidden_states.path.header"))
 a, b = st.columns([2, 1])
 projection = introspect.pca_2d(values)
 with a:
     chart(plots.trajectory(projection.coords, text.tokens, projection.explained), key="hs_trajectory")
 with b:
-    st.markdown(f"The {values.shape[1]}-dimensional state, flattened onto the two directions in which it varies "
-                f"most (PCA). Each dot is one step, labelled with what was just read. {ui.PATH_NOTES[kind]}")
+    st.markdown(t("hidden_states.path.note", size=values.shape[1]) + " " + kind.says("path"))
 show_code(introspect.pca_2d, plots.trajectory, key="hs_trajectory")
 
-st.subheader(f"Saturation: before training and {when}")
+st.subheader(t("hidden_states.saturation.header", when=when))
 a, b = st.columns([2, 1])
 prior = introspect.states_of(before, name, layer)
 with a:
     chart(plots.saturation_histogram(values, prior, name), key="hs_saturation")
 with b:
     now, then = introspect.saturation(values), introspect.saturation(prior)
-    st.metric(f"|{name}| > 0.9, {when}", f"{now['near 1']:.0%}",  # a change of shares: percentage points, not %
-              f"{100 * (now['near 1'] - then['near 1']):+.0f} percentage points vs before")
-    st.metric(f"|{name}| < 0.1, {when}", f"{now['near 0']:.0%}",
-              f"{100 * (now['near 0'] - then['near 0']):+.0f} percentage points vs before", delta_color="off")
-    st.markdown("At initialisation the weights are small, so states sit near 0. Training pushes some units to "
-                "the edge of tanh, where they act like switches; a saturated unit's gradient is near zero, which "
-                "is one reason plain RNNs learn slowly.")
+    for share, shown, colour in (("near 1", "high", "normal"), ("near 0", "low", "off")):
+        st.metric(t(f"hidden_states.saturation.{shown}", name=name, when=when), f"{now[share]:.0%}",
+                  t("hidden_states.saturation.delta", points=100 * (now[share] - then[share])), delta_color=colour)
+    st.markdown(t("hidden_states.saturation.note"))
 show_code(introspect.saturation, plots.saturation_histogram, key="hs_saturation")
 
-try_this(
-    "Pick the pattern **after a space** and open the best unit: does it light up on the first letter of every word?",
-    "Drag **Training time** from step 0 to the end: watch the heatmap go from grey noise to stripes and bands.",
-    "Type a sentence with one very long word (*incomprehensibility*) and look at the pattern **position in word**.",
-    "Switch the model to **default LSTM** and show the cell state **c**: it grows beyond ±1, unlike h.",
-    "Compare the saturation histogram of the **default RNN (tanh)** with the GRU's.",
-    "Switch **What the model reads** to a review, pick the pattern **word leans positive** and colour the input "
-    "by the best unit: does it flip at *but*?",
-)
-hideable = {"reads": "what the model reads", "model": "model", "time": "training time", "input": "input",
-            "layer": "layer",
-            "quantity": "h / c", "pattern": "pattern"}
-hideable = {k: v for k, v in hideable.items()  # offer only controls this model shows
-            if (k != "layer" or len(trace.layers) > 1) and (k != "quantity" or cell == "lstm")}
-class_link_form("Hidden_states", hideable,
+try_this(*items("hidden_states.try"))
+hideable = ["reads", "model", "time", "input", *(["layer"] if len(trace.layers) > 1 else []),
+            *(["quantity"] if cell == "lstm" else []), "pattern"]  # offer only controls this model shows
+class_link_form("Hidden_states", ui.hide_labels(hideable),
                 {**chosen.params, "layer": layer + 1 if len(trace.layers) > 1 else None,
                  "quantity": name if cell == "lstm" else None, "pattern": pattern}, key="hs_link",
-                note="" if not insp.own else "Your own model lives in your session only: the link opens the "
-                                              "default model instead.")
+                note=ui.own_link_note(insp))

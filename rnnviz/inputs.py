@@ -1,66 +1,115 @@
-"""What an inspection lesson can feed a model besides a text: a window of a series, or a review.
+"""What an inspection lesson feeds a model, one registry of input kinds: a text, a poem, a series window, a review.
 
 A character LM reads characters, a forecaster reads values, a sentiment classifier reads words. Each input
 is prepared into the same PreparedText record (display tokens + the model's input tensor), so the hidden
-state and gate lessons draw every task with the same charts; only the patterns a unit may track and the
-boundaries where a gate may reset differ by kind.
+state and gate lessons draw every task with the same charts. An InputKind owns what differs: how an input
+is prepared, the patterns a unit may track, where a gate may reset (its boundaries), and the catalogue keys
+of its words (hidden_states.kinds.<name>.*, gates.kinds.<name>.*).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from rnnviz.data import SentimentData, Series, Vocab, words
+from rnnviz import patterns
+from rnnviz.catalog import t
+from rnnviz.data import Corpus, SentimentData, Series, Vocab, clean_text, words
+from rnnviz.data.text import TANG_CORPORA
 from rnnviz.errors import DataError
-from rnnviz.introspect import PATTERNS, PreparedText
 
-KIND_OF_TASK = {"lm": "text", "forecast": "series", "sentiment": "review"}
-UNIT_NAMES = {"text": "characters", "series": "values", "review": "words"}  # what the time axis counts
+MAX_CHARS = 400  # longer inputs make unreadable heatmaps and slow replays for a whole class
 MAX_WINDOW = 200  # values; a longer window makes an unreadable heatmap
 MAX_WORDS = 80
 MIN_STEPS = 2  # one step has no "before": no change, no trajectory, no unit that tracks anything
-NEGATIONS = frozenset({"not", "no", "never", "nothing", "nor", "neither", "cannot"})  # and every word in n't
 CLAUSE_WORDS = frozenset({"but", "and", "although", "though", "however", "yet", "so"})  # the reader drops punctuation
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    """An input ready for a model: what each step shows, the model's input tensor and notes if it was changed."""
+
+    tokens: tuple[str, ...]  # what the charts show at each step: a character, a word or a formatted value
+    ids: torch.Tensor  # (1, T): int64 token indices, or float32 scaled values for a forecaster
+    notes: tuple[tuple[str, int], ...] = ()  # (catalogue key under hidden_states.notes, number) per change made
+    kind: str = "text"  # a name in KINDS
+    values: tuple[float, ...] | None = None  # a series window's original values
+
+    @property
+    def text(self) -> str:
+        """Returns the cleaned text the model read (words joined by spaces for a review)."""
+        return " ".join(self.tokens) if self.kind == "review" else "".join(self.tokens)
+
+    @property
+    def note(self) -> str | None:
+        """Returns what was changed in the input, in the learner's language, or None."""
+        if not self.notes:
+            return None
+        return " ".join(t(f"hidden_states.notes.{key}", count=n) for key, n in self.notes)
+
+
+def prepare_text(raw: str, vocab: Vocab, max_chars: int = MAX_CHARS, clean: bool = True,
+                 kind: str = "text") -> PreparedText:
+    """Returns the text cleaned as the corpus was (lower-case letters and spaces; a poem keeps ，。), capped.
+
+    clean=False keeps an already clean corpus passage exactly, including a leading or trailing space.
+    """
+    text = clean_text(raw) if clean else raw
+    if len(text) < MIN_STEPS:
+        raise DataError("hidden_states.errors.text_too_short")
+    notes = []
+    if text != raw:
+        notes.append(("cleaned", 0))
+    if len(text) > max_chars:
+        text = text[:max_chars]
+        notes.append(("cut_chars", max_chars))
+    tokens = tuple(text)
+    ids = torch.tensor([vocab.encode(tokens)], dtype=torch.long)
+    return PreparedText(tokens, ids, tuple(notes), kind=kind)
+
+
+def corpus_passage(corpus: Corpus, start: int, length: int) -> str:
+    """Returns `length` characters of the corpus from `start` (clamped inside the corpus)."""
+    start = max(0, min(start, len(corpus.tokens) - length))
+    return "".join(corpus.tokens[start:start + length])
 
 
 def prepare_window(series: Series, scaled: torch.Tensor, start: int, length: int) -> PreparedText:
     """Returns `length` values of a series from `start`: the forecaster reads the scaled values, the charts show
     the original ones."""
     if length < MIN_STEPS or len(series) < MIN_STEPS:
-        raise DataError(f"A window needs at least {MIN_STEPS} values: with one there is no step from one value "
-                        "to the next to look at. Choose a longer window.")
+        raise DataError("hidden_states.errors.window_too_short", steps=MIN_STEPS)
     if length > MAX_WINDOW:
-        raise DataError(f"Keep the window to {MAX_WINDOW} values or fewer so the charts stay readable.")
+        raise DataError("hidden_states.errors.window_too_long", limit=MAX_WINDOW)
     start = max(0, min(int(start), len(series) - length))
     raw = series.values[start:start + length]
     tokens = tuple(f"{v:.3g}" for v in raw)
     ids = scaled[start:start + length].to(torch.float32).reshape(1, -1)  # (1, T)
-    return PreparedText(tokens, ids, None, kind="series", values=tuple(float(v) for v in raw))
+    return PreparedText(tokens, ids, kind="series", values=tuple(float(v) for v in raw))
 
 
 def prepare_review(sentence: str, vocab: Vocab, max_words: int = MAX_WORDS) -> PreparedText:
     """Returns a review as the classifier reads it: lower-case word tokens and their indices (<unk> is 0)."""
     tokens = words(sentence)
     if len(tokens) < MIN_STEPS:
-        found = "no word" if not tokens else "one word"
-        raise DataError(f"The review has {found}; the model reads one word per step, so type at least {MIN_STEPS} "
-                        "words (letters or digits) to see its state change, e.g. 'great fun'.")
-    note = None
+        if not tokens:
+            raise DataError("hidden_states.errors.review_no_word", steps=MIN_STEPS)
+        raise DataError("hidden_states.errors.review_one_word", steps=MIN_STEPS)
+    notes = []
     if len(tokens) > max_words:
-        tokens, note = tokens[:max_words], f"Cut to the first {max_words} words to keep the charts readable."
+        tokens = tokens[:max_words]
+        notes.append(("cut_words", max_words))
     ids = torch.tensor([vocab.encode(tokens)], dtype=torch.long)  # (1, T)
     if not ids.any():
-        raise DataError("None of these words appear in the training reviews, so the model would read only <unk>: "
-                        "try everyday words such as 'great', 'bad', 'boring' or 'love'.")
+        raise DataError("hidden_states.errors.review_all_unknown")
     unknown = sum(i == 0 for i in ids[0].tolist())
     if unknown:
-        extra = f"{unknown} word(s) never seen in training are read as <unk>."
-        note = f"{note} {extra}" if note else extra
-    return PreparedText(tuple(tokens), ids, note, kind="review")
+        notes.append(("unknown_words", unknown))
+    return PreparedText(tuple(tokens), ids, tuple(notes), kind="review")
 
 
 def word_lean(data: SentimentData, min_count: int = 3) -> dict[str, float]:
@@ -80,62 +129,74 @@ def word_lean(data: SentimentData, min_count: int = 3) -> dict[str, float]:
     return lean
 
 
-def _diff(v: np.ndarray) -> np.ndarray:
-    return np.concatenate([[0.0], np.diff(v)])
+@dataclass(frozen=True)
+class InputKind:
+    """What one kind of input is: the task that reads it, how it is prepared, its patterns and boundaries."""
+
+    name: str  # "text", "poem", "series" or "review": PreparedText.kind, and the catalogue table's name
+    task: str  # the task whose models read it
+    prepare: Callable[..., PreparedText]
+    patterns: tuple[patterns.Pattern, ...]
+    boundaries: Callable[[PreparedText], np.ndarray]  # True where the input's natural unit ends
+    per_line: int  # tokens per line when the input is coloured by one unit
+    example: str = ""  # what a text box opens with (the text lesson's reader types over it)
+
+    def says(self, what: str, lang: str | None = None, /, **params: object) -> str:
+        """Returns this kind's words in the hidden states lesson (unit, look_for, find, path, boundaries...)."""
+        return t(f"hidden_states.kinds.{self.name}.{what}", lang, **params)
+
+    def reset_note(self, **params: object) -> str:
+        """Returns what the units that reset at this kind's boundaries do (the gates lesson)."""
+        return t(f"gates.kinds.{self.name}.reset", **params)
+
+    def pattern(self, name: str) -> patterns.Pattern:
+        """Returns the pattern called name (a link's code), or raises a DataError naming the choices."""
+        found = next((p for p in self.patterns if p.name == name), None)
+        if found is None:
+            raise DataError("hidden_states.errors.unknown_pattern", pattern=name,
+                            choices=", ".join(p.name for p in self.patterns))
+        return found
 
 
-def _after(tokens: tuple[str, ...], cue: str) -> np.ndarray:
-    seen, out = False, np.zeros(len(tokens))
-    for t, tok in enumerate(tokens):
-        out[t] = float(seen)
-        seen = seen or tok == cue
-    return out
+def _prepare_poem(raw: str, vocab: Vocab, max_chars: int = MAX_CHARS, clean: bool = True) -> PreparedText:
+    return prepare_text(raw, vocab, max_chars, clean, kind="poem")
 
 
-Signal = Callable[[PreparedText, dict[str, float]], np.ndarray]
-SERIES_PATTERNS: dict[str, tuple[str, Signal]] = {
-    "value": ("the value just read, x_t", lambda p, _: np.asarray(p.values)),
-    "change": ("x_t - x_(t-1): how much the series just moved", lambda p, _: _diff(np.asarray(p.values))),
-    "rising": ("1 where the value went up since the last step", lambda p, _: (_diff(np.asarray(p.values)) > 0) * 1.0),
-    "above the window's mean": ("1 where x_t is above the mean of the window",
-                                lambda p, _: (np.asarray(p.values) > np.mean(p.values)) * 1.0),
-}
-REVIEW_PATTERNS: dict[str, tuple[str, Signal]] = {
-    "word leans positive": ("log-odds that the word appears in a positive training sentence (0 if rare)",
-                            lambda p, lean: np.array([lean.get(w, 0.0) for w in p.tokens])),
-    "negation": ("1 on not, no, never, n't",
-                 lambda p, _: np.array([w in NEGATIONS or w.endswith("n't") for w in p.tokens], float)),
-    "after 'but'": ("1 on every word after a 'but'", lambda p, _: _after(p.tokens, "but")),
-    "position in review": ("0, 1, 2, ... words read so far", lambda p, _: np.arange(len(p.tokens), dtype=float)),
-}
+KINDS: dict[str, InputKind] = {kind.name: kind for kind in (
+    InputKind("text", "lm", prepare_text, patterns.TEXT, lambda p: np.array([tok == " " for tok in p.tokens]), 50,
+              "the time traveller for so it will be convenient to speak of him was expounding a recondite matter to us"),
+    InputKind("poem", "lm", _prepare_poem, patterns.POEM,
+              lambda p: np.array([tok in patterns.LINE_ENDS for tok in p.tokens]), 24,
+              "床前明月光，疑是地上霜。举头望明月，低头思故乡。"),  # Li Bai, read as data: the model's own language
+    InputKind("series", "forecast", prepare_window, patterns.SERIES,
+              lambda p: patterns.turning_points(p.values), 12),
+    InputKind("review", "sentiment", prepare_review, patterns.REVIEW,
+              lambda p: np.array([w in CLAUSE_WORDS for w in p.tokens]), 12),
+)}
+READS: tuple[str, ...] = ("text", "series", "review")  # what a learner picks; a Tang LM's text is read as a poem
 
 
-def pattern_names(kind: str) -> dict[str, str]:
-    """Returns the patterns a unit may track for an input kind, each with a one-line description."""
-    table = {"text": PATTERNS, "series": SERIES_PATTERNS, "review": REVIEW_PATTERNS}[kind]
-    return {name: desc for name, (desc, _) in table.items()}
+def reads_of_task(task: str) -> str:
+    """Returns the choice of what the model reads that opens a task's models ('text', 'series', 'review')."""
+    return next(name for name in READS if KINDS[name].task == task)
 
 
-def input_signal(prepared: PreparedText, name: str, lean: dict[str, float] | None = None) -> np.ndarray:
+def text_kind(corpus: str) -> InputKind:
+    """Returns the kind of a character LM's input: a poem for the Tang corpora, else a text."""
+    return KINDS["poem" if corpus in TANG_CORPORA else "text"]
+
+
+def pattern_names(kind: str) -> list[str]:
+    """Returns the codes of the patterns a unit may track for an input kind."""
+    return [p.name for p in KINDS[kind].patterns]
+
+
+def input_signal(prepared: PreparedText, name: str, lean: Mapping[str, float] | None = None) -> np.ndarray:
     """Returns the named pattern as one number per step of a prepared input (lean: word_lean, for reviews)."""
-    if prepared.kind == "text":
-        from rnnviz.introspect import pattern_signal  # the character patterns live with the text lesson
-        return pattern_signal(prepared.text, name)
-    table = SERIES_PATTERNS if prepared.kind == "series" else REVIEW_PATTERNS
-    if name not in table:
-        raise DataError(f"Unknown pattern '{name}'; choose one of: {', '.join(table)}.")
-    return table[name][1](prepared, lean or {})
-
-
-BOUNDARIES = {"text": "spaces", "series": "turning points", "review": "clause words (but, and, though, ...)"}
+    return KINDS[prepared.kind].pattern(name).signal(prepared, lean or {})
 
 
 def boundary_mask(prepared: PreparedText) -> np.ndarray:
-    """Returns True at the steps where an input's natural unit ends: a space, a turning point of the series
-    (the direction of change flips), a word that starts a clause in a review (its punctuation is not read)."""
-    if prepared.kind == "series":
-        d = np.sign(_diff(np.asarray(prepared.values)))
-        return np.concatenate([[False], (d[1:] * d[:-1]) < 0])
-    if prepared.kind == "review":
-        return np.array([w in CLAUSE_WORDS for w in prepared.tokens])
-    return np.array([t == " " for t in prepared.tokens])
+    """Returns True at the steps where an input's natural unit ends: a space, a poem's ，。, a turning point of the
+    series (the direction of change flips), a word that starts a clause in a review (its punctuation is not read)."""
+    return np.asarray(KINDS[prepared.kind].boundaries(prepared), bool)

@@ -105,3 +105,48 @@ def test_a_unit_that_follows_the_value_is_found_first():
     states[:, 3] = np.asarray(w.values) + 0.01 * rng.normal(size=40)
     ranking = rank_units(states, inputs.input_signal(w, "value"))
     assert ranking["unit"].iloc[0] == 3 and ranking["r"].iloc[0] > 0.99
+
+
+# ---- Tang poems: patterns that follow the lines -----------------------------------------------------------
+
+POEM = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"  # four lines of 5 characters
+POEM_VOCAB = Vocab.build(list(POEM) + list("红豆生南国春来发几枝"))
+
+
+def test_a_tang_model_reads_a_poem_with_line_patterns():
+    assert inputs.text_kind("tang_simplified").name == "poem" and inputs.text_kind("timemachine").name == "text"
+    poem = inputs.KINDS["poem"].prepare(POEM, POEM_VOCAB)
+    assert poem.kind == "poem" and poem.text == POEM  # the marks are kept: they carry the rhythm
+    assert inputs.input_signal(poem, "position in line").tolist()[:7] == [0, 1, 2, 3, 4, 0, 0]
+    assert np.flatnonzero(inputs.input_signal(poem, "before ，/。")).tolist() == [4, 10, 16, 22]
+    assert np.flatnonzero(inputs.boundary_mask(poem)).tolist() == [5, 11, 17, 23]
+    seven = inputs.KINDS["poem"].prepare("红豆生南国春来，春来发几枝红豆。", POEM_VOCAB)
+    assert inputs.input_signal(seven, "position in line").max() == 6  # a 7-character line counts to 6
+    with pytest.raises(DataError):
+        inputs.input_signal(poem, "vowel")  # a letter pattern means nothing for a poem
+
+
+@pytest.mark.parametrize("pattern", ["position in line", "before ，/。"])
+def test_the_unit_search_finds_a_unit_built_to_track_a_poem_pattern(pattern):
+    rng = np.random.default_rng(1)
+    poem = inputs.KINDS["poem"].prepare(POEM * 3, POEM_VOCAB)
+    signal = inputs.input_signal(poem, pattern)
+    states = np.tanh(rng.normal(size=(len(poem.tokens), 16)))  # (T, H) units that track nothing
+    states[:, 11] = np.tanh(0.4 * signal - 0.5) + 0.05 * rng.normal(size=len(signal))  # a unit built to track it
+    ranking = rank_units(states, signal)
+    assert ranking.loc[0, "unit"] == 11 and ranking.loc[0, "r"] > 0.9
+    assert ranking.loc[1, "abs_r"] < 0.6  # the others are far behind
+
+
+def test_every_input_kind_owns_its_patterns_words_and_boundaries():
+    from rnnviz.catalog import has, t
+
+    for kind in inputs.KINDS.values():
+        assert kind.task in ("lm", "forecast", "sentiment") and kind.patterns
+        for what in ("unit", "look_for", "find", "path", "boundaries", "boundary", "until_then", "task"):
+            assert kind.says(what) and has(f"hidden_states.kinds.{kind.name}.{what}", "zh")
+        assert kind.reset_note(keep="z") and "{" not in kind.reset_note(keep="z")
+        for p in kind.patterns:
+            assert t(f"hidden_states.patterns.{p.key}.label", "en") == p.name  # English shows the code itself
+            assert has(f"hidden_states.patterns.{p.key}.desc", "zh")
+    assert [inputs.reads_of_task(task) for task in ("lm", "forecast", "sentiment")] == list(inputs.READS)

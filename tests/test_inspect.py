@@ -1,4 +1,5 @@
-"""Unit tests of rnnviz.introspect: inputs, patterns, unit ranking, PCA, saturation, memory/reset units, shapes."""
+"""Unit tests of rnnviz.introspect (unit ranking, PCA, saturation, memory/reset units), text inputs and their patterns
+(rnnviz.inputs), and the formula check (rnnviz.paramcheck)."""
 
 from __future__ import annotations
 
@@ -9,27 +10,28 @@ import torch
 from rnnviz.config import ModelConfig
 from rnnviz.data import build_corpus
 from rnnviz.errors import DataError
+from rnnviz.inputs import corpus_passage, input_signal, prepare_text
 from rnnviz.introspect import (
     compare_cells,
-    corpus_passage,
     gate_saturation,
     gate_summary,
     keep_gate,
     memory_units,
-    param_check,
-    pattern_signal,
     pca_2d,
-    prepare_text,
     rank_units,
     reset_units,
     saturation,
-    textbook_gru_gap,
-    weight_shapes,
 )
 from rnnviz.models import LanguageModel, init_weights
+from rnnviz.paramcheck import param_check, textbook_gru_gap, weight_shapes
 from rnnviz.tracing import trace_model
 
 CORPUS = build_corpus("The quick brown fox jumps over the lazy dog. " * 4)
+
+
+def pattern_signal(text: str, name: str) -> np.ndarray:
+    """Returns a character pattern over an already clean text, as the lesson computes it."""
+    return input_signal(prepare_text(text, CORPUS.vocab, clean=False), name)
 
 
 def tiny_lm(cell: str, hidden: int = 6, layers: int = 1) -> LanguageModel:
@@ -151,3 +153,12 @@ def test_textbook_gru_gap_is_zero_when_reset_is_one_and_positive_otherwise():
         for k in range(2):
             getattr(model.rnn, f"bias_ih_l{k}")[:6] = 50.0
     assert textbook_gru_gap(model.rnn, x).max() < 1e-5
+
+
+def test_gate_labels_follow_the_learners_language(monkeypatch):
+    from rnnviz import catalog
+    from rnnviz.plots.gates import LABELS
+
+    assert LABELS["r"] == "reset r" and LABELS.get("pre") == "pre-activation" and LABELS.get("?", "?") == "?"
+    monkeypatch.setattr(catalog, "_resolver", lambda: "zh")
+    assert LABELS["r"] == "重置门 r" and LABELS["c"] == "记忆元 c" and dict(LABELS)["f"] == "遗忘门 f"

@@ -120,7 +120,7 @@ def lab_like_run(steps: int = 20):
 def test_scrubber_shows_the_gates_of_each_checkpoint():
     import torch
 
-    from rnnviz.introspect import corpus_passage, prepare_text
+    from rnnviz.inputs import corpus_passage, prepare_text
     from rnnviz.tracing import trace_model
     from rnnviz.ui import store
 
@@ -153,3 +153,36 @@ def test_scrubber_shows_the_gates_of_each_checkpoint():
         np.testing.assert_allclose(seen[step]["z"], z_want, atol=1e-5)
     assert not np.allclose(seen[steps[0]]["z"], seen[steps[1]]["z"], atol=1e-3)  # the gates changed with training
     assert all(torch.equal(v, live[k]) for k, v in run.model.state_dict().items())  # the live model is untouched
+
+
+# ---- the page in Chinese and in English --------------------------------------------------------------------
+
+@pytest.mark.parametrize("model", ["default GRU", "default LSTM"])
+def test_the_page_reads_in_chinese(model):
+    from conftest import figure_texts
+    from test_page_hidden_states import own_residue, run_in
+
+    at = run_in("zh", PAGE, model=model)
+    left, total = own_residue(at)
+    assert len(left) <= 0.03 * total, left
+    words = [text.replace("<br>", "") for text in figure_texts(at)]  # long titles wrap
+    assert any(text.endswith("黄色 = 打开（1），紫色 = 关闭（0）") for text in words)  # the heatmaps' title
+    assert "记忆保持者：" + ("z" if model == "default GRU" else "f") + " > 0.9 的最长连续段" in words
+    assert ("重置门 r" if model == "default GRU" else "遗忘门 f") in words  # gate names from cells.toml
+    assert at.radio(key="gt_when").label == "权重" and at.title[0].value.startswith("门控")
+    assert at.selectbox(key="gt_model").value == model  # the link's code, shown translated
+    assert "默认 " + model.split()[1] in at.selectbox(key="gt_model").options
+    at.radio(key="gt_when").set_value("before training").run()  # a Chinese page can be driven
+    assert not at.exception, at.exception
+    assert any(text.startswith(model.split()[1] + " 的门，训练前") for text in figure_texts(at))
+
+
+def test_the_page_reads_in_english():
+    from conftest import figure_texts
+    from test_page_hidden_states import run_in
+
+    at = run_in("en", PAGE)
+    words = [text.replace("<br>", " ") for text in figure_texts(at)]  # long titles wrap
+    assert "GRU gates after training: yellow = open (1), purple = closed (0)" in words
+    assert "reset r" in words and at.radio(key="gt_when").label == "Weights"
+    assert not any("门" in text for text in words)

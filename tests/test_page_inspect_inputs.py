@@ -93,3 +93,48 @@ def test_a_pattern_absent_from_the_input_is_a_note_and_the_lesson_goes_on():
     assert any("never changes in this input" in i.value for i in at.info)
     figs = figures(at)
     assert "hs_ranking" not in figs and {"hs_trajectory", "hs_saturation"} <= set(figs)
+
+
+def _two_pickers():
+    import streamlit as st
+
+    from rnnviz.ui import store
+    from rnnviz.ui.inspection import choose_model
+
+    old, new = store.pick_model("lm", "old_picker"), choose_model("lm", "new_picker")
+    st.markdown(f"{old.label} {old.cfg.model.cell} | {new.label} {new.cfg.model.cell}")
+
+
+@pytest.mark.parametrize("link", [None, "default LSTM"])
+def test_one_model_picker_resolves_defaults_and_links_the_same_way_everywhere(link):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_two_pickers, default_timeout=120)
+    if link is not None:
+        at.query_params["model"] = link
+    at.run()
+    assert not at.exception, at.exception
+    from rnnviz.config import CELL_LABELS, CELLS
+
+    cell = "lstm" if link else CELLS[0]  # without a link (and without an own model): the first cell's default
+    shown = f"default {CELL_LABELS[cell]} {cell}"
+    assert at.markdown[0].value == f"{shown} | {shown}"  # store.pick_model honours ?model= as choose_model does
+    assert at.selectbox(key="old_picker").options == at.selectbox(key="new_picker").options
+
+
+def test_a_tang_poem_model_is_searched_for_line_units(monkeypatch):
+    from dataclasses import replace
+
+    base = cache.DEFAULT_RUNS["lm"]
+    monkeypatch.setitem(cache.DEFAULT_RUNS, "lm", replace(base, text=replace(base.text, corpus="tang_simplified")))
+    at = app_test(HS)
+    at.query_params["lang"] = "zh"
+    at.query_params["text"] = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
+    at.run()
+    assert not at.exception, at.exception
+    search = at.selectbox(key="hs_pattern_poem")
+    assert search.options == ["句内位置", "，/。之前", "标点"] and search.value == "position in line"
+    search.set_value("before ，/。").run()
+    assert not at.exception, at.exception
+    assert "hs_ranking" in figures(at) and "hs_unit_text" in figures(at)
+    assert any("紧挨着 ， 或 。 之前" in c.value for c in at.caption)

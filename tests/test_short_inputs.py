@@ -9,7 +9,7 @@ import pytest
 import torch
 from conftest import app_test
 
-from rnnviz import inputs, introspect
+from rnnviz import inputs
 from rnnviz.data import Series, Vocab
 from rnnviz.errors import DataError
 
@@ -36,8 +36,8 @@ def test_a_one_word_review_is_refused_with_a_message():
 def test_a_one_character_text_is_refused_with_a_message():
     vocab = Vocab.build(list("the time traveller"))
     with pytest.raises(DataError):
-        introspect.prepare_text("a", vocab, clean=True)
-    assert len(introspect.prepare_text("ab", vocab, clean=True).tokens) == 2
+        inputs.prepare_text("a", vocab, clean=True)
+    assert len(inputs.prepare_text("ab", vocab, clean=True).tokens) == 2
 
 
 def shown(elements) -> list[str]:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from rnnviz.catalog import t
 from rnnviz.plots.style import DIVERGING, base_layout
 
 SPACE = "␣"  # a visible space, so word boundaries show on axes and in the coloured text
@@ -45,8 +46,8 @@ def time_title(tokens: Sequence[str]) -> str:
     """Returns the timestep axis title, pointing to the hover when the tokens do not fit on the axis."""
     fit = _label_fit(tokens)
     if fit == "chars":
-        return "input character"
-    return "input at each step" if fit == "words" else "timestep (hover to see what was read)"
+        return t("hidden_states.charts.time_chars")
+    return t("hidden_states.charts.time_words") if fit == "words" else t("hidden_states.charts.time_hover")
 
 
 def hover_tokens(tokens: Sequence[str], H: int) -> np.ndarray:
@@ -63,9 +64,10 @@ def state_heatmap(values: np.ndarray, tokens: Sequence[str], title: str, name: s
     fig = go.Figure(go.Heatmap(
         z=values.T, x=np.arange(T), y=np.arange(H), colorscale=DIVERGING, zmid=0, zmin=-zmax, zmax=zmax,
         customdata=hover_tokens(tokens, H), colorbar=dict(title=name, thickness=12),
-        hovertemplate="%{customdata}<br>unit %{y}<br>" + name + " = %{z:.3f}<extra></extra>", name=name,
+        hovertemplate="%{customdata}<br>" + t("hidden_states.charts.unit_hover") + "<br>" + name
+                      + " = %{z:.3f}<extra></extra>", name=name,
     ))
-    base_layout(fig, title, time_title(tokens), "hidden unit", height=min(260 + 3 * H, 620))
+    base_layout(fig, title, time_title(tokens), t("hidden_states.charts.hidden_unit"), height=min(260 + 3 * H, 620))
     time_axis(fig, tokens)
     fig.update_yaxes(range=[-0.5, H - 0.5], autorange=False)
     return fig
@@ -79,10 +81,10 @@ def unit_text(values: np.ndarray, tokens: Sequence[str], unit: int, per_line: in
     z = np.full((rows, per_line), np.nan)
     text = np.full((rows, per_line), "", dtype=object)
     hover = np.full((rows, per_line), "", dtype=object)
-    for t, (tok, v) in enumerate(zip(show(tokens), values)):
-        z[t // per_line, t % per_line] = v
-        text[t // per_line, t % per_line] = tok
-        hover[t // per_line, t % per_line] = f"t={t} '{tok}'"
+    for step, (tok, v) in enumerate(zip(show(tokens), values)):
+        z[step // per_line, step % per_line] = v
+        text[step // per_line, step % per_line] = tok
+        hover[step // per_line, step % per_line] = f"t={step} '{tok}'"
     zmax = float(max(np.abs(values).max(), 1e-6))
     fig = go.Figure(go.Heatmap(
         z=z, text=text, customdata=hover, texttemplate="%{text}",
@@ -91,8 +93,7 @@ def unit_text(values: np.ndarray, tokens: Sequence[str], unit: int, per_line: in
         colorbar=dict(title=f"{label}[{unit}]", thickness=12),
         hovertemplate="%{customdata}<br>" + label + f"[{unit}]" + " = %{z:.3f}<extra></extra>",
     ))
-    base_layout(fig, f"The input coloured by unit {unit}: red = positive, blue = negative, white = 0",
-                "token in line", "line", height=max(230, 120 + 34 * rows))
+    base_layout(fig, t("hidden_states.charts.unit_text_title", unit=unit), "", "", height=max(230, 120 + 34 * rows))
     fig.update_yaxes(autorange="reversed", showticklabels=False, title_text="")
     fig.update_xaxes(showticklabels=False, title_text="", range=[-0.5, per_line - 0.5])
     return fig
@@ -102,12 +103,12 @@ def unit_ranking(ranking: pd.DataFrame, pattern: str, top: int = 12) -> go.Figur
     """Returns a bar chart of the units whose activation correlates most with a pattern (Pearson r)."""
     best = ranking.head(top)
     fig = go.Figure(go.Bar(
-        x=[f"unit {u}" for u in best["unit"]], y=best["r"],
+        x=[t("hidden_states.charts.unit", unit=u) for u in best["unit"]], y=best["r"],
         marker_color=np.where(best["r"] >= 0, "#b2182b", "#2166ac"),
-        hovertemplate="%{x}<br>r = %{y:.3f}<extra></extra>", name="correlation",
+        hovertemplate="%{x}<br>r = %{y:.3f}<extra></extra>", name=t("hidden_states.charts.correlation"),
     ))
-    base_layout(fig, f"Units that track '{pattern}' best (|r| = 1 would be a perfect detector)",
-                "unit", "correlation r with the pattern", height=320)
+    base_layout(fig, t("hidden_states.charts.ranking_title", pattern=pattern),
+                t("hidden_states.charts.unit_axis"), t("hidden_states.charts.ranking_y"), height=320)
     fig.update_yaxes(range=[-1, 1])
     return fig
 
@@ -118,16 +119,17 @@ def trajectory(coords: np.ndarray, tokens: Sequence[str], explained: np.ndarray)
     label = show(tokens)
     fig = go.Figure([
         go.Scatter(x=coords[:, 0], y=coords[:, 1], mode="lines", line=dict(color="rgba(120,120,120,0.35)", width=1),
-                   hoverinfo="skip", name="path", showlegend=False),
+                   hoverinfo="skip", name=t("hidden_states.charts.path"), showlegend=False),
         go.Scatter(x=coords[:, 0], y=coords[:, 1], mode="markers+text" if T <= 120 else "markers",
                    text=label, textposition="top center", textfont=dict(size=11), name="h_t",
                    marker=dict(color=np.arange(T), colorscale=TIME_SCALE, size=8,
-                               colorbar=dict(title="timestep", thickness=12)),
+                               colorbar=dict(title=t("hidden_states.charts.timestep"), thickness=12)),
                    customdata=[f"t={t} '{tok}'" for t, tok in enumerate(label)],
                    hovertemplate="%{customdata}<br>PC1 %{x:.2f}, PC2 %{y:.2f}<extra></extra>"),
     ])
-    base_layout(fig, f"The hidden state's path through time (PCA: {explained.sum():.0%} of the variance shown)",
-                f"PC1 ({explained[0]:.0%} of variance)", f"PC2 ({explained[1]:.0%} of variance)", height=480)
+    base_layout(fig, t("hidden_states.charts.path_title", share=explained.sum()),
+                t("hidden_states.charts.pc_axis", pc=1, share=explained[0]),
+                t("hidden_states.charts.pc_axis", pc=2, share=explained[1]), height=480)
     return fig
 
 
@@ -136,13 +138,13 @@ def saturation_histogram(after: np.ndarray, before: np.ndarray, name: str = "h")
     before, after = np.clip(np.abs(before), 0, 1), np.clip(np.abs(after), 0, 1)  # ReLU states are unbounded
     bins = dict(start=0.0, end=1.0 + 1e-9, size=0.05)
     fig = go.Figure([
-        go.Histogram(x=before.ravel(), xbins=bins, histnorm="percent", name="before training",
+        go.Histogram(x=before.ravel(), xbins=bins, histnorm="percent", name=t("hidden_states.charts.before"),
                      marker_color="#999999", opacity=0.6),
-        go.Histogram(x=after.ravel(), xbins=bins, histnorm="percent", name="after training",
+        go.Histogram(x=after.ravel(), xbins=bins, histnorm="percent", name=t("hidden_states.charts.after"),
                      marker_color="#1f77b4", opacity=0.6),
     ])
-    base_layout(fig, f"How saturated is |{name}|? Mass near 1 = units pinned at tanh's limits",
-                f"|{name}| (0 = silent, 1 = saturated)", "% of all unit-steps", height=340)
+    base_layout(fig, t("hidden_states.charts.saturation_title", name=name),
+                t("hidden_states.charts.saturation_x", name=name), t("hidden_states.charts.saturation_y"), height=340)
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(range=[0, 1])
     return fig

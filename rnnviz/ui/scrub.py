@@ -7,6 +7,7 @@ import copy
 import streamlit as st
 import torch
 
+from rnnviz.catalog import t
 from rnnviz.config import RunConfig
 from rnnviz.train import TrainRun
 from rnnviz.ui import cache, store
@@ -14,8 +15,6 @@ from rnnviz.ui.affordances import control, hidden_controls, query_value
 
 SCRATCH_KEY = "rnnviz_scrub_models"  # (model name, step) -> this session's copy at that step
 STEP_PARAM = "step"  # a lesson link's preset training step (?step=80)
-NO_SNAPSHOTS = ("No training-time slider for this model: it kept no snapshots while it trained. Train your own "
-                "model in the **Training lab** and come back to scrub through its training.")
 
 
 def _run_of(item: store.Inspectable) -> TrainRun | None:
@@ -61,20 +60,21 @@ def scrub_at(item: store.Inspectable, key: str) -> tuple[torch.nn.Module, str, i
     run = _run_of(item)
     snaps = run.snapshots if run is not None else []
     if len(snaps) < 2:
-        st.caption(NO_SNAPSHOTS)
-        return item.model, "final weights", None
+        st.caption(t("hidden_states.scrub.no_snapshots"))
+        return item.model, t("hidden_states.scrub.final"), None
     latest = run.steps_done
     steps = sorted({s.step for s in snaps} | {latest})
     preset = query_value(STEP_PARAM, latest, steps)
     chosen = control("time", preset, lambda: st.select_slider(
-        "Training time (step)", options=steps, value=preset, key=key,
-        help="Weights kept while the model trained; scrub to watch the states and gates form."))
+        t("hidden_states.scrub.label"), options=steps, value=preset, key=key, help=t("hidden_states.scrub.help")))
     if "time" not in hidden_controls():
-        st.caption(f"Checkpoints at steps {', '.join(map(str, steps))}; step 0 is the untrained model.")
+        st.caption(t("hidden_states.scrub.checkpoints", steps=", ".join(map(str, steps))))
     if chosen == latest:
-        return item.model, f"fully trained (step {chosen})" if not item.own else f"latest (step {chosen})", None
+        latest_words = t("hidden_states.scrub.latest", step=chosen) if item.own else \
+            t("hidden_states.scrub.trained", step=chosen)
+        return item.model, latest_words, None
     model = _own_model_at(item, run, chosen) if item.own else default_model_at(item.cfg, chosen)
-    return model, f"step {chosen} of {latest}", chosen
+    return model, t("hidden_states.scrub.at", step=chosen, last=latest), chosen
 
 
 def scrub(item: store.Inspectable, key: str) -> tuple[torch.nn.Module, str]:

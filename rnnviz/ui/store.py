@@ -7,15 +7,15 @@ back. The persistence itself is in rnnviz/ui/keep.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import streamlit as st
 import torch
 
 from rnnviz import runstore
-from rnnviz.config import CELL_LABELS, CELLS, RunConfig
+from rnnviz.catalog import t
+from rnnviz.config import CELLS, RunConfig
 from rnnviz.train import TrainRun
-from rnnviz.ui import cache
 
 MODELS_KEY = "rnnviz_models"  # name -> ModelEntry, this session (and the run store) only
 ACTIVE_KEY = "rnnviz_active"  # name of the model the inspection pages open
@@ -73,9 +73,9 @@ def sidebar_models() -> None:
             current = st.session_state.get(ACTIVE_KEY)
             # The widget keeps its own value across runs: follow the active model (a new run makes itself active).
             st.session_state[SIDEBAR_KEY] = current if current in names else names[-1]
-            st.selectbox("Model to inspect", names, key=SIDEBAR_KEY, on_change=_set_active)
+            st.selectbox(t("hidden_states.sidebar.model"), names, key=SIDEBAR_KEY, on_change=_set_active)
         else:
-            st.caption("No model trained yet: lessons use a ready-trained default. Train your own in the lab.")
+            st.caption(t("hidden_states.sidebar.none"))
         keep.come_back_link()
         board.nickname_box()  # a learner who came by a class board's link picks the name it shows
 
@@ -85,21 +85,7 @@ def _set_active() -> None:
 
 
 def pick_model(task: str, key: str, cells: tuple[str, ...] = CELLS) -> Inspectable:
-    """Draws a model chooser (the learner's models of this task, then defaults per cell) and returns the choice."""
-    own = [e for e in models().values() if e.cfg.task == task and e.cfg.model.cell in cells]
-    options = [f"mine: {e.name}" for e in own] + [f"default {CELL_LABELS[c]}" for c in cells]
-    act = active()
-    index = options.index(f"mine: {act.name}") if act is not None and f"mine: {act.name}" in options else 0
-    seen = f"{key}_active_seen"  # a new active model (a new run, the sidebar) moves this chooser to it
-    if act is not None and st.session_state.get(seen) != act.name and key in st.session_state:
-        st.session_state[key] = options[index]
-    st.session_state[seen] = act.name if act is not None else None
-    choice = st.selectbox("Model", options, index=index, key=key,
-                          help="Your own models come from the training lab; defaults are trained once per server.")
-    if choice.startswith("mine: "):
-        entry = models()[choice.removeprefix("mine: ")]
-        return Inspectable(entry.name, entry.cfg, entry.run.model, True)
-    cell = cells[options.index(choice) - len(own)]
-    run = cache.default_run(task, cell)
-    cfg = replace(cache.DEFAULT_RUNS[task], model=replace(cache.DEFAULT_RUNS[task].model, cell=cell))
-    return Inspectable(choice, cfg, run.model, False)
+    """Draws the lessons' model picker and returns the choice: see rnnviz.ui.model_choice.choose_model."""
+    from rnnviz.ui.model_choice import choose_model  # model_choice builds on this module: a top import is a cycle
+
+    return choose_model(task, key, cells)
