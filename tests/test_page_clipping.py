@@ -56,7 +56,16 @@ def test_clipped_and_unclipped_runs_side_by_side():
     assert clipped.history[0].loss == pytest.approx(plain.history[0].loss)  # same seed, same first batch
     # The default (ReLU RNN, SGD at lr 10) blows up without clipping and keeps learning with it.
     assert plain.diverged and not clipped.diverged
+    # predict first: the unclipped run's verdict waits for a guess, and the answer comes from this run
+    box = at.radio(key="predict.clipping.diverges.choice")
+    assert box.value is None and not any("diverged" in e.value for e in at.error)
+    assert "yes" in box.options or "yes, it blows up" in box.options
+    box.set_value("no").run()
+    at.button(key="predict.clipping.diverges.reveal").click().run()
+    assert not at.exception
     assert any("diverged" in e.value for e in at.error)
+    assert any("yes, it blows up" in i.value and f"{ui.peak_norm(plain):.3g}" in i.value for i in at.info)
+    figs = figures(at)
     cosine = [m for m in at.metric if m.label.startswith("cosine")][0]
     assert float(cosine.value) == pytest.approx(1.0, abs=1e-6)
     applied = decode(figs["clip_norm_clipped"]["data"][1]["y"])
@@ -130,3 +139,25 @@ def test_the_page_reads_in_english():
     assert at.select_slider(key="clip_theta").label == "Threshold θ"
     assert at.radio(key="trunc_mode").options == ["the last step's loss only", "every step's loss (how the LM trains)"]
     assert at.title[0].value == "Taming gradients through time: clipping and truncation"
+
+
+def test_the_truncation_prediction_is_answered_from_the_truncated_runs_gradient():
+    from rnnviz.catalog import names
+
+    at = run_page()
+    runs = at.session_state[ui.TRUNC_KEY]
+    answers = {}
+    for mode in ui.LOSS_MODES:
+        answers[mode] = ui.truncation_answer(runs, ui.reach_curves(runs, mode), mode)
+        assert answers[mode].code in names("predict.clipping.truncation.options")
+    # the last step's loss never reaches step 0 through a 5-step cut; every step's loss reaches it from its own chunk
+    assert answers["last"].code == "none" and answers["every"].code == "smaller"
+    assert 0 < answers["every"].params["truncated"] < answers["every"].params["full"]
+    box = at.radio(key="predict.clipping.truncation.choice")
+    none = t("predict.clipping.truncation.options.none")
+    assert box.value is None and not any(none in i.value for i in at.info)
+    box.set_value("same").run()
+    at.button(key="predict.clipping.truncation.reveal").click().run()
+    assert not at.exception
+    revealed = [i.value for i in at.info if none in i.value]
+    assert revealed and f"{answers['last'].params['full']:.3g}" in revealed[0]
