@@ -174,7 +174,7 @@ def test_a_click_on_a_gradient_curve_marks_that_step_on_both_charts_and_in_the_u
     assert marks(at) == {"gtt_grads": 7, "gtt_sens": 7}  # the chart above follows the one clicked below
     assert str(at.query_params["at"]).strip("[]'") == "7"
     grads = figures(at)["gtt_grads"]["data"][0]  # the first model, trained: its value at the marked step
-    assert any(f"Marked: step 7, which reads" in c.value and f"{decode(grads['y'])[7]:.3g}" in c.value
+    assert any("Marked: step 7, which reads" in c.value and f"{decode(grads['y'])[7]:.3g}" in c.value
                for c in at.caption)
     select_point(at, "gtt_grads", {"x": 15, "y": 0.1, "curve_number": 0, "point_number": 15, "point_index": 15})
     assert marks(at) == {"gtt_grads": 15, "gtt_sens": 15}
