@@ -161,3 +161,18 @@ def test_the_truncation_prediction_is_answered_from_the_truncated_runs_gradient(
     assert not at.exception
     revealed = [i.value for i in at.info if none in i.value]
     assert revealed and f"{answers['last'].params['full']:.3g}" in revealed[0]
+
+
+def test_new_runs_ask_the_prediction_again():
+    at = run_page()
+    at.slider(key="clip_steps").set_value(50).run()
+    at.button(key=f"{ui.CLIP_KEY}_start").click().run()
+    runs = at.session_state[ui.CLIP_KEY]
+    while not runs.finished:
+        runs.tick(2.0)
+    at.run()
+    at.radio(key="predict.clipping.diverges.choice").set_value("yes").run()
+    at.button(key="predict.clipping.diverges.reveal").click().run()
+    assert any(i.value.startswith("Right:") for i in at.success)
+    at.button(key=f"{ui.CLIP_KEY}_start").click().run()
+    assert not at.exception and "predict.clipping.diverges.shown" not in at.session_state

@@ -73,6 +73,9 @@ def start(key: str, cfgs: dict[str, RunConfig]) -> None:
     """Replaces the session's run set under `key` with fresh runs and marks it running."""
     st.session_state[key] = new_runset(cfgs)
     st.session_state[f"{key}_running"] = True
+    asked = "predict.clipping.diverges" if key == CLIP_KEY else "predict.clipping.truncation"
+    for part in ("choice", "shown"):  # new runs: ask again
+        st.session_state.pop(f"{asked}.{part}", None)
 
 
 def running(key: str) -> bool:
