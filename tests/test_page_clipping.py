@@ -114,6 +114,7 @@ def test_the_page_and_its_runs_read_in_chinese():
     assert title(reach) == t("clipping.trunc.reach_title", "zh") == "梯度能往回传多远：到分段边界（虚线）就停止"
     assert {trace["name"] for trace in reach["data"]} == {"截断 5 步", "截断 35 步", "完整 BPTT"}
     assert at.select_slider(key="clip_theta").label == "阈值 θ"
+    assert any(t("predict.clipping.truncation.question", "zh") in m.value for m in at.markdown)
     # (AppTest formats a widget's value outside the session, in English: read the options, not the value)
     assert at.radio(key="trunc_mode").options == ["只用最后一步的损失", "每个时间步的损失（语言模型的训练方式）"]
     # Any interaction sends every widget's value back, formatted outside the session: give the session runs instead

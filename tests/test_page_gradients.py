@@ -136,6 +136,9 @@ def test_the_page_reads_in_chinese():
     radius_label = at.slider(key="gtt_radius").label
     assert radius_label == t("gradients.radius.slider", "zh") and radius_label.startswith("谱半径")
     assert at.radio(key="gtt_source").value == "memory"  # the value stays a code; only its words change
+    asked = " ".join(m.value for m in at.markdown)
+    assert all(t(f"predict.gradients.{name}.question", "zh") in asked for name in ("first_step", "largest"))
+    assert any(c.value.startswith("已标出：第 0 步") for c in at.caption)
     assert at.radio(key="gtt_source").options[0] == t("gradients.source.memory", "zh")
     # AppTest formats options outside the session (in English), so the LM view is opened by a link instead
     at = app_test(PAGE)
