@@ -8,8 +8,10 @@ from rnnviz.errors import RnnvizError
 from rnnviz.plots import forecast as plots
 from rnnviz.ui import error_box, setup_page, try_this
 from rnnviz.ui import forecast as ui
+from rnnviz.ui import forecast_states as states
 from rnnviz.ui.affordances import chart, class_link_form, guide, query_value, show_code
 from rnnviz.ui.forecast_data import choose_data
+from rnnviz.ui.predict import predict
 
 setup_page("forecasting")
 st.title(t("forecasting.title"))
@@ -48,6 +50,7 @@ st.subheader(t("forecasting.sections.fed_back"))
 start = max(n_train, models[focus].tau)
 rollout = fc.rollout(models[focus], data.series.values, start, T - start)
 did, why = ui.what_it_did(data, names[focus], start, rollout)
+predict("predict.forecasting.drift", states.drift_answer(data, start, rollout))
 chart(plots.fed_back_figure(data.series, n_train, start, evals[focus].one_step, rollout, names[focus], did.phrase),
       key="fc_fed_back")
 st.markdown(t("forecasting.lesson.fed_back"))
@@ -67,6 +70,7 @@ st.subheader(t("forecasting.sections.horizon"))
 st.markdown(t("forecasting.lesson.compounds"))
 metric = st.radio(t("forecasting.widgets.metric"), ["MSE", "MAE", "MAPE"], horizontal=True, key="fc_metric")
 floor = data.cfg.noise**2 if data.cfg.name == "sine" and metric == "MSE" else None
+predict("predict.forecasting.horizon", states.horizon_answer(evals[focus]))
 chart(plots.horizon_figure({label: ev.errors for label, ev in evals.items()}, metric, floor, ks, names),
       key="fc_horizon")
 st.dataframe(fc.horizon_table({names[label]: ev.errors for label, ev in evals.items()}, metric, ks), hide_index=True)
@@ -92,6 +96,7 @@ else:
     which = st.selectbox(t("forecasting.widgets.probe_model"), recurrent, format_func=names.get, key="fc_probe_model")
     probe = ui.probe(data, which, models[which], tuple(k for k in (1, 2, 4, 8, 16, 32, 64) if k <= max_k))
     chart(plots.probe_figure(probe, data.cfg.tau, which, names[which]), key="fc_probe")
+    states.hidden_section(data, which, models[which], evals[which].one_step, names[which])
     show_code(fc.memory_probe, key="fc_probe")
 
 try_this(*items("forecasting.try"))

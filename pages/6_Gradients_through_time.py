@@ -6,10 +6,12 @@ from rnnviz import gradients
 from rnnviz.catalog import items, t
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import gradients as plots
+from rnnviz.predictions import largest_gradient
 from rnnviz.tracing import hidden_grads, input_sensitivity
 from rnnviz.ui import error_box, setup_page, try_this
 from rnnviz.ui import gradients as ui
 from rnnviz.ui.affordances import chart, class_link_form, control, guide, query_value, show_code
+from rnnviz.ui.predict import predict
 
 setup_page("gradients")
 st.title(t("gradients.title"))
@@ -37,15 +39,18 @@ except RnnvizError as err:
 if (note := ui.own_note(source)) is not None:
     st.caption(note)
 own, x_title, legends = ui.own_legend(source), t(f"gradients.x_title.{source}"), ui.for_plotly(curves)
-chart(plots.grads_by_layer(legends["grads"], legends["grads0"], tokens,
-                           t("gradients.reach.title", batch=t(f"gradients.batch_short.{source}")),
-                           x_title=x_title, own=own), key="gtt_grads")
+predict("predict.gradients.first_step", ui.first_step_answer(curves, source))
+pick = ui.pick_step(curves)  # the step marked on both charts below (click a point; ?at= in a link)
+ui.linked(plots.grads_by_layer(legends["grads"], legends["grads0"], tokens,
+                               t("gradients.reach.title", batch=t(f"gradients.batch_short.{source}")),
+                               x_title=x_title, own=own), "gtt_grads", pick)
 st.caption(ui.ratios_caption(curves["grads"], source))
+st.caption(ui.step_caption(curves, tokens, pick))
 
 st.header(t("gradients.sensitivity.header"))
 st.markdown(t("gradients.sensitivity.intro"))
-chart(plots.curves_over_time(legends["sens"], tokens, t("gradients.sensitivity.title"),
-                             t("gradients.sensitivity.y_title"), x_title=x_title, own=own), key="gtt_sens")
+ui.linked(plots.curves_over_time(legends["sens"], tokens, t("gradients.sensitivity.title"),
+                                 t("gradients.sensitivity.y_title"), x_title=x_title, own=own), "gtt_sens", pick)
 st.caption(t("gradients.sensitivity.caption"))
 
 st.header(t("gradients.radius.header"))
@@ -54,13 +59,14 @@ radius = round(query_value("radius", 0.9, bounds=(0.5, 2.0)) * 20) / 20  # on th
 radius = control("radius", radius, lambda: st.slider(t("gradients.radius.slider"), 0.5, 2.0, radius, 0.05,
                                                      key="gtt_radius"))
 norms = ui.recurrence(radius)
+grid = {r: ui.radius_curve(r) for r in (0.5, 1.0, 1.5, 2.0)} | {radius: ui.radius_curve(radius)}
+predict("predict.gradients.largest", largest_gradient(grid[radius]))
 left, right = st.columns(2)
 with left:
     chart(plots.recurrence_figure(norms.linear, norms.tanh, radius, norms.size), key="gtt_recurrence")
     st.caption(t("gradients.radius.recurrence_caption", radius=radius, rate=norms.rate(),
                  largest=float(norms.tanh_max_abs.max())))
 with right:
-    grid = {r: ui.radius_curve(r) for r in (0.5, 1.0, 1.5, 2.0)} | {radius: ui.radius_curve(radius)}
     chart(plots.radius_grads_figure(grid, radius), key="gtt_radius_grads")
     st.caption(t("gradients.radius.grads_caption", ratio=float(grid[radius][0] / grid[radius][-1])))
 

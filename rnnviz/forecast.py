@@ -208,6 +208,13 @@ def k_ahead_curve(ev: Evaluation, k: int, T: int) -> np.ndarray:
     return curve
 
 
+def hidden_states(fitted: Fitted, values: np.ndarray) -> np.ndarray:
+    """Returns (T, H) the last layer's hidden state h_t of a recurrent forecaster reading the whole series."""
+    if isinstance(fitted.model, ARMLP):
+        raise ValueError("an autoregressive MLP has no hidden state")
+    return trace_model(fitted.model, fitted.to_model(values)[None]).layers[-1].h[0].numpy()
+
+
 def memory_probe(fitted: Fitted, values: np.ndarray, tau: int, ks: list[int] | tuple[int, ...]) -> pd.DataFrame:
     """Returns test R^2 of linear readouts of x_{t+k} from the last tau values and from the hidden state at t.
 

@@ -34,8 +34,10 @@ def largest_gradient(norms: np.ndarray) -> Answer:
     """Which steps' states get the largest ||dL/dh_t||? norms: (T,) for one layer."""
     norms = np.asarray(norms, dtype=float)
     t = int(np.argmax(norms))
-    ratio = float(norms[t] / max(norms[0], 1e-30))
-    return Answer(_third(t, len(norms)), {"step": t, "steps": len(norms), "ratio": ratio})
+    code = _third(t, len(norms))
+    # 'first': how many times the last step's gradient the largest is; else: the first step's share of the largest
+    ratio = float(norms[t] / max(norms[-1], 1e-30)) if code == "first" else float(norms[0] / max(norms[t], 1e-30))
+    return Answer(code, {"step": t, "steps": len(norms), "ratio": ratio})
 
 
 def first_step_gradient(first: dict[str, float]) -> Answer:
@@ -77,6 +79,29 @@ def diverges(diverged: bool, peak: float) -> Answer:
     return Answer("yes" if diverged else "no", {"peak": peak})
 
 
+# --- gradients, clipping and forecasting lessons ------------------------------------------------------
+
+
+def truncation_first_step(truncated: float, full: float) -> Answer:
+    """Does truncating backprop change the gradient the first step gets? truncated, full: ||dL/dh_0|| of one model
+    with and without truncation (NaN or 0: the gradient never reaches the first step)."""
+    got = 0.0 if not np.isfinite(truncated) else float(truncated)
+    if got <= 0.0:
+        code = "none"
+    elif abs(got - full) <= 1e-6 * max(abs(full), 1e-30):
+        code = "same"
+    else:
+        code = "smaller" if got < full else "larger"
+    return Answer(code, {"truncated": got, "full": float(full), "share": got / max(float(full), 1e-30)})
+
+
+def one_step_or_k_step(one_step: float, k_step: float, k: int) -> Answer:
+    """Which error is larger at horizon k: the one-step forecast's or the k-step (fed-back) forecast's?"""
+    ratio = float(k_step / max(one_step, 1e-30))
+    code = "k_step" if ratio > 1.1 else "one_step" if ratio < 1 / 1.1 else "same"
+    return Answer(code, {"k": int(k), "one": float(one_step), "kerr": float(k_step), "ratio": ratio})
+
+
 # The registry: catalogue key -> answer function. The page calls the function with what it computed and hands the
 # Answer to rnnviz.ui.predict; tests/test_predictions.py checks every key has a catalogue entry and two inputs
 # with different answers.
@@ -88,4 +113,6 @@ ANSWERS: dict[str, Callable[..., Answer]] = {
     "predict.gates.saturated": more_saturated,
     "predict.recurrent_matrix.radius": radius_above_one,
     "predict.clipping.diverges": diverges,
+    "predict.clipping.truncation": truncation_first_step,
+    "predict.forecasting.horizon": one_step_or_k_step,
 }

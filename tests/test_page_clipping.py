@@ -56,7 +56,16 @@ def test_clipped_and_unclipped_runs_side_by_side():
     assert clipped.history[0].loss == pytest.approx(plain.history[0].loss)  # same seed, same first batch
     # The default (ReLU RNN, SGD at lr 10) blows up without clipping and keeps learning with it.
     assert plain.diverged and not clipped.diverged
+    # predict first: the unclipped run's verdict waits for a guess, and the answer comes from this run
+    box = at.radio(key="predict.clipping.diverges.choice")
+    assert box.value is None and not any("diverged" in e.value for e in at.error)
+    assert "yes" in box.options or "yes, it blows up" in box.options
+    box.set_value("no").run()
+    at.button(key="predict.clipping.diverges.reveal").click().run()
+    assert not at.exception
     assert any("diverged" in e.value for e in at.error)
+    assert any("yes, it blows up" in i.value and f"{ui.peak_norm(plain):.3g}" in i.value for i in at.info)
+    figs = figures(at)
     cosine = [m for m in at.metric if m.label.startswith("cosine")][0]
     assert float(cosine.value) == pytest.approx(1.0, abs=1e-6)
     applied = decode(figs["clip_norm_clipped"]["data"][1]["y"])
@@ -105,6 +114,7 @@ def test_the_page_and_its_runs_read_in_chinese():
     assert title(reach) == t("clipping.trunc.reach_title", "zh") == "梯度能往回传多远：到分段边界（虚线）就停止"
     assert {trace["name"] for trace in reach["data"]} == {"截断 5 步", "截断 35 步", "完整 BPTT"}
     assert at.select_slider(key="clip_theta").label == "阈值 θ"
+    assert any(t("predict.clipping.truncation.question", "zh") in m.value for m in at.markdown)
     # (AppTest formats a widget's value outside the session, in English: read the options, not the value)
     assert at.radio(key="trunc_mode").options == ["只用最后一步的损失", "每个时间步的损失（语言模型的训练方式）"]
     # Any interaction sends every widget's value back, formatted outside the session: give the session runs instead
@@ -130,3 +140,40 @@ def test_the_page_reads_in_english():
     assert at.select_slider(key="clip_theta").label == "Threshold θ"
     assert at.radio(key="trunc_mode").options == ["the last step's loss only", "every step's loss (how the LM trains)"]
     assert at.title[0].value == "Taming gradients through time: clipping and truncation"
+
+
+def test_the_truncation_prediction_is_answered_from_the_truncated_runs_gradient():
+    from rnnviz.catalog import names
+
+    at = run_page()
+    runs = at.session_state[ui.TRUNC_KEY]
+    answers = {}
+    for mode in ui.LOSS_MODES:
+        answers[mode] = ui.truncation_answer(runs, ui.reach_curves(runs, mode), mode)
+        assert answers[mode].code in names("predict.clipping.truncation.options")
+    # the last step's loss never reaches step 0 through a 5-step cut; every step's loss reaches it from its own chunk
+    assert answers["last"].code == "none" and answers["every"].code == "smaller"
+    assert 0 < answers["every"].params["truncated"] < answers["every"].params["full"]
+    box = at.radio(key="predict.clipping.truncation.choice")
+    none = t("predict.clipping.truncation.options.none")
+    assert box.value is None and not any(none in i.value for i in at.info)
+    box.set_value("same").run()
+    at.button(key="predict.clipping.truncation.reveal").click().run()
+    assert not at.exception
+    revealed = [i.value for i in at.info if none in i.value]
+    assert revealed and f"{answers['last'].params['full']:.3g}" in revealed[0]
+
+
+def test_new_runs_ask_the_prediction_again():
+    at = run_page()
+    at.slider(key="clip_steps").set_value(50).run()
+    at.button(key=f"{ui.CLIP_KEY}_start").click().run()
+    runs = at.session_state[ui.CLIP_KEY]
+    while not runs.finished:
+        runs.tick(2.0)
+    at.run()
+    at.radio(key="predict.clipping.diverges.choice").set_value("yes").run()
+    at.button(key="predict.clipping.diverges.reveal").click().run()
+    assert any(i.value.startswith("Right:") for i in at.success)
+    at.button(key=f"{ui.CLIP_KEY}_start").click().run()
+    assert not at.exception and "predict.clipping.diverges.shown" not in at.session_state

@@ -179,6 +179,10 @@ def test_page_reads_in_chinese(page_zh):
     assert t("forecasting.lesson.compounds", "zh") in [m.value for m in page_zh.markdown]
     why = next(m.value for m in page_zh.markdown if "做了什么" in m.value)
     assert "正弦序列" in why and "What the" not in why
+    heat = figs["fc_state_heat"]["layout"]
+    assert heat["title"]["text"].replace("<br>", "") == t("forecasting.hidden.heat_title", "zh", label="GRU（H=8）")
+    assert heat["yaxis"]["title"]["text"] == "隐藏单元"
+    assert any(t("predict.forecasting.horizon.question", "zh") in m.value for m in page_zh.markdown)
 
 
 def test_a_link_made_in_chinese_opens_the_same_settings_in_english(page_zh):
@@ -209,3 +213,73 @@ def test_a_bad_upload_is_explained_in_chinese_and_the_good_series_stays():
     assert any("没有数值列" in e and "name, colour" in e for e in shown), shown
     assert series_title(at).startswith(t("forecasting.data.uploaded", "zh", unit="value"))  # the good series stays
     assert any("good.csv" in c.value and "仍在显示" in c.value for c in at.caption)
+
+
+def marked(at) -> dict[str, int | None]:
+    """Returns the step each linked chart of the hidden-state view marks."""
+    from rnnviz.ui.selection import marked_step
+
+    figs = figures(at)
+    return {key: marked_step(figs[key]) for key in ("fc_state_fit", "fc_state_heat")}
+
+
+def unit_marked(fig: dict) -> list:
+    return [s["y0"] for s in fig["layout"].get("shapes", []) if s.get("name") == "selection" and s["y0"] == s["y1"]
+            and s.get("xref", "").endswith("domain")]
+
+
+def param(at, name: str) -> str:
+    return str(at.query_params[name]).strip("[]'")
+
+
+def test_a_step_clicked_on_the_series_or_the_heatmap_is_marked_in_both_and_kept_in_the_url():
+    from conftest import select_point
+
+    at = run_page()
+    assert marked(at) == {"fc_state_fit": 0, "fc_state_heat": 0}
+    select_point(at, "fc_state_fit", {"x": 150, "y": 0.3, "curve_number": 0, "point_number": 150, "point_index": 150})
+    assert not at.exception, at.exception
+    assert marked(at) == {"fc_state_fit": 150, "fc_state_heat": 150} and param(at, "at") == "150"
+    select_point(at, "fc_state_heat", {"x": 40, "y": 3, "z": 0.1, "curve_number": 0, "point_index": [3, 40]})
+    assert marked(at) == {"fc_state_fit": 40, "fc_state_heat": 40}
+    heat = figures(at)["fc_state_heat"]
+    assert unit_marked(heat) == [3] and param(at, "unit") == "3"
+    z = heat["data"][0]["z"]
+    h = decode(z).reshape([int(n) for n in str(z["shape"]).split(",")]) if isinstance(z, dict) else decode(z)
+    assert h.ndim == 2 and h.shape[0] == 8  # units down, time across
+    assert any(f"unit 3 holds h = {h[3, 40]:.3f}" in c.value for c in at.caption)
+
+
+def test_a_link_with_a_step_and_a_unit_reopens_them():
+    at = app_test(PAGE)
+    at.query_params.update({"at": "25", "unit": "2", "hidden": "8", "steps": "30"})
+    at.run()
+    assert not at.exception, at.exception
+    assert marked(at) == {"fc_state_fit": 25, "fc_state_heat": 25}
+    assert unit_marked(figures(at)["fc_state_heat"]) == [2]
+
+
+@pytest.mark.parametrize("key", ["predict.forecasting.drift", "predict.forecasting.horizon"])
+def test_each_prediction_is_answered_by_the_models_on_the_page_after_a_guess(key):
+    from rnnviz.catalog import names
+    from rnnviz.predictions import forecast_drift, one_step_or_k_step
+
+    at = run_page()
+    figs = figures(at)
+    if key.endswith("drift"):  # read the answer off the fed-back chart: the truth and the red rollout
+        truth = decode(figs["fc_fed_back"]["data"][0]["y"])
+        fed = figs["fc_fed_back"]["data"][2]
+        start = int(decode(fed["x"])[0])
+        rollout = decode(fed["y"])
+        answer = forecast_drift(truth[start:start + len(rollout)], rollout)
+    else:  # off the error chart: the focused model's (the first) MSE at k = 1 and at the longest k
+        mse = decode(figs["fc_horizon"]["data"][0]["y"])
+        answer = one_step_or_k_step(mse[0], mse[-1], int(decode(figs["fc_horizon"]["data"][0]["x"])[-1]))
+    assert answer.code in names(f"{key}.options")
+    box = at.radio(key=f"{key}.choice")
+    right = t(f"{key}.options.{answer.code}")
+    assert box.value is None and not any(right in m.value for m in [*at.success, *at.info])
+    box.set_value(next(c for c in names(f"{key}.options") if c != answer.code)).run()
+    at.button(key=f"{key}.reveal").click().run()
+    assert not at.exception
+    assert any(f"The model says: {right}." in i.value for i in at.info)

@@ -136,6 +136,9 @@ def test_the_page_reads_in_chinese():
     radius_label = at.slider(key="gtt_radius").label
     assert radius_label == t("gradients.radius.slider", "zh") and radius_label.startswith("谱半径")
     assert at.radio(key="gtt_source").value == "memory"  # the value stays a code; only its words change
+    asked = " ".join(m.value for m in at.markdown)
+    assert all(t(f"predict.gradients.{name}.question", "zh") in asked for name in ("first_step", "largest"))
+    assert any(c.value.startswith("已标出：第 0 步") for c in at.caption)
     assert at.radio(key="gtt_source").options[0] == t("gradients.source.memory", "zh")
     # AppTest formats options outside the session (in English), so the LM view is opened by a link instead
     at = app_test(PAGE)
@@ -155,3 +158,73 @@ def test_the_page_reads_in_english():
     assert at.slider(key="gtt_radius").label == "Spectral radius max |λ| of A (and of W_hh below)"
     assert at.radio(key="gtt_source").options[0] == "memory task (k = 20): models that must remember"
     assert at.title[0].value == "Gradients through time: why a plain RNN forgets"
+
+
+def marks(at) -> dict[str, int | None]:
+    from rnnviz.ui.selection import marked_step
+
+    figs = figures(at)
+    return {key: marked_step(figs[key]) for key in ("gtt_grads", "gtt_sens")}
+
+
+def test_a_click_on_a_gradient_curve_marks_that_step_on_both_charts_and_in_the_url():
+    from conftest import select_point
+
+    at = run_page()
+    assert marks(at) == {"gtt_grads": 0, "gtt_sens": 0}
+    select_point(at, "gtt_sens", {"x": 7, "y": 0.5, "curve_number": 1, "point_number": 7, "point_index": 7})
+    assert not at.exception, at.exception
+    assert marks(at) == {"gtt_grads": 7, "gtt_sens": 7}  # the chart above follows the one clicked below
+    assert str(at.query_params["at"]).strip("[]'") == "7"
+    grads = figures(at)["gtt_grads"]["data"][0]  # the first model, trained: its value at the marked step
+    assert any("Marked: step 7, which reads" in c.value and f"{decode(grads['y'])[7]:.3g}" in c.value
+               for c in at.caption)
+    select_point(at, "gtt_grads", {"x": 15, "y": 0.1, "curve_number": 0, "point_number": 15, "point_index": 15})
+    assert marks(at) == {"gtt_grads": 15, "gtt_sens": 15}
+
+
+def test_a_link_with_a_step_reopens_it():
+    at = app_test(PAGE)
+    at.session_state[ui.MEMORY_KEY] = ui.MemoryLab(steps=4)
+    at.query_params["at"] = "12"
+    at.run()
+    assert not at.exception
+    assert marks(at) == {"gtt_grads": 12, "gtt_sens": 12}
+
+
+def reveal(at, key: str, guess: str) -> str:
+    """Guesses, reveals, and returns the revealed line."""
+    box = at.radio(key=f"{key}.choice")
+    assert box.value is None and at.button(key=f"{key}.reveal").disabled
+    box.set_value(guess).run()
+    at.button(key=f"{key}.reveal").click().run()
+    assert not at.exception
+    return next(m.value for m in [*at.success, *at.info] if t(f"{key}.question") not in m.value
+                and ("Right:" in m.value or "The model says:" in m.value))
+
+
+def test_which_model_reaches_the_first_step_is_read_off_the_gradient_chart():
+    from rnnviz.catalog import names
+
+    at = run_page()
+    trained = {tr["name"].removesuffix(", trained"): decode(tr["y"]) for tr in figures(at)["gtt_grads"]["data"]
+               if tr["name"].endswith(", trained")}
+    best = max(trained, key=lambda label: trained[label][0] / trained[label][-1])
+    code = next(c for c in names("predict.gradients.first_step.options")
+                if t(f"predict.gradients.first_step.options.{c}") in best)
+    line = reveal(at, "predict.gradients.first_step", code)
+    assert line.startswith("Right:") and t(f"predict.gradients.first_step.options.{code}") in line
+
+
+@pytest.mark.parametrize("radius", [0.9, 2.0])
+def test_where_the_gradient_is_largest_follows_the_spectral_radius(radius):
+    from rnnviz.predictions import largest_gradient
+
+    at = run_page()
+    if radius != 0.9:
+        at.slider(key="gtt_radius").set_value(radius).run()
+    mine = next(tr for tr in figures(at)["gtt_radius_grads"]["data"] if "(yours)" in tr["name"])
+    answer = largest_gradient(np.nan_to_num(decode(mine["y"])))
+    assert answer.code == ("last" if radius < 1 else "first")  # vanishing: the last steps; exploding: the first
+    line = reveal(at, "predict.gradients.largest", "middle")
+    assert line.startswith("The model says:") and t(f"predict.gradients.largest.options.{answer.code}") in line

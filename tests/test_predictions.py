@@ -23,6 +23,8 @@ CONTRASTS = {
     predictions.more_saturated: ((0.6, 0.1), (0.1, 0.5)),
     predictions.radius_above_one: ((1.3,), (0.7,)),
     predictions.diverges: ((True, 1e6), (False, 3.0)),
+    predictions.truncation_first_step: ((float("nan"), 0.3), (0.3, 0.3)),
+    predictions.one_step_or_k_step: ((0.01, 0.5, 64), (0.2, 0.2, 64)),
 }
 
 

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from rnnviz.catalog import t
 from rnnviz.data import Series
-from rnnviz.plots.style import CELL_COLORS, LINE_WIDTH, OWN_COLOR, OWN_WIDTH, TRUTH, base_layout
+from rnnviz.plots.style import CELL_COLORS, DIVERGING, LINE_WIDTH, OWN_COLOR, OWN_WIDTH, TRUTH, base_layout
 
 TRAIN_SHADE, FED_SHADE = "rgba(31, 119, 180, 0.08)", "rgba(214, 39, 40, 0.10)"
 K_COLORS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#d62728", "#9467bd")
@@ -149,4 +149,29 @@ def probe_figure(probe: pd.DataFrame, tau: int, label: str, name: str | None = N
     base_layout(fig, t("forecasting.plots.probe_title"), t("forecasting.plots.probe_k_axis"),
                 t("forecasting.plots.probe_r2_axis"))
     fig.update_yaxes(range=[min(-0.2, float(probe["R2"].min()) - 0.05) if len(probe) else -0.2, 1.0])
+    return fig
+
+
+def fit_figure(series: Series, n_train: int, one_step: np.ndarray, label: str) -> go.Figure:
+    """Returns the series and a model's one-step-ahead fit of it: the input its hidden state reads, step by step."""
+    fig = go.Figure()
+    _truth(fig, series)
+    _line(fig, np.arange(len(series)), one_step, t("forecasting.plots.one_step", label=label), model_color(label),
+          width=1.5)
+    fig.add_vline(x=n_train - 0.5, line_dash="dot", line_color="#888")
+    base_layout(fig, t("forecasting.hidden.fit_title", label=label), t("forecasting.plots.time_axis"), series.unit,
+                height=300)
+    return fig
+
+
+def hidden_heatmap(h: np.ndarray, label: str) -> go.Figure:
+    """Returns the hidden state h_t (T, H) of a forecaster reading the series: units down, time across, 0 white."""
+    T, H = h.shape
+    zmax = float(max(np.abs(h).max(), 1e-6))
+    fig = go.Figure(go.Heatmap(z=h.T, x=np.arange(T), y=np.arange(H), colorscale=DIVERGING, zmid=0, zmin=-zmax,
+                               zmax=zmax, colorbar=dict(title="h", thickness=12),
+                               hovertemplate=t("forecasting.hidden.hover") + "<extra></extra>"))
+    base_layout(fig, t("forecasting.hidden.heat_title", label=label), t("forecasting.plots.time_axis"),
+                t("forecasting.hidden.unit_axis"), height=min(260 + 4 * H, 560))
+    fig.update_yaxes(range=[-0.5, H - 0.5], autorange=False)
     return fig

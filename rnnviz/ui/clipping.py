@@ -14,10 +14,12 @@ from rnnviz.config import ModelConfig, RunConfig, TextConfig, TrainConfig
 from rnnviz.errors import ConfigError
 from rnnviz.plots import gradients as plots
 from rnnviz.plots.training import grad_norm_figure
+from rnnviz.predictions import Answer, diverges, truncation_first_step
 from rnnviz.tasks import make_model, make_task
 from rnnviz.ui import cache
 from rnnviz.ui.affordances import chart
 from rnnviz.ui.gradients import LOSS_MODES, REFRESH_SECONDS, TICK_SECONDS, grad_label, loss_label, passage_batch
+from rnnviz.ui.predict import predict
 from rnnviz.ui.safe_text import plain, plotly_text
 
 # the page reads these through this module too
@@ -71,6 +73,9 @@ def start(key: str, cfgs: dict[str, RunConfig]) -> None:
     """Replaces the session's run set under `key` with fresh runs and marks it running."""
     st.session_state[key] = new_runset(cfgs)
     st.session_state[f"{key}_running"] = True
+    asked = "predict.clipping.diverges" if key == CLIP_KEY else "predict.clipping.truncation"
+    for part in ("choice", "shown"):  # new runs: ask again
+        st.session_state.pop(f"{asked}.{part}", None)
 
 
 def running(key: str) -> bool:
@@ -163,6 +168,24 @@ def _histories(runs: grad.RunSet) -> dict:
     return {plotly_text(run_label(n)): r.history for n, r in runs.runs.items()}
 
 
+def peak_norm(run: grad.TrainRun) -> float:
+    """Returns the largest finite gradient norm (before clipping) a run met, inf if it met none finite."""
+    norms = [m.grad_norm for m in run.history if np.isfinite(m.grad_norm)]
+    return max(norms) if norms else float("inf")
+
+
+def truncation_answer(runs: grad.RunSet, curves: dict[str, np.ndarray], mode: str) -> Answer | None:
+    """Returns what the shortest truncation does to the first step's gradient, against full backprop of the same
+    model (None when no run is truncated)."""
+    cut = sorted((run.cfg.bptt, name) for name, run in runs.runs.items() if run.cfg.bptt is not None)
+    if not cut:
+        return None
+    name = cut[0][1]
+    ids = passage_batch(TextConfig(), TRUNC_LENGTH)[0]
+    full = lmg.reach_curves({name: (runs.runs[name].model, None)}, ids, mode)[name]
+    return truncation_first_step(float(curves[name][0]), float(full[0]))
+
+
 def clip_panel(runs: grad.RunSet | None) -> None:
     """Draws the clipping runs: progress, loss of both, each run's gradient norms and a check on a fixed batch."""
     if runs is None:
@@ -170,8 +193,12 @@ def clip_panel(runs: grad.RunSet | None) -> None:
         return
     st.markdown(progress_line(runs))
     clipped, unclipped = runs.runs[CLIPPED], runs.runs[NOT_CLIPPED]
-    st.markdown(t("clipping.clip.trends", clipped=trend(clipped), unclipped=trend(unclipped)))
-    if unclipped.diverged:
+    revealed = True  # the unclipped run's verdict waits for the learner's prediction once it is known
+    if unclipped.diverged or unclipped.steps_done >= runs.steps:
+        revealed = predict("predict.clipping.diverges", diverges(bool(unclipped.diverged), peak_norm(unclipped)))
+    verdict = trend(unclipped) if revealed else t("clipping.clip.predict_first")
+    st.markdown(t("clipping.clip.trends", clipped=trend(clipped), unclipped=verdict))
+    if unclipped.diverged and revealed:
         st.error(t("clipping.clip.diverged", reason=unclipped.diverged), icon="💥")
     diverged = {plotly_text(run_label(n)): r.diverged for n, r in runs.runs.items()}
     chart(plots.losses_figure(_histories(runs), t("clipping.clip.loss_title"), diverged=diverged), key="clip_loss")
@@ -198,7 +225,10 @@ def trunc_panel(runs: grad.RunSet | None, cfgs: dict[str, RunConfig], mode: str)
     if runs is None:
         return
     tokens = passage_batch(TextConfig(), TRUNC_LENGTH)[1]
-    curves = {plotly_text(run_label(n)): c for n, c in reach_curves(runs, mode).items()}
+    reached = reach_curves(runs, mode)
+    if (answer := truncation_answer(runs, reached, mode)) is not None:
+        predict("predict.clipping.truncation", answer)
+    curves = {plotly_text(run_label(n)): c for n, c in reached.items()}
     cuts = {plotly_text(run_label(n)): run.cfg.bptt for n, run in runs.runs.items()}
     chart(plots.reach_figure(curves, tokens, t("clipping.trunc.reach_title"), cuts), key="trunc_reach")
     if not any(r.history for r in runs.runs.values()):

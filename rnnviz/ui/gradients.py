@@ -17,7 +17,8 @@ from rnnviz.config import RunConfig, TextConfig
 from rnnviz.memory_queue import MemoryLab, enqueue, memory_tick, series_label
 from rnnviz.models import RecurrentModel
 from rnnviz.plots import gradients as plots
-from rnnviz.ui import cache
+from rnnviz.predictions import Answer, first_step_gradient
+from rnnviz.ui import cache, selection
 from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.safe_text import plain, plotly_text
 from rnnviz.ui.store import ModelEntry, active
@@ -183,6 +184,42 @@ def recurrence(radius: float) -> grad.RecurrenceNorms:
 def radius_curve(radius: float) -> np.ndarray:
     """Returns ||dL/dh_t|| of a fresh tanh RNN with W_hh scaled to `radius` (cached)."""
     return grad.radius_grad_curve(radius)
+
+
+# --- section 1's linked selection and its prediction -----------------------------------------------
+
+PAGE = "gradients"  # the lesson's selection (?at=): the step marked on section 1's charts
+
+
+def pick_step(curves: dict[str, dict[str, np.ndarray]]) -> selection.Pick:
+    """Returns the selected step of section 1's sequence (from a click, else the link's ?at=)."""
+    steps = max((v.shape[-1] for v in curves["grads"].values()), default=1)
+    return selection.current(PAGE, steps)
+
+
+def linked(fig, key: str, pick: selection.Pick) -> None:
+    """Draws one of section 1's charts with the selected step marked; a click on a point selects its step."""
+    selection.linked_chart(selection.mark(fig, pick), key, PAGE, selection.step_of)
+
+
+def step_caption(curves: dict[str, dict[str, np.ndarray]], tokens: list[str] | None, pick: selection.Pick) -> str:
+    """Returns what the selected step's state gets: ||dL/dh_t|| (top layer) of each trained model there."""
+    values = t("gradients.reach.ratio_sep").join(
+        t("gradients.selection.value", label=plain(label), value=float(g[-1, pick.t]))
+        for label, g in curves["grads"].items() if pick.t < g.shape[-1])
+    reads = t("gradients.selection.reads", token=plain(repr(tokens[pick.t]))) if tokens and pick.t < len(tokens) else ""
+    return t("gradients.selection.caption", step=pick.t, reads=reads, values=values)
+
+
+def first_step_answer(curves: dict[str, dict[str, np.ndarray]], source: str) -> Answer:
+    """Returns which default model keeps the most of ||dL/dh_T|| at the first step (top layer, trained)."""
+    ratios = {}
+    for cell in GRAD_CELLS:
+        label = (series_label(cell, MEMORY_FORGET_BIAS) if source == SOURCES[0]
+                 else t("gradients.legend.default", cell=grad_label(cell)))
+        g = curves["grads"][label]
+        ratios[cell] = float(g[-1, 0] / max(g[-1, -1], 1e-30))
+    return first_step_gradient(ratios)
 
 
 # --- the memory task: a queue of (cell, delay) jobs trained one bounded chunk per refresh ----------
