@@ -23,6 +23,10 @@ CONTRASTS = {
     predictions.more_saturated: ((0.6, 0.1), (0.1, 0.5)),
     predictions.radius_above_one: ((1.3,), (0.7,)),
     predictions.diverges: ((True, 1e6), (False, 3.0)),
+    predictions.parameter_count: ((19_868, 1_820), (655_172, 162_500)),
+    predictions.perplexity_nearer: ((3.1, 28), (19.0, 28)),
+    predictions.tokens_for_half: ((np.array([50, 30, 10, 5, 3, 2]),), (np.ones(500),)),
+    predictions.minibatches_continue: (([[0, 60], [5, 65]], 5), ([[40, 5], [90, 15]], 5)),
 }
 
 
