@@ -1,0 +1,54 @@
+"""The training lab's predictions: how many numbers the model learns, and where its perplexity ends up."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnviz import runsize
+from rnnviz.catalog import names, t
+from rnnviz.config import RunConfig
+from rnnviz.predictions import parameter_count, perplexity_nearer
+from rnnviz.ui import cache
+from rnnviz.ui.lab_runs import LabRun
+from rnnviz.ui.predict import predict
+
+PARAMETERS, PERPLEXITY = "predict.training_lab.parameters", "predict.training_lab.perplexity"
+
+
+def questions(cfg: RunConfig | None, lab: LabRun | None) -> None:
+    """Asks both of a language model: its size (of the settings, counted on the run's model when it is theirs) and,
+    once a run exists, its final perplexity."""
+    shown = cfg if cfg is not None else lab.cfg if lab is not None else None
+    if shown is not None and shown.task == "lm":
+        predict(PARAMETERS, _size(shown, lab if lab is not None and lab.cfg == shown else None))
+    if lab is not None and lab.cfg.task == "lm":
+        _perplexity(lab)
+
+
+def _size(cfg: RunConfig, lab: LabRun | None) -> object:
+    """Returns the size question's answer: counted on the run's model, else from the settings (the same count)."""
+    if lab is not None:
+        model = lab.run.model
+        params = sum(p.numel() for p in model.parameters())
+        return parameter_count(params, sum(p.numel() for p in model.out.parameters()))
+    vocab = len(cache.corpus(cfg.text).vocab)
+    return parameter_count(runsize.lm_param_count(cfg.model, vocab), cfg.model.hidden_size * vocab + vocab)
+
+
+def _perplexity(lab: LabRun) -> None:
+    """Asks while the run trains; reveals from its last perplexity once it has finished."""
+    s, run_key = st.session_state, f"{PERPLEXITY}.run"
+    if s.get(run_key) is not lab.run:  # a new run: a new question (its guess and reveal are not the last run's)
+        s.pop(f"{PERPLEXITY}.shown", None)
+        s.pop(f"{PERPLEXITY}.choice", None)
+        s[run_key] = lab.run
+    last = lab.run.history[-1] if lab.run.history else None
+    if lab.status == "done" and last is not None and last.perplexity is not None:
+        predict(PERPLEXITY, perplexity_nearer(last.perplexity, lab.run.model.vocab_size))
+        return
+    with st.container(border=True):  # the same radio (by key) that predict() draws once the run is done
+        st.markdown(f"**{t('predict.ui.first')}** {t(f'{PERPLEXITY}.question')}")
+        st.radio(t("predict.ui.your_guess"), names(f"{PERPLEXITY}.options"), index=None, key=f"{PERPLEXITY}.choice",
+                 horizontal=True, format_func=lambda code: t(f"{PERPLEXITY}.options.{code}"),
+                 label_visibility="collapsed")
+        st.caption(t(f"{PERPLEXITY}.pending"))
