@@ -16,13 +16,12 @@ PARAMETERS, PERPLEXITY = "predict.training_lab.parameters", "predict.training_la
 
 
 def questions(cfg: RunConfig | None, lab: LabRun | None) -> None:
-    """Asks both of a language model: its size (of the settings, counted on the run's model when it is theirs) and,
-    once a run exists, its final perplexity."""
+    """Asks both of a language model: its size (of the settings, counted on the run's model when it is theirs) and
+    its final perplexity (answered once a run of it has finished)."""
     shown = cfg if cfg is not None else lab.cfg if lab is not None else None
     if shown is not None and shown.task == "lm":
         predict(PARAMETERS, _size(shown, lab if lab is not None and lab.cfg == shown else None))
-    if lab is not None and lab.cfg.task == "lm":
-        _perplexity(lab)
+        _perplexity(lab if lab is not None and lab.cfg.task == "lm" else None)
 
 
 def _size(cfg: RunConfig, lab: LabRun | None) -> object:
@@ -35,15 +34,16 @@ def _size(cfg: RunConfig, lab: LabRun | None) -> object:
     return parameter_count(runsize.lm_param_count(cfg.model, vocab), cfg.model.hidden_size * vocab + vocab)
 
 
-def _perplexity(lab: LabRun) -> None:
-    """Asks while the run trains; reveals from its last perplexity once it has finished."""
+def _perplexity(lab: LabRun | None) -> None:
+    """Asks before and while a run trains; reveals from its last perplexity once it has finished."""
     s, run_key = st.session_state, f"{PERPLEXITY}.run"
-    if s.get(run_key) is not lab.run:  # a new run: a new question (its guess and reveal are not the last run's)
-        s.pop(f"{PERPLEXITY}.shown", None)
-        s.pop(f"{PERPLEXITY}.choice", None)
+    if lab is not None and s.get(run_key) is not lab.run:
+        if s.get(run_key) is not None:  # another run than the one answered: a new question (a guess made before
+            s.pop(f"{PERPLEXITY}.shown", None)  # the first run stays with it)
+            s.pop(f"{PERPLEXITY}.choice", None)
         s[run_key] = lab.run
-    last = lab.run.history[-1] if lab.run.history else None
-    if lab.status == "done" and last is not None and last.perplexity is not None:
+    last = lab.run.history[-1] if lab is not None and lab.run.history else None
+    if lab is not None and lab.status == "done" and last is not None and last.perplexity is not None:
         predict(PERPLEXITY, perplexity_nearer(last.perplexity, lab.run.model.vocab_size))
         return
     with st.container(border=True):  # the same radio (by key) that predict() draws once the run is done
