@@ -123,3 +123,17 @@ def test_the_size_check_counts_the_weights_the_model_really_has():
         assert lm_param_count(model, len(corpus.vocab)) == sum(p.numel() for p in built.parameters())
     name, size = largest_weight(cfg.model, len(corpus.vocab))
     assert size <= runfile.MAX_TENSOR_BYTES  # the preset itself can be saved
+
+
+def test_in_chinese_the_corpus_setting_and_the_own_text_box_speak_chinese(monkeypatch):
+    from rnnviz.ui import lang
+
+    monkeypatch.setattr(lang, "current", lambda: "zh")  # AppTest formats the options in the test's thread
+    at = opened(preset="tang-gru", lang="zh")
+    assert not at.exception and at.selectbox(key="lab_corpus").label == "语料库"
+    assert at.radio(key="lab_task").format_func("lm") == "字符级语言模型（唐诗）"
+    assert at.selectbox(key="lab_corpus").format_func("own") == "你自己的文本"
+    at.selectbox(key="lab_corpus").set_value("own").run()
+    assert any("至少 200 个字符" in i.value for i in at.info)
+    at.text_area(key="lab_own_paste").set_value("太短了").run()
+    assert any("至少" in e.value for e in at.error) and at.button(key="lab_start").disabled

@@ -132,8 +132,8 @@ def option_label(setting: Setting) -> Callable[[str], str]:
 
 
 def corpus_name(corpus: str) -> str:
-    """Returns a corpus's name in the learner's language ('The Time Machine', '唐诗', 'your own text')."""
-    return t(f"training_lab.options.corpus.{corpus}")
+    """Returns a corpus's short name in the learner's language ('The Time Machine', '唐诗', 'your own text')."""
+    return t(f"training_lab.corpus_short.{corpus}")
 
 
 def draw(setting: Setting, where: DeltaGenerator, on_change: Callable[[], None] | None = None) -> object:
