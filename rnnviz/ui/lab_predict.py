@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from rnnviz import runsize
@@ -43,7 +45,8 @@ def _perplexity(lab: LabRun | None) -> None:
             s.pop(f"{PERPLEXITY}.choice", None)
         s[run_key] = lab.run
     last = lab.run.history[-1] if lab is not None and lab.run.history else None
-    if lab is not None and lab.status == "done" and last is not None and last.perplexity is not None:
+    finished = lab is not None and lab.status in ("done", "diverged")  # diverged: its last good step answers
+    if finished and last is not None and last.perplexity is not None and math.isfinite(last.perplexity):
         predict(PERPLEXITY, perplexity_nearer(last.perplexity, lab.run.model.vocab_size))
         return
     with st.container(border=True):  # the same radio (by key) that predict() draws once the run is done
