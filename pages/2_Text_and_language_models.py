@@ -33,6 +33,7 @@ chart(plots.vocab_bars(textstats.vocab_table(corpus.vocab, 30), token), key="tl_
 ui.probe(corpus, token, text.chinese)
 
 st.header(t("text.zipf.header"))
+ui.half_question(corpus)
 table, exponents, sparse = ui.zipf(text.raw, token)
 chart(plots.zipf_plot(table, exponents), key="tl_zipf")
 st.latex(r"n_i \propto \frac{1}{i^{\alpha}} \quad\Longleftrightarrow\quad \log n_i = -\alpha \log i + c")
@@ -49,6 +50,7 @@ offset = c4.slider(t("text.partition.offset"), 0, num_steps - 1, 0, key="tl_offs
 colour_by = st.radio(t("text.partition.colour_by"), ["minibatch", "row"], horizontal=True, key="tl_colour",
                      format_func=choices("text.partition", ("minibatch", "row")).get)
 tokens = corpus.tokens[:shown]
+ui.continues_question(len(tokens), batch_size, num_steps, offset)
 for sampling in ("sequential", "random"):
     layout = textstats.seeded_layout(len(tokens), batch_size, num_steps, sampling, offset)
     if not layout:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from rnnviz.catalog import items, t
 from rnnviz.lessons import BY_FILE
-from rnnviz.ui import lab, lab_links, lab_settings, lab_step, lab_widgets, lang, setup_page, try_this
+from rnnviz.ui import lab, lab_links, lab_predict, lab_settings, lab_step, lab_widgets, lang, setup_page, try_this
 from rnnviz.ui.affordances import guide
 from rnnviz.ui.core import page_link
 from rnnviz.ui.safe_text import plain
@@ -23,6 +23,7 @@ with st.container(border=True, key="lab_settings_box"):
     lab_links.fixed_note()
     cfg = lab_widgets.settings()
 lab_settings.controls(cfg)  # outside the settings box: on a phone the box scrolls, Start stays in sight
+lab_predict.questions(cfg, lab.current())  # asked before the live view answers them
 
 lab.live_panel()
 lab_step.panel()

@@ -14,11 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from rnnviz.config import SENTIMENT_TRAIN_SOURCES, SERIES_NAMES, RunConfig, shown
+from rnnviz.config import OWN_CORPUS, SENTIMENT_TRAIN_SOURCES, SERIES_NAMES, RunConfig, shown
 from rnnviz.errors import ConfigError
 from rnnviz.query import number
 
 OFF = ("off", "none", "")  # what a link may say for "no clipping"
+# The corpora a language model in the lab reads: the bundled ones (rnnviz.data.text) and the learner's own text,
+# which a link never carries (a link saying corpus=own opens the first one, with a message).
+LAB_CORPORA: tuple[str, ...] = ("timemachine", "tang_simplified", "tang", OWN_CORPUS)
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ SETTINGS: tuple[Setting, ...] = (  # in reading order: the widgets and the hide 
     Setting("cell", "model", "cell", "select", display="cell"),
     Setting("hidden", "model", "hidden_size", "number", step=8),
     Setting("layers", "model", "num_layers", "number"),
+    Setting("corpus", "text", "corpus", "select", task="lm", narrowed=LAB_CORPORA),
     Setting("seq", "text", "num_steps", "number", task="lm"),
     Setting("series", "series", "name", "select", task="forecast", narrowed=SERIES_NAMES),
     Setting("source", "sentiment", "source", "select", task="sentiment", narrowed=SENTIMENT_TRAIN_SOURCES),
@@ -156,6 +160,7 @@ SETTINGS: tuple[Setting, ...] = (  # in reading order: the widgets and the hide 
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 TASK = BY_NAME["task"]
+CORPUS = BY_NAME["corpus"]
 LINK_ORDER = sorted(SETTINGS, key=lambda s: s.task is not None)  # a link spells its task's own settings last
 
 
@@ -187,6 +192,11 @@ def decode(params: Mapping[str, str], base: RunConfig) -> RunConfig:
     """Returns base with every setting a link gives (not yet range-checked); raises ConfigError for non-values."""
     cfg = base
     for s in SETTINGS:
-        if s.name in params and s is not TASK:
+        if s.name in params and s is not TASK and not (s is CORPUS and params[s.name] == OWN_CORPUS):
             cfg = s.write(cfg, s.decode(params[s.name]))
     return cfg
+
+
+def own_text_dropped(params: Mapping[str, str]) -> bool:
+    """Returns whether a link names a run on the learner's own text, which links do not carry (decode skips it)."""
+    return params.get(CORPUS.name) == OWN_CORPUS

@@ -102,6 +102,41 @@ def one_step_or_k_step(one_step: float, k_step: float, k: int) -> Answer:
     return Answer(code, {"k": int(k), "one": float(one_step), "kerr": float(k_step), "ratio": ratio})
 
 
+def parameter_count(params: int, head: int) -> Answer:
+    """How many numbers does this language model learn: under 10,000, 10,000 to 100,000, or more?
+
+    params: every parameter of the model; head: those of its output layer (H x V + V).
+    """
+    code = "under_10k" if params < 10_000 else "10k_100k" if params <= 100_000 else "over_100k"
+    return Answer(code, {"params": params, "head": head, "recurrent": params - head, "share": head / max(params, 1)})
+
+
+def perplexity_nearer(perplexity: float, vocab: int) -> Answer:
+    """After training, is the perplexity nearer 1 (sure of each next token) or V (guessing)? Halfway on a log scale
+    is the square root of V: e.g. 28 characters -> 5.3."""
+    middle = float(np.sqrt(vocab))
+    return Answer("one" if perplexity < middle else "vocab", {"ppl": perplexity, "vocab": vocab, "middle": middle})
+
+
+def tokens_for_half(counts: np.ndarray) -> Answer:
+    """How many of the most frequent distinct tokens cover half of the corpus: under 10, 10 to 100, over 100?"""
+    counts = np.sort(np.asarray(counts, dtype=float))[::-1]
+    total = float(counts.sum())
+    k = int(np.searchsorted(np.cumsum(counts), total / 2)) + 1
+    code = "under_10" if k < 10 else "10_100" if k <= 100 else "over_100"
+    return Answer(code, {"k": k, "distinct": int((counts > 0).sum()), "share": k / max(int((counts > 0).sum()), 1)})
+
+
+def minibatches_continue(starts: list[list[int]], num_steps: int) -> Answer:
+    """Does minibatch 2 continue minibatch 1: does every row start where the same row of minibatch 1 stopped?
+
+    starts: the first position of each row, per minibatch (at least two minibatches).
+    """
+    first, second = starts[0], starts[1]
+    joined = all(b == a + num_steps for a, b in zip(first, second, strict=True))
+    return Answer("yes" if joined else "no", {"end": first[0] + num_steps - 1, "next": second[0]})
+
+
 # The registry: catalogue key -> answer function. The page calls the function with what it computed and hands the
 # Answer to rnnviz.ui.predict; tests/test_predictions.py checks every key has a catalogue entry and two inputs
 # with different answers.
@@ -115,4 +150,8 @@ ANSWERS: dict[str, Callable[..., Answer]] = {
     "predict.clipping.diverges": diverges,
     "predict.clipping.truncation": truncation_first_step,
     "predict.forecasting.horizon": one_step_or_k_step,
+    "predict.training_lab.parameters": parameter_count,
+    "predict.training_lab.perplexity": perplexity_nearer,
+    "predict.text.half": tokens_for_half,
+    "predict.text.continues": minibatches_continue,
 }

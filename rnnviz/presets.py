@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from rnnviz import lab_table
+from rnnviz import lab_table, owntext
 from rnnviz.catalog import t
 from rnnviz.config import (
     ModelConfig,
@@ -113,7 +113,7 @@ def validate(cfg: RunConfig) -> RunConfig:
     """
     lab_table.check_all(cfg)
     TOKEN.check(cfg.text.token)  # the lab's language models read characters (and stay < 10 MB)
-    return check(cfg)
+    return owntext.check_config(check(cfg))  # an own text passes its gate (cached: once per text)
 
 
 TOKEN = Setting("token", "text", "token", "select", narrowed=("char",))  # checked, never shown or linked

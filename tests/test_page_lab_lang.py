@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnnviz.catalog import t
-from rnnviz.config import RunConfig
-from rnnviz.lab_table import SETTINGS, TASK, to_widgets
+from rnnviz.config import OWN_CORPUS, RunConfig
+from rnnviz.lab_table import CORPUS, SETTINGS, TASK, to_widgets
 from rnnviz.presets import LAB_DEFAULTS, decode_query, encode_query
 
 PAGE = "pages/3_Training_lab.py"
@@ -72,6 +72,8 @@ def test_the_lab_in_english_keeps_its_words():
 
 def _value(setting, draw):
     """Draws an allowed value of one setting."""
+    if setting is CORPUS:  # a link never carries an own text (see the test below)
+        return draw(st.sampled_from([c for c in setting.options if c != OWN_CORPUS]))
     if setting.widget in ("select", "radio"):
         return draw(st.sampled_from(setting.options))
     low, high = setting.bounds
@@ -104,6 +106,17 @@ def test_every_setting_round_trips_through_a_link(cfg):
     assert back == cfg
     assert to_widgets(back) == to_widgets(cfg)
     assert {s.name for s in SETTINGS if s.applies(cfg.task)} <= set(params)
+
+
+@settings(max_examples=20, deadline=None)
+@given(lab_configs())
+def test_a_link_to_an_own_text_run_says_own_and_opens_the_same_settings_on_the_default_corpus(cfg):
+    if cfg.task != "lm":
+        return
+    own = replace(cfg, text=replace(cfg.text, corpus=OWN_CORPUS, own_text="the learner's text " * 20))
+    params = encode_query(own)
+    assert params["corpus"] == OWN_CORPUS and not any("learner" in v for v in params.values())
+    assert decode_query(params) == replace(cfg, text=replace(cfg.text, corpus=LAB_DEFAULTS["lm"].text.corpus))
 
 
 def test_a_link_made_in_chinese_opens_the_same_settings_in_english():

@@ -170,3 +170,30 @@ def test_own_novel_model_on_the_poems_is_kept_with_a_note():
     assert at.selectbox(key="tl_model").value == "mine: mine1"
     assert any("The Time Machine" in i.value for i in at.info)  # most characters are <unk> to it: said so
     assert number(metric(at, "Uniform guessing")) == 28  # scored by the learner's own model, not swapped
+
+
+def _reveal(at, key: str, guess: str):
+    at.radio(key=f"{key}.choice").set_value(guess).run()
+    at.button(key=f"{key}.reveal").click().run()
+    assert not at.exception
+    return [*(s.value for s in at.success), *(i.value for i in at.info)]
+
+
+def test_the_zipf_prediction_is_answered_from_the_counts_the_page_shows():
+    at = run_page()
+    said = _reveal(at, "predict.text.half", "over_100")
+    assert any("The model says: under 10." in s and "6 of its 27 distinct tokens" in s for s in said)
+    at.radio(key="tl_token").set_value("word").run()  # other counts, another answer: the question is asked again
+    assert not at.button(key="predict.text.half.reveal").disabled or at.radio(key="predict.text.half.choice")
+    said = _reveal(at, "predict.text.half", "10_100")
+    assert any(s.startswith("Right: 10 to 100.") for s in said)
+
+
+def test_the_minibatch_prediction_reads_the_sequential_partition_it_draws():
+    at = run_page()
+    at.slider(key="tl_steps").set_value(4).run()
+    said = _reveal(at, "predict.text.continues", "no")
+    rows = [s for s in said if "yes, each row goes on" in s]
+    assert rows and re.search(r"ends at position (\d+) and row 1 of minibatch 2 starts at (\d+)", rows[0])
+    end, start = map(int, re.search(r"position (\d+) and row 1 of minibatch 2 starts at (\d+)", rows[0]).groups())
+    assert start == end + 1

@@ -25,6 +25,10 @@ CONTRASTS = {
     predictions.diverges: ((True, 1e6), (False, 3.0)),
     predictions.truncation_first_step: ((float("nan"), 0.3), (0.3, 0.3)),
     predictions.one_step_or_k_step: ((0.01, 0.5, 64), (0.2, 0.2, 64)),
+    predictions.parameter_count: ((19_868, 1_820), (655_172, 162_500)),
+    predictions.perplexity_nearer: ((3.1, 28), (19.0, 28)),
+    predictions.tokens_for_half: ((np.array([50, 30, 10, 5, 3, 2]),), (np.ones(500),)),
+    predictions.minibatches_continue: (([[0, 60], [5, 65]], 5), ([[40, 5], [90, 15]], 5)),
 }
 
 

@@ -47,6 +47,17 @@ def test_preset_slug_alone_opens_the_preset_and_overrides_apply():
     assert changed.train.clip == 1.0 and changed == PRESETS_BY_SLUG["clipped-rnn"].cfg
 
 
+def test_the_tang_preset_and_a_corpus_link_round_trip():
+    tang = PRESETS_BY_SLUG["tang-gru"]
+    assert decode_query({"preset": "tang-gru"}) == tang.cfg and encode_query(tang.cfg)["preset"] == "tang-gru"
+    assert encode_query(tang.cfg)["corpus"] == "tang_simplified"
+    traditional = decode_query({"preset": "tang-gru", "corpus": "tang"})
+    assert traditional.text.corpus == "tang" and preset_for(traditional) is None
+    assert decode_query(encode_query(traditional)) == traditional
+    with pytest.raises(ConfigError, match="corpus"):
+        decode_query({"corpus": "war_and_peace"})
+
+
 def test_list_values_take_the_last():
     assert decode_query({"task": ["lm", "forecast"]}).task == "forecast"
 

@@ -136,9 +136,9 @@ def compare_figure(curves: dict[str, Sequence[StepMetrics]]) -> go.Figure:
 def state_heatmap(h: np.ndarray, inputs: np.ndarray, steps: np.ndarray | None = None) -> go.Figure:
     """Returns a heatmap of hidden states h (T, H) at time steps `steps`: units down, time across, centred on 0."""
     T, H = h.shape
-    t = np.arange(T) if steps is None else np.asarray(steps)
+    when = np.arange(T) if steps is None else np.asarray(steps)  # not `t`: that is the catalogue's
     x_in = np.broadcast_to(inputs, (H, T))  # the input read at each column, for the hover
-    heat = go.Heatmap(z=h.T, x=t, y=np.arange(H), colorscale=DIVERGING, zmid=0, zmin=-1, zmax=1,
+    heat = go.Heatmap(z=h.T, x=when, y=np.arange(H), colorscale=DIVERGING, zmid=0, zmin=-1, zmax=1,
                                customdata=x_in, colorbar=dict(title="h"),
                                hovertemplate=t("training_lab.charts.heat_hover") + "<extra></extra>")
     return go.Figure([heat], live_layout(t("training_lab.charts.heat_title"), t("training_lab.charts.time_step"),

@@ -175,6 +175,7 @@ def _live() -> None:
         right.plotly_chart(fitted(grad_norm_figure([], 1.0), in_place=True), key="lab_grad")
         return
     was_running = lab.status == "running"
+    lab_history.follow_corpus(lab)
     prefix, temp = _sample_settings()
     observe = partial(lab_history.observe, prefix=prefix, temperature=temp)
     observe(lab)  # step 0, or a step reached by One step or a restored file
@@ -249,7 +250,7 @@ def _charts(lab: LabRun) -> None:
 
 def _sample(lab: LabRun) -> None:
     left, right = st.columns([3, 1])
-    prefix = left.text_input(t("training_lab.sample.prefix"), lab_history.PREFIX, key="lab_prefix", max_chars=60)
+    prefix = left.text_input(t("training_lab.sample.prefix"), key=lab_history.PREFIX_KEY, max_chars=60)
     temp = right.slider(t("training_lab.sample.temperature"), 0.0, 2.0, lab_history.TEMPERATURE, 0.1, key="lab_temp",
                         help=t("training_lab.sample.temperature_help"))
     text = lab_history.sample_text(lab, prefix, temp)  # every new step: the sample is of the step the bar shows

@@ -7,6 +7,8 @@ import torch
 
 from rnnviz import history
 from rnnviz.catalog import t
+from rnnviz.config import OWN_CORPUS, TextConfig
+from rnnviz.data.text import TANG_CORPORA
 from rnnviz.forecast import one_step
 from rnnviz.generate import generate
 from rnnviz.tasks import scaled_series
@@ -17,6 +19,26 @@ SAMPLE_CHARS = 120
 COLUMN_KEYS = {"step": "step", "test one-step RMSE": "rmse", "first test predictions": "first",
                "held-out accuracy": "accuracy"}  # the story table's columns -> their catalogue entries
 PREFIX, TEMPERATURE = "time traveller", 0.8  # the live sample's defaults (its widgets keep the learner's choice)
+TANG_PREFIX = "床前明月光"  # the poems' best-known line (the same characters in both scripts)
+OWN_PREFIX_CHARS = 12  # an own text's sample starts with its first characters
+PREFIX_KEY, PREFIX_FOR_KEY = "lab_prefix", "lab_prefix_for"  # the prefix box, and the default it last followed
+
+
+def default_prefix(text: TextConfig) -> str:
+    """Returns the live sample's first prefix for a corpus: the start of the text a model of it has read."""
+    if text.corpus == OWN_CORPUS and text.own_text:
+        return text.own_text[:OWN_PREFIX_CHARS].strip() or PREFIX
+    return TANG_PREFIX if text.corpus in TANG_CORPORA else PREFIX
+
+
+def follow_corpus(lab: LabRun) -> None:
+    """Puts the corpus's prefix in the prefix box when the run reads another corpus than the box last followed
+    (call before the box is drawn); a prefix the learner typed for this corpus stays."""
+    if lab.cfg.task != "lm":
+        return
+    wanted, s = default_prefix(lab.cfg.text), st.session_state
+    if s.get(PREFIX_FOR_KEY) != wanted or PREFIX_KEY not in s:  # not drawn in the last run: Streamlit forgot it
+        s[PREFIX_FOR_KEY] = s[PREFIX_KEY] = wanted
 
 
 def sample_text(lab: LabRun, prefix: str, temperature: float) -> str:

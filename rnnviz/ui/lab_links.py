@@ -8,9 +8,9 @@ import urllib.parse
 import streamlit as st
 
 from rnnviz.catalog import t
-from rnnviz.config import RunConfig
+from rnnviz.config import OWN_CORPUS, RunConfig
 from rnnviz.errors import RnnvizError
-from rnnviz.lab_table import SETTINGS
+from rnnviz.lab_table import SETTINGS, own_text_dropped
 from rnnviz.presets import PRESETS, decode_query, encode_query
 from rnnviz.ui import lang
 from rnnviz.ui.affordances import GUIDE_PARAM, HIDE_PARAM, class_link_form, hidden_controls
@@ -52,7 +52,8 @@ def _apply(params: dict[str, str]) -> None:
     values = widget_values(cfg)
     st.session_state.update(values)
     st.session_state[PINNED_KEY] = values
-    st.session_state[MESSAGE_KEY] = ("info", t("training_lab.links.loaded"))
+    dropped = own_text_dropped(params)  # a run on its own text: the link opens the default corpus
+    st.session_state[MESSAGE_KEY] = ("info", t("training_lab.own.link_dropped" if dropped else "training_lab.links.loaded"))
 
 
 def _pin_hidden() -> None:
@@ -100,7 +101,7 @@ def share_link(cfg: RunConfig) -> None:
     st.session_state[LINK_KEY] = {k: v for k, v in params.items() if k not in NOT_SETTINGS}
     base = (st.context.url or "").split("?")[0] or f"/{PAGE}"
     st.code(f"{base}?{urllib.parse.urlencode({**encode_query(cfg), **lang.link_params()})}", language=None)
-    st.caption(t("training_lab.links.share"))
+    st.caption(t("training_lab.own.no_link" if cfg.text.corpus == OWN_CORPUS else "training_lab.links.share"))
 
 
 def class_link(cfg: RunConfig) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz import history, runfile
+from rnnviz import history, runfile, runsize
 from rnnviz.catalog import t
 from rnnviz.config import CELL_LABELS, RunConfig
 from rnnviz.errors import RnnvizError
@@ -18,7 +18,7 @@ from rnnviz.ui import cache, keep, lab_step, store, uploads
 from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.lab import LAB_KEY, LabRun, current, new_lab_run, private_run
 from rnnviz.ui.lab_runs import MESSAGE_KEY, take_message
-from rnnviz.ui.lab_widgets import SPEED_KEY, set_widgets, widgets_cfg
+from rnnviz.ui.lab_widgets import SPEED_KEY, corpus_name, set_widgets, widgets_cfg
 from rnnviz.ui.safe_text import plain, plotly_text
 
 MAX_MODELS = 6  # per session: each keeps a model and its optimizer state in server memory
@@ -70,7 +70,8 @@ def _on_speed() -> None:
 
 def auto_name(cfg: RunConfig) -> str:
     """Returns a default run name that says what the run is."""
-    what = {"lm": "char LM", "forecast": cfg.series.name, "sentiment": cfg.sentiment.source}[cfg.task]  # a name: stays
+    lm = f"char LM · {corpus_name(cfg.text.corpus)}"  # the corpus in the learner's language, as the list shows it
+    what = {"lm": lm, "forecast": cfg.series.name, "sentiment": cfg.sentiment.source}[cfg.task]  # a name: stays
     return f"{CELL_LABELS[cfg.model.cell]} {cfg.model.hidden_size} · {what} · lr {cfg.train.lr:g}"
 
 
@@ -100,6 +101,9 @@ def _keep(lab: LabRun) -> None:
 def _start(status: str = "running") -> None:
     try:
         cfg = validate(widgets_cfg())  # read now: a setting changed in the same click is already in session state
+        if cfg.task == "lm":  # refused before anything is replaced: the current run and the settings stay
+            corpus = cache.corpus(cfg.text)
+            runsize.check_text_fills_a_batch(runsize.check_fits(cfg, len(corpus.vocab)), len(corpus.tokens))
         name = _unique((st.session_state.get("lab_name") or "").strip() or auto_name(cfg))
         _keep(new_lab_run(name, cfg, status))
         lab_step.forget()

@@ -4,6 +4,7 @@ choice, one widget per setting of the task, their session values, and the config
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 import streamlit as st
@@ -11,13 +12,15 @@ from streamlit.delta_generator import DeltaGenerator
 
 from rnnviz import lab_table
 from rnnviz.catalog import has, t
-from rnnviz.config import CELL_LABELS, RunConfig
+from rnnviz.config import CELL_LABELS, OWN_CORPUS, RunConfig
 from rnnviz.errors import RnnvizError
-from rnnviz.lab_table import SETTINGS, TASK, Setting
+from rnnviz.lab_table import CORPUS, SETTINGS, TASK, Setting
+from rnnviz.owntext import with_own_text
 from rnnviz.presets import LAB_DEFAULTS, PRESETS_BY_SLUG, preset_for, validate
 from rnnviz.ui.affordances import control, hidden_controls
 from rnnviz.ui.core import error_box
 from rnnviz.ui.lab import current
+from rnnviz.ui.own_text import own_text_box
 
 CUSTOM = "custom"
 PRESET_KEY = "lab_preset"
@@ -26,13 +29,17 @@ REMEMBER_KEY = "lab_settings_kept"  # the settings at the last lab run: shown ag
 TASK_VALUES_KEY = "lab_settings_by_task"  # task -> the settings the learner last had for it
 PINNED_KEY = "lab_link_values"  # the widget values of the last link applied: hidden controls stay at them
 SPEED_KEY = "lab_speed"
+OWN_KEY = "lab_own"  # the own-text box (rnnviz.ui.own_text): its paste area and the last good text it kept
+OWN_PASTE, OWN_KEPT = f"{OWN_KEY}_paste", f"{OWN_KEY}_kept"
+OWN_KEYS = (OWN_PASTE, OWN_KEPT)
 COLUMNS = 4
 
 
 def widget_values(cfg: RunConfig) -> dict[str, object]:
     """Returns the settings widgets' session values (by key) that describe cfg."""
     preset = preset_for(cfg)
-    return {**lab_table.to_widgets(cfg), PRESET_KEY: preset.slug if preset else CUSTOM}
+    own = dict.fromkeys(OWN_KEYS, cfg.text.own_text) if cfg.text.own_text else {}  # a restored run's text, in its box
+    return {**lab_table.to_widgets(cfg), PRESET_KEY: preset.slug if preset else CUSTOM, **own}
 
 
 def set_widgets(cfg: RunConfig) -> None:
@@ -43,7 +50,10 @@ def set_widgets(cfg: RunConfig) -> None:
 def widgets_cfg() -> RunConfig:
     """Returns the RunConfig the settings widgets describe (not yet validated)."""
     s = st.session_state
-    return lab_table.from_widgets(s, LAB_DEFAULTS[s[TASK.key]])
+    cfg = lab_table.from_widgets(s, LAB_DEFAULTS[s[TASK.key]])
+    if cfg.text.corpus != OWN_CORPUS:
+        return cfg
+    return replace(cfg, text=with_own_text(cfg.text, s.get(OWN_KEPT)))  # still no text: validate says it is missing
 
 
 def persist() -> None:
@@ -60,7 +70,7 @@ def persist() -> None:
         else:
             set_widgets(lab.cfg if lab is not None else LAB_DEFAULTS["lm"])  # a restored run's, or the defaults
         return
-    for key in SETTING_KEYS:
+    for key in (*SETTING_KEYS, *(k for k in OWN_KEYS if k in s)):  # the own text too, while another corpus shows
         s[key] = s[key]
     follow_preset()
 
@@ -81,7 +91,7 @@ def _on_preset() -> None:
 def _remember() -> None:
     """Keeps the settings as they are now, outside the widgets: for the lab's next visit and per task."""
     s = st.session_state
-    values = {key: s[key] for key in SETTING_KEYS}
+    values = {key: s[key] for key in (*SETTING_KEYS, *(k for k in OWN_KEYS if k in s))}
     s[REMEMBER_KEY] = values
     s.setdefault(TASK_VALUES_KEY, {})[values[TASK.key]] = values
 
@@ -116,8 +126,14 @@ def option_label(setting: Setting) -> Callable[[str], str]:
         return lambda value: CELL_LABELS.get(value, value)
     if setting.display == "upper":
         return str.upper
-    names = {value: t(f"training_lab.options.{setting.name}.{value}") for value in setting.options}
+    corpus = corpus_name(st.session_state.get(CORPUS.key, CORPUS.spec.default))  # the task's name says what it reads
+    names = {value: t(f"training_lab.options.{setting.name}.{value}", corpus=corpus) for value in setting.options}
     return lambda value: names.get(value, value)
+
+
+def corpus_name(corpus: str) -> str:
+    """Returns a corpus's short name in the learner's language ('The Time Machine', '唐诗', 'your own text')."""
+    return t(f"training_lab.corpus_short.{corpus}")
 
 
 def draw(setting: Setting, where: DeltaGenerator, on_change: Callable[[], None] | None = None) -> object:
@@ -161,6 +177,11 @@ def settings() -> RunConfig | None:
     for row in range(0, len(shown), COLUMNS):
         for col, setting in zip(st.columns(COLUMNS), shown[row:row + COLUMNS]):
             draw(setting, col)
+    if task == "lm" and st.session_state[CORPUS.key] == OWN_CORPUS and CORPUS.name not in hidden:
+        own_text_box(OWN_KEY)  # under the settings, full width: a text area and an uploader
+        if not st.session_state.get(OWN_KEPT):
+            st.info(t("training_lab.own.empty"), icon=":material/edit_note:")
+            return None
     try:
         return validate(widgets_cfg())
     except RnnvizError as err:

@@ -12,7 +12,9 @@ from rnnviz import textstats
 from rnnviz.catalog import choices, t
 from rnnviz.data import Corpus, Placement, build_corpus, load_corpus_text
 from rnnviz.generate import token_surprise
+from rnnviz.predictions import minibatches_continue, tokens_for_half
 from rnnviz.ui import cache, store
+from rnnviz.ui.predict import predict
 from rnnviz.ui.safe_text import code_span
 from rnnviz.ui.safe_text import plain as as_text
 
@@ -174,3 +176,16 @@ def lm_perplexity(insp: store.Inspectable, passage: str) -> tuple[textstats.Perp
 def metric_label(label: str) -> str:
     """Returns the perplexity metric's label naming a model (whose name a learner may have typed)."""
     return t("text.perplexity.of_model", label=as_text(label))
+
+
+def half_question(corpus: Corpus) -> None:
+    """Asks how many of the most frequent tokens cover half of the text; answered from the vocabulary's counts."""
+    predict("predict.text.half", tokens_for_half(corpus.vocab.counts))
+
+
+def continues_question(n_tokens: int, batch_size: int, num_steps: int, offset: int) -> None:
+    """Asks whether sequential minibatch 2 continues minibatch 1; answered from the partition the strip below draws."""
+    layout = textstats.seeded_layout(n_tokens, batch_size, num_steps, "sequential", offset)
+    starts = [[p.start for p in layout if p.batch == b] for b in (0, 1)]
+    if starts[1]:  # two minibatches at least: otherwise there is nothing to continue
+        predict("predict.text.continues", minibatches_continue(starts, num_steps))
