@@ -75,14 +75,14 @@ def far_above(history: list[StepMetrics]) -> float:
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
     """Returns SGD or Adam for the config; raises ConfigError for a learning rate out of range."""
     if not (cfg.lr > 0 and math.isfinite(cfg.lr)):
-        raise ConfigError("The learning rate must be a positive number.")
+        raise ConfigError("errors.train.bad_lr")
     if cfg.clip is not None and not cfg.clip > 0:
-        raise ConfigError("The clipping threshold must be positive (or off).")
+        raise ConfigError("errors.train.bad_clip")
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=cfg.lr)
     if cfg.optimizer == "adam":
         return torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    raise ConfigError(f"Unknown optimizer '{cfg.optimizer}'; use sgd or adam.")
+    raise ConfigError("errors.train.unknown_optimizer", optimizer=cfg.optimizer)
 
 
 class TrainRun:

@@ -26,5 +26,4 @@ def uploader(label: str, key: str, types: list[str], **kwargs) -> UploadedFile |
 def check_size(file: UploadedFile) -> None:
     """Raises DataError (the app's own message) when an uploaded file is above the app's limit."""
     if file.size > MAX_UPLOAD_BYTES:
-        raise DataError(f"The file is {file.size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. Upload a shorter "
-                        "file (a few thousand rows is plenty for these models).")
+        raise DataError("errors.csv.upload_too_big", size=file.size / 1e6, limit=MAX_UPLOAD_MB)
