@@ -11,16 +11,15 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from rnnviz.catalog import t
 from rnnviz.data.series import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 from rnnviz.errors import DataError
-
-LIMIT = f"up to {MAX_UPLOAD_MB} MB"
 
 
 def uploader(label: str, key: str, types: list[str], **kwargs) -> UploadedFile | None:
     """Draws a file uploader whose label ends with the app's size limit; returns the file (not yet size-checked)."""
     st.html(f"<style>.st-key-{key} [data-testid='stFileUploaderDropzoneInstructions'] {{display: none}}</style>")
-    return st.file_uploader(f"{label} ({LIMIT})", type=types, key=key, **kwargs)
+    return st.file_uploader(t("common.upload.label", label=label, limit=MAX_UPLOAD_MB), type=types, key=key, **kwargs)
 
 
 def check_size(file: UploadedFile) -> None:
