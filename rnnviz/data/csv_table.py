@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from rnnviz.catalog import t
 from rnnviz.errors import DataError
 
 MAX_UPLOAD_MB = 10  # the uploaders' labels say this; the server's own limit (config.toml) is set a little above it
@@ -94,10 +95,8 @@ def parse_numbers(cells: pd.Series, sep: str = ",") -> tuple[pd.Series, str | No
         return plain, None
     chosen = thousands if best == "thousands" else decimal
     example = text[filled & text.str.contains(",", regex=False).fillna(False) & chosen.notna()].iloc[0]
-    read = f"'{example}' was read as {float(chosen[text == example].iloc[0]):g}"
-    if best == "thousands":
-        return chosen, f"Numbers were read with the comma as a thousands separator: {read}."
-    return chosen, f"Numbers were read with a decimal comma (a dot, if any, between thousands): {read}."
+    key = "common.upload.thousands" if best == "thousands" else "common.upload.decimal_comma"
+    return chosen, t(key, example=str(example), value=float(chosen[text == example].iloc[0]))
 
 
 def numeric_values(column: pd.Series, name: str, sep: str = ",") -> tuple[np.ndarray, str | None]:
@@ -182,7 +181,7 @@ def order_by_time(frame: pd.DataFrame, date_col: str) -> tuple[pd.DataFrame, lis
     repeated dates (a series has one value per time step). A column of neither dates nor numbers is left as it is."""
     keys = _time_keys(frame[date_col])
     if keys is None:
-        return frame, [f"Column '{date_col}' is not dates or numbers: it only labels the points, in file order."]
+        return frame, [t("common.upload.not_dates", column=date_col)]
     repeated = keys.duplicated(keep=False).to_numpy()
     if repeated.any():
         first = keys[repeated].iloc[0]
@@ -194,10 +193,10 @@ def order_by_time(frame: pd.DataFrame, date_col: str) -> tuple[pd.DataFrame, lis
         return frame, []
     order = np.argsort(keys.to_numpy(), kind="stable")
     if keys.is_monotonic_decreasing:
-        note = f"The rows ran from newest to oldest; they are reversed so that time runs left to right ('{date_col}')."
+        note = t("common.upload.reversed", column=date_col)
     else:
         moved = int((order != np.arange(len(order))).sum())
-        note = f"The rows were not in time order: they are sorted by '{date_col}' ({moved:,} rows moved)."
+        note = t("common.upload.sorted", column=date_col, moved=moved)
     return frame.iloc[order], [note]
 
 
@@ -210,9 +209,6 @@ def shorten(frame: pd.DataFrame, how: str = "last", max_rows: int = MAX_ROWS) ->
     if how not in SHORTEN:
         raise DataError("errors.csv.unknown_shorten", how=how, choices=", ".join(SHORTEN))
     if how == "last":
-        return frame.iloc[n - max_rows:], [
-            f"The file has {n:,} rows; only the last {max_rows:,} are used (same time step, a shorter span)."]
+        return frame.iloc[n - max_rows:], [t("common.upload.kept_last", rows=n, kept=max_rows)]
     k = -(-n // max_rows)  # ceil: the smallest step that fits
-    return frame.iloc[::k], [
-        f"The file has {n:,} rows; one row in every {k} is used ({-(-n // k):,} rows: the whole span, a time "
-        f"step {k} times longer)."]
+    return frame.iloc[::k], [t("common.upload.kept_every", rows=n, every=k, kept=-(-n // k))]
