@@ -4,6 +4,8 @@ learner reads them in their own language (through error_box and the link refusal
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -131,3 +133,10 @@ def test_a_data_error_reaches_the_page_in_chinese_through_error_box():
     shown = [e.value.replace("\\", "") for e in at.error]  # error_box shows the words as plain (escaped) text
     assert t("errors.csv.empty", "zh") in shown, shown
     assert t("errors.csv.empty", "en") not in shown
+
+
+def test_the_catalogue_imports_first_in_a_fresh_process():
+    """rnnviz.catalog reads its folder from rnnviz.data, whose CSV reader words its notes through the catalogue."""
+    done = subprocess.run([sys.executable, "-c", "import rnnviz.catalog, rnnviz.data.series"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

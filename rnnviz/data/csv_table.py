@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from rnnviz.catalog import t
+from rnnviz import catalog  # the module, not t: catalog imports rnnviz.data.paths, which loads this package
 from rnnviz.errors import DataError
 
 MAX_UPLOAD_MB = 10  # the uploaders' labels say this; the server's own limit (config.toml) is set a little above it
@@ -96,7 +96,7 @@ def parse_numbers(cells: pd.Series, sep: str = ",") -> tuple[pd.Series, str | No
     chosen = thousands if best == "thousands" else decimal
     example = text[filled & text.str.contains(",", regex=False).fillna(False) & chosen.notna()].iloc[0]
     key = "common.upload.thousands" if best == "thousands" else "common.upload.decimal_comma"
-    return chosen, t(key, example=str(example), value=float(chosen[text == example].iloc[0]))
+    return chosen, catalog.t(key, example=str(example), value=float(chosen[text == example].iloc[0]))
 
 
 def numeric_values(column: pd.Series, name: str, sep: str = ",") -> tuple[np.ndarray, str | None]:
@@ -181,7 +181,7 @@ def order_by_time(frame: pd.DataFrame, date_col: str) -> tuple[pd.DataFrame, lis
     repeated dates (a series has one value per time step). A column of neither dates nor numbers is left as it is."""
     keys = _time_keys(frame[date_col])
     if keys is None:
-        return frame, [t("common.upload.not_dates", column=date_col)]
+        return frame, [catalog.t("common.upload.not_dates", column=date_col)]
     repeated = keys.duplicated(keep=False).to_numpy()
     if repeated.any():
         first = keys[repeated].iloc[0]
@@ -193,10 +193,10 @@ def order_by_time(frame: pd.DataFrame, date_col: str) -> tuple[pd.DataFrame, lis
         return frame, []
     order = np.argsort(keys.to_numpy(), kind="stable")
     if keys.is_monotonic_decreasing:
-        note = t("common.upload.reversed", column=date_col)
+        note = catalog.t("common.upload.reversed", column=date_col)
     else:
         moved = int((order != np.arange(len(order))).sum())
-        note = t("common.upload.sorted", column=date_col, moved=moved)
+        note = catalog.t("common.upload.sorted", column=date_col, moved=moved)
     return frame.iloc[order], [note]
 
 
@@ -209,6 +209,6 @@ def shorten(frame: pd.DataFrame, how: str = "last", max_rows: int = MAX_ROWS) ->
     if how not in SHORTEN:
         raise DataError("errors.csv.unknown_shorten", how=how, choices=", ".join(SHORTEN))
     if how == "last":
-        return frame.iloc[n - max_rows:], [t("common.upload.kept_last", rows=n, kept=max_rows)]
+        return frame.iloc[n - max_rows:], [catalog.t("common.upload.kept_last", rows=n, kept=max_rows)]
     k = -(-n // max_rows)  # ceil: the smallest step that fits
-    return frame.iloc[::k], [t("common.upload.kept_every", rows=n, every=k, kept=-(-n // k))]
+    return frame.iloc[::k], [catalog.t("common.upload.kept_every", rows=n, every=k, kept=-(-n // k))]
