@@ -20,7 +20,7 @@ import secrets
 import time
 from pathlib import Path
 
-from rnnviz import runstore
+from rnnviz import runstore, storefiles
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a projector and typed by a class
 CODE_LENGTH = 8
@@ -86,7 +86,7 @@ def start_board() -> tuple[str, str]:
 
 def _write(code: str, board: dict) -> None:
     path = _board_path(code)
-    runstore._write_atomic(path, json.dumps(board).encode("ascii"))
+    storefiles.write_atomic(path, json.dumps(board).encode("ascii"))
 
 
 def exists(code: str) -> bool:

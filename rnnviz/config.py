@@ -137,12 +137,12 @@ def check_field(cls: type, name: str, value: Any, label: str | None = None) -> A
     spec = next((f for f in fields(cls) if f.name == name), None)
     label = label or name
     if spec is None:
-        raise ConfigError(f"There is no setting `{label}`.")
+        raise ConfigError("errors.config.no_setting", label=label)
     meta = spec.metadata
     if "options" in meta:
         if isinstance(value, bool) != isinstance(meta["options"][0], bool) or value not in meta["options"]:
             allowed = ", ".join(str(o) for o in meta["options"])
-            raise ConfigError(f"Setting `{label}` must be one of: {allowed} (got `{shown(value)}`).")
+            raise ConfigError("errors.config.not_option", label=label, allowed=allowed, value=shown(value))
         return value
     if "max_chars" in meta:
         if value is None or isinstance(value, str) and len(value) <= meta["max_chars"]:
@@ -154,7 +154,7 @@ def check_field(cls: type, name: str, value: Any, label: str | None = None) -> A
         return None
     if isinstance(value, tuple) and isinstance(spec.default, tuple):
         if not value:
-            raise ConfigError(f"Setting `{label}` needs at least one value.")
+            raise ConfigError("errors.config.empty", label=label)
         return tuple(check_field(cls, name, v, label) for v in value) if len(value) <= 64 else _too_many(label)
     return _number(label, value, meta["bounds"], whole=isinstance(meta["bounds"][0], int)
                    and not isinstance(spec.default, float))
@@ -173,15 +173,15 @@ def check(cfg: Any, prefix: str = "") -> Any:
 
 def _number(label: str, value: Any, limits: tuple[Any, Any], whole: bool) -> float | int:
     low, high = limits
-    kind = "a whole number" if whole else "a number"
     ok_type = isinstance(value, int) if whole else isinstance(value, (int, float))
     if isinstance(value, bool) or not ok_type or not math.isfinite(value) or not low <= value <= high:
-        raise ConfigError(f"Setting `{label}` must be {kind} from {low:g} to {high:g} (got `{shown(value)}`).")
+        raise ConfigError("errors.config.out_of_range_whole" if whole else "errors.config.out_of_range", label=label,
+                          low=low, high=high, value=shown(value))
     return value if whole else float(value)
 
 
 def _too_many(label: str) -> tuple:
-    raise ConfigError(f"Setting `{label}` has too many values (at most 64).")
+    raise ConfigError("errors.config.too_many", label=label)
 
 
 def shown(value: Any) -> str:

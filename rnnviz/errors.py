@@ -29,7 +29,9 @@ class RnnvizError(Exception):
             return str(self)
         from rnnviz.catalog import t
 
-        return t(self.code, lang, **self.params)
+        # a parameter that is itself an error (a run file's refused setting) is worded in the same language
+        params = {k: v.words(lang) if isinstance(v, RnnvizError) else v for k, v in self.params.items()}
+        return t(self.code, lang, **params)
 
 
 class DataError(RnnvizError):

@@ -23,9 +23,9 @@ State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 def make_rnn(cfg: ModelConfig, input_size: int, bidirectional: bool = False) -> nn.RNNBase:
     """Returns the fused recurrent module for a config (batch_first, as everywhere in rnnviz)."""
     if cfg.cell not in CELLS:
-        raise ConfigError(f"Unknown cell '{cfg.cell}'; choose one of: {', '.join(CELLS)}.")
+        raise ConfigError("errors.train.unknown_cell", cell=cfg.cell, cells=", ".join(CELLS))
     if not 1 <= cfg.hidden_size <= 4096 or not 1 <= cfg.num_layers <= 8:
-        raise ConfigError("Hidden size must be 1..4096 and layers 1..8.")
+        raise ConfigError("errors.train.model_size")
     kwargs = dict(input_size=input_size, hidden_size=cfg.hidden_size, num_layers=cfg.num_layers,
                   bias=cfg.bias, batch_first=True, bidirectional=bidirectional)
     if cfg.cell == "gru":

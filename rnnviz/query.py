@@ -12,16 +12,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from rnnviz.config import shown
+from rnnviz.errors import ConfigError
 
 MAX_TEXT = 2000  # characters a link's text value may carry (a typed review, a passage)
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """A link value: the value to use, and a message when the link's own value was refused."""
+    """A link value: the value to use, and why the link's own value was refused (None when it was used)."""
 
     value: Any
-    problem: str | None = None
+    error: ConfigError | None = None
+
+    @property
+    def problem(self) -> str | None:
+        """Returns why the link's value was refused, in the learner's language (None when it was used)."""
+        return None if self.error is None else self.error.words()
 
 
 def parse(name: str, raw: object, default: Any, options: Sequence[Any] | None = None,
@@ -35,19 +41,19 @@ def parse(name: str, raw: object, default: Any, options: Sequence[Any] | None = 
         return Parsed(default)
     text = raw[-1] if isinstance(raw, list) and raw else raw
     if not isinstance(text, str):
-        return _refused(name, raw, default, "is not text")
+        return _refused("errors.link.not_text", name, raw, default)
     numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
     value = number(text, whole=isinstance(default, int)) if numeric else text
     if value is None:
-        kind = "a whole number" if isinstance(default, int) else "a finite number"
-        return _refused(name, text, default, f"is not {kind}")
+        code = "errors.link.not_whole" if isinstance(default, int) else "errors.link.not_number"
+        return _refused(code, name, text, default)
     if not numeric and len(value) > MAX_TEXT:
-        return _refused(name, text, default, f"is longer than {MAX_TEXT} characters")
+        return _refused("errors.link.too_long", name, text, default, limit=MAX_TEXT)
     if bounds is not None and numeric and not bounds[0] <= value <= bounds[1]:
-        return _refused(name, text, default, f"is outside {bounds[0]:g} to {bounds[1]:g}")
+        return _refused("errors.link.out_of_bounds", name, text, default, low=bounds[0], high=bounds[1])
     if options is not None and value not in options:
         allowed = ", ".join(str(o) for o in list(options)[:12])
-        return _refused(name, text, default, f"is not one of: {allowed}")
+        return _refused("errors.link.not_option", name, text, default, allowed=allowed)
     return Parsed(value)
 
 
@@ -63,7 +69,8 @@ def number(text: str, whole: bool) -> int | float | None:
     return value if whole or math.isfinite(value) else None
 
 
-def _refused(name: str, raw: object, default: Any, why: str) -> Parsed:
-    message = (f"The link's `{shown(name)}` value `{shown(raw) or '(empty)'}` {why}; this page uses "
-               f"`{shown(default)}` instead.")
-    return Parsed(default, message)
+def _refused(code: str, name: str, raw: object, default: Any, **params: object) -> Parsed:
+    """Returns the default with the error `code` (the link's own text quoted in code spans)."""
+    error = ConfigError(code, name=shown(name), value=shown(raw) or "(empty)",
+                        default=shown(default), **params)
+    return Parsed(default, error)

@@ -129,10 +129,10 @@ def _clean_sample(sample: object) -> dict | None:
 def read_meta(zf: zipfile.ZipFile) -> dict:
     info = zf.getinfo("meta.json")
     if info.file_size > 64 * 1024:
-        raise CheckpointError("meta.json is too large")
+        raise CheckpointError("errors.store.meta_too_big")
     meta = json.loads(zf.read(info))
     if not isinstance(meta, dict) or meta.get("format") != "rnnviz-store" or meta.get("version") != 1:
-        raise CheckpointError("not a run entry of this store")
+        raise CheckpointError("errors.store.not_an_entry")
     return meta
 
 
@@ -142,7 +142,7 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
     infos = zf.infolist()
     if len(infos) > 200 or sum(i.file_size for i in infos) > MAX_ENTRY_BYTES \
             or any(i.compress_type != zipfile.ZIP_STORED for i in infos):
-        raise CheckpointError("the entry's contents are larger than a run")
+        raise CheckpointError("errors.store.contents_too_big")
     return zf
 
 
@@ -153,7 +153,7 @@ def decode(data: bytes, run_id: str) -> StoredRun:
     (runfile.load_into), as for an uploaded file.
     """
     if len(data) > MAX_ENTRY_BYTES:
-        raise CheckpointError("the entry is larger than a run")
+        raise CheckpointError("errors.store.entry_too_big")
     try:
         zf = _open_zip(data)
         meta = read_meta(zf)
@@ -164,12 +164,12 @@ def decode(data: bytes, run_id: str) -> StoredRun:
         optimizer = _optimizer_state(zf.read("optimizer.pt")) if "optimizer.pt" in zf.namelist() else None
         story = history.from_records(json.loads(zf.read("story.json"))) if "story.json" in zf.namelist() else []
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as err:
-        raise CheckpointError(f"the entry is damaged ({type(err).__name__})") from None
+        raise CheckpointError("errors.store.damaged", kind=type(err).__name__) from None
     cfg = main.cfg
     snapshots = []
     for step, snap in zip(steps, snap_files):
         if snap.cfg != cfg or not 0 <= step <= len(main.history) or set(snap.state_dict) != set(main.state_dict):
-            raise CheckpointError("a snapshot does not belong to this run")
+            raise CheckpointError("errors.store.foreign_snapshot")
         snapshots.append((step, snap.state_dict))
     status = meta.get("status") if meta.get("status") in STATUSES else "paused"
     every = meta.get("snapshot_every")

@@ -77,27 +77,27 @@ def config_from_dict(raw: object) -> RunConfig:
     checked against its declared bounds first: nothing from the file reaches a config unchecked.
     """
     if not isinstance(raw, dict) or not isinstance(raw.get("task"), str):
-        raise CheckpointError("The file's configuration is missing or damaged.")
+        raise CheckpointError("errors.runfile.config_damaged")
     try:
         task = check_field(RunConfig, "task", raw["task"])
         base = LAB_DEFAULTS[task]
         unknown = sorted(str(k) for k in raw if k != "task" and k not in _SECTIONS)
         if unknown:
-            raise ConfigError(f"There is no section `{shown(unknown[0])}`.")
+            raise ConfigError("errors.config.no_section", section=shown(unknown[0]))
         parts = {name: _section(getattr(base, name), name, raw.get(name, {})) for name in _SECTIONS}
         return owntext.check_config(validate(replace(base, **parts)))  # an own text passes its gate again
     except ConfigError as err:
-        raise CheckpointError(f"The file's configuration is outside what the lab can train: {err}") from None
+        raise CheckpointError("errors.runfile.config_refused", reason=err) from None
 
 
 def _section(default: object, name: str, section: object) -> object:
     """Returns the lab's default section with the file's fields in it, each one checked on its own."""
     if not isinstance(section, dict):
-        raise ConfigError(f"The section `{name}` is damaged.")
+        raise ConfigError("errors.config.damaged_section", section=name)
     cls, checked = type(default), {}
     for key, value in section.items():
         if not isinstance(key, str) or key not in _FIELDS[name]:
-            raise ConfigError(f"There is no setting `{name}.{shown(key)}`.")
+            raise ConfigError("errors.config.no_section_setting", section=name, name=shown(key))
         if isinstance(value, list):  # JSON has no tuples; a tuple field keeps its cache key hashable
             value = tuple(value)
         checked[key] = check_field(cls, key, value, f"{name}.{key}")
@@ -138,26 +138,23 @@ def weights_bytes(name: str, cfg: RunConfig, model: nn.Module, history: list[Ste
 def read_weights(data: bytes, max_bytes: int = MAX_BYTES) -> RunFile:
     """Returns the run in a weights file; raises CheckpointError for anything rnnviz did not write."""
     if len(data) > max_bytes:
-        raise CheckpointError(f"The file is {len(data) / 1e6:.1f} MB; run files from the lab are at most "
-                              f"{max_bytes / 1e6:.0f} MB. Upload the .pt file the lab's download button gave you.")
+        raise CheckpointError("errors.runfile.too_big", size=len(data) / 1e6, limit=max_bytes / 1e6)
     inspect_archive(data, max_bytes)
     try:
         payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, KeyError, AttributeError, TypeError,
             zipfile.BadZipFile, OSError, RecursionError, MemoryError, IndexError) as err:
-        hint = "it contains Python objects, which are never loaded" if isinstance(err, pickle.UnpicklingError) \
-            else "it is damaged or not a PyTorch file"
-        raise CheckpointError(f"This file cannot be restored: {hint}. Upload the .pt file from the lab's "
-                              "download button.") from None
+        code = "errors.runfile.python_objects" if isinstance(err, pickle.UnpicklingError) \
+            else "errors.runfile.not_pytorch"
+        raise CheckpointError(code) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError("This is a PyTorch file, but not a run saved by rnnviz's training lab "
-                              "(checkpoints of other models cannot be loaded here).")
+        raise CheckpointError("errors.runfile.other_checkpoint")
     if payload.get("version") != VERSION:
-        raise CheckpointError(f"This run file has version {payload.get('version')!r}; this rnnviz reads version {VERSION}.")
+        raise CheckpointError("errors.runfile.version", found=repr(payload.get("version"))[:40], version=VERSION)
     cfg = config_from_dict(_json(payload.get("config")))
     state = payload.get("state_dict")
     if not isinstance(state, dict) or not all(isinstance(k, str) and _plain_tensor(v) for k, v in state.items()):
-        raise CheckpointError("The file has no usable weights (its state_dict is missing or damaged).")
+        raise CheckpointError("errors.runfile.no_weights")
     name = payload.get("name") if isinstance(payload.get("name"), str) else "uploaded"
     story = from_records(_json(payload["story"])) if "story" in payload else []  # older files have none
     return RunFile(name[:60], cfg, history_from_records(_json(payload.get("metrics"))), state, tuple(story))
@@ -170,8 +167,7 @@ def inspect_archive(data: bytes, max_bytes: int = MAX_BYTES) -> None:
     allocation beyond the directory: every member must be stored uncompressed, as torch.save does, and no
     member may declare more bytes than the largest run the lab can save needs.
     """
-    not_pt = ("This is not a weights file saved by the training lab (it is not a PyTorch file). "
-              "Upload the .pt file from the lab's download button.")
+    not_pt = "errors.runfile.not_weights_file"
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()[: MAX_MEMBERS + 1]
@@ -180,21 +176,17 @@ def inspect_archive(data: bytes, max_bytes: int = MAX_BYTES) -> None:
     if not members:
         raise CheckpointError(not_pt)
     if len(members) > MAX_MEMBERS:
-        raise CheckpointError(f"The file holds more than {MAX_MEMBERS} parts; a run saved by the lab holds a "
-                              "few. It was not written by rnnviz.")
+        raise CheckpointError("errors.runfile.too_many_parts", limit=MAX_MEMBERS)
     total = 0
     for info in members:
         limit = MAX_PICKLE_BYTES if info.filename.endswith(".pkl") else MAX_TENSOR_BYTES
         if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
-            raise CheckpointError("The file holds compressed parts; the lab saves runs uncompressed, so it was not "
-                                  "written by rnnviz and is not opened.")
+            raise CheckpointError("errors.runfile.compressed")
         if info.file_size > limit:
-            raise CheckpointError(f"A part of the file declares {info.file_size / 1e6:.1f} MB, more than the "
-                                  f"largest run the lab can save needs ({limit / 1e6:.0f} MB); it is not opened.")
+            raise CheckpointError("errors.runfile.part_too_big", size=info.file_size / 1e6, limit=limit / 1e6)
         total += info.file_size
     if total > max_bytes:
-        raise CheckpointError(f"The file's parts add up to {total / 1e6:.1f} MB, more than a run from the lab "
-                              f"({max_bytes / 1e6:.0f} MB); it is not opened.")
+        raise CheckpointError("errors.runfile.parts_too_big", size=total / 1e6, limit=max_bytes / 1e6)
 
 
 def _plain_tensor(value: object) -> bool:
@@ -207,10 +199,10 @@ def _plain_tensor(value: object) -> bool:
 def read_run_json(data: bytes, max_bytes: int = MAX_BYTES) -> RunFile:
     """Returns the config and metrics of a JSON run file (no weights); raises CheckpointError otherwise."""
     if len(data) > max_bytes:
-        raise CheckpointError(f"The file is {len(data) / 1e6:.1f} MB; a run's JSON is far smaller.")
+        raise CheckpointError("errors.runfile.json_too_big", size=len(data) / 1e6)
     doc = _json(data)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise CheckpointError("This JSON is not a run saved by rnnviz's training lab.")
+        raise CheckpointError("errors.runfile.other_json")
     name = doc.get("name") if isinstance(doc.get("name"), str) else "uploaded"
     return RunFile(name[:60], config_from_dict(doc.get("config")), history_from_records(doc.get("metrics")),
                    story=tuple(from_records(doc.get("story"))))
@@ -219,13 +211,13 @@ def read_run_json(data: bytes, max_bytes: int = MAX_BYTES) -> RunFile:
 def history_from_records(records: object) -> list[StepMetrics]:
     """Returns StepMetrics from a list of dicts; raises CheckpointError if they are not metrics."""
     if not isinstance(records, list) or len(records) > MAX_RECORDS:
-        raise CheckpointError("The file's metrics are missing or damaged.")
+        raise CheckpointError("errors.runfile.metrics_damaged")
     try:
         history = [StepMetrics(**{k: r[k] for k in _METRIC_FIELDS if k in r}) for r in records]
     except (TypeError, KeyError, AttributeError):
-        raise CheckpointError("The file's metrics are missing or damaged.") from None
+        raise CheckpointError("errors.runfile.metrics_damaged") from None
     if not all(isinstance(v, (int, float, type(None))) for m in history for v in dataclasses.astuple(m)):
-        raise CheckpointError("The file's metrics are missing or damaged.")
+        raise CheckpointError("errors.runfile.metrics_damaged")
     return history
 
 
@@ -240,14 +232,15 @@ def check_weights(expected: dict[str, torch.Tensor], state: dict[str, torch.Tens
     """Returns None if state has exactly expected's names, shapes and dtypes and finite values; else raises."""
     missing, extra = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
     if missing or extra:
-        raise CheckpointError(f"The weights do not fit this model: missing {missing[:3] or 'none'}, "
-                              f"unexpected {extra[:3] or 'none'}. Was the file edited?")
+        raise CheckpointError("errors.runfile.weights_misfit", missing=str(missing[:3] or "none"),
+                              extra=str(extra[:3] or "none"))
     for key, tensor in state.items():
         if tensor.shape != expected[key].shape or tensor.dtype != expected[key].dtype:
-            raise CheckpointError(f"Weight '{key}' has shape {tuple(tensor.shape)} ({tensor.dtype}); this model "
-                                  f"needs {tuple(expected[key].shape)} ({expected[key].dtype}).")
+            raise CheckpointError("errors.runfile.weight_shape", weight=key, shape=str(tuple(tensor.shape)),
+                                  dtype=str(tensor.dtype), needed=str(tuple(expected[key].shape)),
+                                  needed_dtype=str(expected[key].dtype))
         if tensor.is_floating_point() and not torch.isfinite(tensor).all():
-            raise CheckpointError(f"Weight '{key}' holds NaN or infinite values; the file cannot be used.")
+            raise CheckpointError("errors.runfile.weight_not_finite", weight=key)
 
 
 def _json(raw: object) -> object:
@@ -255,6 +248,6 @@ def _json(raw: object) -> object:
         try:
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError, RecursionError):
-            raise CheckpointError("The file's text is not valid JSON; it is damaged or not a run file.") from None
-    raise CheckpointError("The file's configuration or metrics are missing.")
+            raise CheckpointError("errors.runfile.bad_json") from None
+    raise CheckpointError("errors.runfile.missing_parts")
 

@@ -14,8 +14,9 @@ no metrics), ``optimizer.pt`` and ``meta.json`` (status, when, the last text sam
 Reading goes through ``runfile.read_weights`` and ``runfile.load_into``, the same gate as an uploaded
 file: the store's files are untrusted input.
 
-Writes are atomic (a temporary file in the same folder, fsync, ``os.replace``), so a reader in any
-process on any machine sharing the folder sees either the old or the new run, never half of one.
+Writes are atomic (``storefiles.write_atomic``: a temporary file in the same folder, fsync, ``os.replace``),
+so a reader in any process on any machine sharing the folder sees either the old or the new run, never half
+of one.
 A damaged entry is skipped with a log line. Bounds: ``MAX_RUNS`` runs and ``MAX_LEARNER_BYTES``
 per learner, ``MAX_TOTAL_BYTES`` for the store; the least recently saved or loaded runs go first.
 """
@@ -23,20 +24,18 @@ per learner, ``MAX_TOTAL_BYTES`` for the store; the least recently saved or load
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import hashlib
 import logging
 import math
 import os
 import re
 import secrets
-import tempfile
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from rnnviz import storefiles
 from rnnviz.errors import CheckpointError
 from rnnviz.runentry import (  # noqa: F401  (re-exported: the store's API speaks of these)
     MAX_ENTRY_BYTES,
@@ -121,41 +120,6 @@ def _run_path(token: str, run_id: str) -> Path:
     return _learner_dir(token) / f"{run_id}{SUFFIX}"
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Holds an exclusive fcntl lock on path (created if missing) for the duration."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Writes data to path so that any reader sees the old file or the whole new one (temp, fsync, replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
-
-
 def save(token: str, run: StoredRun, cache: dict | None = None) -> int:
     """Saves (or replaces) a learner's run, then evicts beyond the bounds; returns the entry's bytes.
 
@@ -163,54 +127,29 @@ def save(token: str, run: StoredRun, cache: dict | None = None) -> int:
     """
     data = encode(run, cache)
     if len(data) > MAX_ENTRY_BYTES:
-        raise CheckpointError("this run is too large to keep")
+        raise CheckpointError("errors.store.run_too_big")
     path = _run_path(token, run.run_id)
-    with _locked(path.parent / ".lock"):
-        _write_atomic(path, data)
+    with storefiles.locked(path.parent / ".lock"):
+        storefiles.write_atomic(path, data)
         _evict_learner(path.parent, keep=path)
     _evict_total(keep=path)
     return len(data)
 
 
-def _entries(folder: Path) -> list[tuple[Path, os.stat_result]]:
+def _entries(folder: Path) -> list[storefiles.Entry]:
     """Returns the run files of a folder with their stats, least recently used first."""
-    out = []
-    for path in folder.glob(f"*{SUFFIX}"):
-        try:
-            out.append((path, path.stat()))
-        except FileNotFoundError:  # removed by another process meanwhile
-            continue
-    return sorted(out, key=lambda e: e[1].st_mtime)
+    return storefiles.entries(folder, SUFFIX)
 
 
 def _evict_learner(folder: Path, keep: Path) -> None:
-    entries = _entries(folder)
-    total = sum(st.st_size for _, st in entries)
-    for path, st in entries:
-        if len(entries) <= MAX_RUNS and total <= MAX_LEARNER_BYTES:
-            break
-        if path == keep:
-            continue
-        path.unlink(missing_ok=True)
-        log.info("run store: evicted %s (learner bound)", path.name)
-        entries = [e for e in entries if e[0] != path]
-        total -= st.st_size
+    storefiles.evict(_entries(folder), keep, MAX_LEARNER_BYTES, MAX_RUNS, why="learner bound")
 
 
 def _evict_total(keep: Path) -> None:
     root = data_dir()
-    with _locked(root / ".lock"):
-        entries = sorted((e for d in (root / "runs").glob("*") if d.is_dir() for e in _entries(d)),
-                         key=lambda e: e[1].st_mtime)
-        total = sum(st.st_size for _, st in entries)
-        for path, st in entries:
-            if total <= MAX_TOTAL_BYTES:
-                break
-            if path == keep:
-                continue
-            path.unlink(missing_ok=True)
-            log.info("run store: evicted %s (total bound)", path.name)
-            total -= st.st_size
+    with storefiles.locked(root / ".lock"):
+        found = [e for d in (root / "runs").glob("*") if d.is_dir() for e in _entries(d)]
+        storefiles.evict(found, keep, MAX_TOTAL_BYTES, why="total bound")
 
 
 def load_all(token: str) -> list[StoredRun]:
@@ -268,7 +207,7 @@ def delete(token: str, run_id: str) -> bool:
         path = _run_path(token, run_id)
     except ValueError:
         return False
-    with _locked(path.parent / ".lock"):
+    with storefiles.locked(path.parent / ".lock"):
         existed = path.exists()
         path.unlink(missing_ok=True)
     return existed
@@ -290,7 +229,7 @@ def summaries() -> Iterator[Summary]:
 def _summary(path: Path, st: os.stat_result) -> Summary | None:
     try:
         if st.st_size > MAX_ENTRY_BYTES:
-            raise CheckpointError("too large")
+            raise CheckpointError("errors.store.entry_too_big")
         with zipfile.ZipFile(path) as zf:
             meta = read_meta(zf)
         s = meta["summary"]

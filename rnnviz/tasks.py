@@ -161,7 +161,7 @@ def make_task(cfg: RunConfig, data) -> LMTask | ForecastTask | SentimentTask:
         return ForecastTask(values, n_train, cfg.series.window)
     if cfg.task == "sentiment":
         return SentimentTask(data, cfg.sentiment.batch_size)
-    raise ConfigError(f"Unknown task '{cfg.task}'; choose lm, forecast or sentiment.")
+    raise ConfigError("errors.train.unknown_task", task=cfg.task)
 
 
 def make_model(task, cfg: ModelConfig, seed: int) -> nn.Module:

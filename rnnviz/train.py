@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from rnnviz.config import TrainConfig
-from rnnviz.errors import ConfigError
+from rnnviz.errors import ConfigError, RnnvizError
 
 # Divergence, relative to the run's recent best loss. Minibatch losses are noisy and a clipped ReLU RNN can spike
 # 8x for a step or two and recover (measured on the default character LM), so a run has blown up when PATIENCE
@@ -75,14 +75,14 @@ def far_above(history: list[StepMetrics]) -> float:
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
     """Returns SGD or Adam for the config; raises ConfigError for a learning rate out of range."""
     if not (cfg.lr > 0 and math.isfinite(cfg.lr)):
-        raise ConfigError("The learning rate must be a positive number.")
+        raise ConfigError("errors.train.bad_lr")
     if cfg.clip is not None and not cfg.clip > 0:
-        raise ConfigError("The clipping threshold must be positive (or off).")
+        raise ConfigError("errors.train.bad_clip")
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=cfg.lr)
     if cfg.optimizer == "adam":
         return torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    raise ConfigError(f"Unknown optimizer '{cfg.optimizer}'; use sgd or adam.")
+    raise ConfigError("errors.train.unknown_optimizer", optimizer=cfg.optimizer)
 
 
 class TrainRun:
@@ -94,7 +94,8 @@ class TrainRun:
         self.generator = torch.Generator().manual_seed(cfg.seed + 1)  # batches; weights used cfg.seed
         self.history: list[StepMetrics] = []
         self.story: list = []  # rnnviz.history.Moment at milestone steps: what the model did as it learned
-        self.diverged: str | None = None
+        self.diverged: str | None = None  # the English message, as run files keep it
+        self.divergence: RnnvizError | None = None  # the same message with its code, to word in any language
         self._batches = task.batches(self.generator)
         self._params = [p for p in model.parameters() if p.requires_grad]
         # The best weights of the last RECENT steps (by the loss measured on them): what a blow-up restores.
@@ -121,14 +122,14 @@ class TrainRun:
         score = self.task.score(self.model, next(self._batches))
         loss = score.loss.item()
         if blew_up(loss, self.history):
-            return self._fail(f"the loss became {loss:.3g} at step {self.steps_done + 1}")
+            return self._fail("loss", loss)
         self._keep_if_best(loss)
         self.optimizer.zero_grad(set_to_none=True)
         score.loss.backward()
         max_norm = self.cfg.clip if self.cfg.clip is not None else math.inf
         norm = float(torch.nn.utils.clip_grad_norm_(self._params, max_norm))
         if not math.isfinite(norm):
-            return self._fail(f"the gradient norm became {norm} at step {self.steps_done + 1}")
+            return self._fail("norm", norm)
         applied = norm * min(1.0, max_norm / (norm + 1e-6))  # the factor clip_grad_norm_ applied
         self.optimizer.step()
         elapsed = time.perf_counter() - start
@@ -159,16 +160,24 @@ class TrainRun:
                 torch._foreach_copy_(self._best, self._params)  # one fused copy
             self._best_loss, self._best_step = loss, self.steps_done
 
-    def _fail(self, what: str) -> StepMetrics:
+    def _fail(self, what: str, value: float) -> StepMetrics:
+        """Restores the best recent weights and raises Diverged; what is "loss" or "norm" (the value that blew up)."""
         with torch.no_grad():
             torch._foreach_copy_(self._params, self._best)
-        kept = f"step {self._best_step}, loss {self._best_loss:.3g}" if math.isfinite(self._best_loss) \
-            else "its initial weights"
-        self.diverged = (
-            f"Training diverged: {what}. The model was reset to its best recent weights ({kept}). "
-            "Try a lower learning rate or turn on gradient clipping."
-        )
+        step = self.steps_done + 1
+        if math.isfinite(self._best_loss):
+            code = "errors.train.diverged_loss" if what == "loss" else "errors.train.diverged_norm"
+            self.divergence = RnnvizError(code, value=value, step=step, best_step=self._best_step,
+                                          best_loss=self._best_loss)
+        else:
+            code = "errors.train.diverged_loss_initial" if what == "loss" else "errors.train.diverged_norm_initial"
+            self.divergence = RnnvizError(code, value=value, step=step)
+        self.diverged = str(self.divergence)
         raise Diverged(self.diverged)
+
+    def divergence_words(self) -> str | None:
+        """Returns why training stopped, in the learner's language (a run read from a file keeps its English)."""
+        return self.divergence.words() if self.divergence is not None else self.diverged
 
     def steps(self, n: int) -> Iterator[StepMetrics]:
         """Yields up to n steps; stops early (without raising) if training diverges."""

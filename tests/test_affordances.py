@@ -175,3 +175,18 @@ def test_forecasting_link_hides_the_form_and_presets_training():
                                                                                       "series,forecasters")
     at.toggle(key="code_fc_fed_back").set_value(True).run()
     assert any("def k_step" in c.value for c in at.code)
+
+
+def test_the_shared_affordances_read_in_chinese():
+    from rnnviz.catalog import items, t
+
+    at = run(GATES, lang="zh", guide="1")
+    steps = items("gates.guide", "zh")
+    labels = [e.label for e in at.get("expander")]
+    assert t("common.guide.title", "zh", count=len(steps)) in labels and t("common.class_link.title", "zh") in labels
+    assert not any(label.startswith(("Guided lesson", "Link for a class")) for label in labels), labels
+    step_one = t("common.guide.step", "zh", number=1, count=len(steps), text=steps[0])
+    assert any(m.value == step_one for m in at.markdown)
+    assert {b.label for b in at.button if b.key and b.key.startswith("guide_step_")} == \
+        {t("common.guide.back", "zh"), t("common.guide.next", "zh")}
+    assert params_of(link_shown(at)).get("lang") == "zh"  # the class opens the lesson in the teacher's language

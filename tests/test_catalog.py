@@ -24,6 +24,9 @@ def used_keys() -> tuple[set[str], list[re.Pattern[str]]]:
     areas = {key.split(".", 1)[0] for key in entries("en")}
     for path in SOURCES:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            # a whole key written as a string (an error's code, a note's key kept for later) is read where it is written
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in entries("en"):
+                literal.add(node.value)
             # a key kept in a variable or built in a property (lessons.Lesson.title_key) counts where it is written
             if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant) \
                     and str(node.values[0].value).split(".", 1)[0] in areas and "." in str(node.values[0].value) \

@@ -28,19 +28,15 @@ TEXT_CALLS = {
     "multiselect", "popover", "form_submit_button", "page_link", "progress", "status", "spinner", "link_button",
 }
 TEXT_KEYWORDS = {"label", "help", "placeholder", "body", "text", "caption"}
+LOGGERS = {"log", "logger", "logging"}
 WORD = re.compile(r"[A-Za-z]{3,}")
 
 # Files still on their way to the catalogues. Each entry is removed when its file is converted (the last test
 # fails on an entry whose file already follows the rule, so the lists only shrink).
 NOT_YET_IN_CATALOGUES: set[str] = {
-    "rnnviz/ui/affordances.py",
-    "rnnviz/ui/core.py",
-    "rnnviz/ui/keep.py",
 }
 HEAVY_FOR_NOW: set[str] = set()
 TOO_LONG_FOR_NOW: set[str] = {
-    "rnnviz/runstore.py",
-    "rnnviz/data/series.py",
 }
 
 
@@ -69,6 +65,8 @@ def prose_calls(path: Path) -> list[str]:
     for node in ast.walk(parse(path)):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in TEXT_CALLS):
             continue
+        if isinstance(node.func.value, ast.Name) and node.func.value.id in LOGGERS:
+            continue  # log.info / log.warning: a line for the server's log, not for a learner
         args = node.args[1:] if node.func.attr == "page_link" else node.args[:1]
         args += [k.value for k in node.keywords if k.arg in TEXT_KEYWORDS]
         for arg in args:

@@ -67,6 +67,8 @@ def test_tanh_rnn_with_adam_at_lr_10_keeps_weights_near_the_best_seen(corpus):
     assert math.isfinite(kept)
     assert kept < 1.5 * min(m.loss for m in seen) and kept < 1.5 * untrained, (kept, seen, untrained)
     assert "best recent weights" in run.diverged and "learning rate" in run.diverged
+    assert run.divergence is not None and str(run.divergence) == run.diverged  # files keep the English words
+    assert run.divergence.code.startswith("errors.train.diverged") and "学习率" in run.divergence.words("zh")
     with pytest.raises(Diverged):
         run.step()
 

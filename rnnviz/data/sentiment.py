@@ -31,17 +31,17 @@ def parse_labelled(text: str) -> pd.DataFrame:
             continue
         sentence, sep, label = line.rpartition("\t")
         if not sep or label.strip() not in ("0", "1"):
-            raise DataError(f"Line {number} is not 'sentence<TAB>0 or 1': {line[:60]!r}")
+            raise DataError("errors.data.bad_label_line", number=number, line=repr(line[:60]))
         rows.append((sentence.strip(), int(label)))
     if not rows:
-        raise DataError("No labelled sentences found.")
+        raise DataError("errors.data.no_sentences")
     return pd.DataFrame(rows, columns=["sentence", "label"])
 
 
 def load_sentences(source: str) -> pd.DataFrame:
     """Returns the 1000 labelled sentences of one bundled source."""
     if source not in FILES:
-        raise DataError(f"Unknown review source '{source}'; choose one of: {', '.join(FILES)} (or {ALL}).")
+        raise DataError("errors.data.unknown_source", source=source, sources=", ".join(FILES), all=ALL)
     return parse_labelled((DATA / "sentiment" / FILES[source]).read_text(encoding="utf-8"))
 
 

@@ -41,7 +41,7 @@ def load_corpus_text(name: str = "timemachine") -> str:
     if name in TANG_CORPORA:
         return tang_text(TANG_CORPORA[name])
     if name not in CORPUS_FILES:
-        raise DataError(f"Unknown corpus '{name}'; choose one of: {', '.join(CORPORA)}.")
+        raise DataError("errors.data.unknown_corpus", name=name, names=", ".join(CORPORA))
     return strip_gutenberg((DATA / CORPUS_FILES[name]).read_text(encoding="utf-8"))
 
 
@@ -68,7 +68,7 @@ def tokenize(text: str, token: str = "char") -> list[str]:
         return list(text)
     if token == "word":
         return text.split()
-    raise DataError(f"Unknown token type '{token}'; use 'char' or 'word'.")
+    raise DataError("errors.data.unknown_token", token=token)
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,7 @@ def build_corpus(text: str, token: str = "char", max_tokens: int | None = None, 
     if max_tokens is not None:
         tokens = tokens[:max_tokens]
     if len(tokens) < 3:
-        raise DataError("The text has fewer than 3 letters or Chinese characters once digits, symbols and other "
-                        "scripts are removed (kept: a-z, CJK characters and ，。！？；：、). Paste more text.")
+        raise DataError("errors.data.too_little_text")
     vocab = Vocab.build(tokens, min_freq, max_size=max_vocab)
     # Every token shares its vocabulary entry's string: a Chinese character is a new 76-byte object each time
     # list() meets it, a pointer here (8 bytes a token for a 200 kB text kept in a server cache).
@@ -160,7 +159,7 @@ def partition_layout(
 ) -> list[Placement]:
     """Returns d2l's partition of a corpus of n_tokens into (batch, row, start) subsequences."""
     if batch_size < 1 or num_steps < 1:
-        raise DataError("Batch size and number of steps must be at least 1.")
+        raise DataError("errors.data.bad_batch")
     if sampling == "random":
         starts = list(range(offset, offset + ((n_tokens - offset - 1) // num_steps) * num_steps, num_steps))
         order = torch.randperm(len(starts), generator=generator).tolist()
@@ -171,7 +170,7 @@ def partition_layout(
         row_len = (n_tokens - offset - 1) // batch_size  # each row is one contiguous strip of the corpus
         n_batches = row_len // num_steps
         return [Placement(b, r, offset + r * row_len + b * num_steps) for b in range(n_batches) for r in range(batch_size)]
-    raise DataError(f"Unknown sampling '{sampling}'; use 'sequential' or 'random'.")
+    raise DataError("errors.data.unknown_sampling", sampling=sampling)
 
 
 def lm_batches(
@@ -181,9 +180,7 @@ def lm_batches(
     offset = int(torch.randint(0, num_steps, (1,), generator=generator))
     layout = partition_layout(len(corpus), batch_size, num_steps, sampling, offset, generator)
     if not layout:
-        raise DataError(
-            f"The text is too short for batch size {batch_size} x {num_steps} steps. Use more text or smaller values."
-        )
+        raise DataError("errors.data.text_too_short", batch_size=batch_size, num_steps=num_steps)
     span = torch.arange(num_steps)
     for b in range(layout[-1].batch + 1):
         starts = torch.tensor([p.start for p in layout[b * batch_size : (b + 1) * batch_size]])

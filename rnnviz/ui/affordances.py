@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rnnviz import export, query
-from rnnviz.catalog import has, items
+from rnnviz.catalog import has, items, t
 from rnnviz.tracing import Trace
 from rnnviz.ui import lang
 from rnnviz.ui.chart_fit import fitted
@@ -34,13 +34,12 @@ def chart(fig: go.Figure, key: str) -> None:
 
 def export_format_toggle() -> None:
     """Draws the sidebar toggle that switches chart downloads between PNG and SVG."""
-    st.sidebar.toggle("Chart downloads as SVG", key=SVG_KEY,
-                      help="The camera icon above each chart downloads it; PNG by default, SVG for print.")
+    st.sidebar.toggle(t("common.export.svg"), key=SVG_KEY, help=t("common.export.svg_help"))
 
 
 def show_code(*functions: Callable[..., Any], key: str) -> None:
     """Draws a toggle that shows the source of the rnnviz functions that produced a view."""
-    if st.toggle("Show the code that ran", key=f"code_{key}"):
+    if st.toggle(t("common.show_code"), key=f"code_{key}"):
         for fn in functions:
             st.caption(f"`{fn.__module__}.{fn.__qualname__}`")
             st.code(inspect.getsource(fn), language="python")
@@ -77,14 +76,14 @@ def guide(page_id: str) -> None:
         return
     key = f"guide_step_{page_id}"
     opened = query_value(GUIDE_PARAM, "0") == "1"
-    with st.expander(f"Guided lesson ({len(steps)} steps)", expanded=opened):
+    with st.expander(t("common.guide.title", count=len(steps)), expanded=opened):
         i = min(st.session_state.get(key, 0), len(steps) - 1)
-        st.markdown(f"**Step {i + 1} of {len(steps)}.** {steps[i]}")
+        st.markdown(t("common.guide.step", number=i + 1, count=len(steps), text=steps[i]))
         back, nxt, _ = st.columns([1, 1, 6])
-        if back.button("Back", key=f"{key}_back", disabled=i == 0):
+        if back.button(t("common.guide.back"), key=f"{key}_back", disabled=i == 0):
             st.session_state[key] = i - 1
             st.rerun()
-        if nxt.button("Next", key=f"{key}_next", disabled=i == len(steps) - 1):
+        if nxt.button(t("common.guide.next"), key=f"{key}_next", disabled=i == len(steps) - 1):
             st.session_state[key] = i + 1
             st.rerun()
 
@@ -96,13 +95,12 @@ def export_trace(trace: Trace, tokens: Sequence[str], key: str) -> None:
     """
     tokens = list(tokens)
     a, b, c = st.columns(3)
-    a.download_button("States and gates (CSV)", lambda: export.trace_csv(trace, tokens), f"{key}.csv", "text/csv",
+    a.download_button(t("common.export.trace_csv"), lambda: export.trace_csv(trace, tokens), f"{key}.csv", "text/csv",
                       key=f"{key}_csv")
-    b.download_button("States and gates (Parquet)", lambda: export.trace_parquet(trace, tokens), f"{key}.parquet",
+    b.download_button(t("common.export.trace_parquet"), lambda: export.trace_parquet(trace, tokens), f"{key}.parquet",
                       "application/octet-stream", key=f"{key}_parquet")
-    c.download_button("LSTMVis files (zip)", lambda: export.lstmvis_zip(trace, tokens), f"{key}_lstmvis.zip",
-                      "application/zip", key=f"{key}_lstmvis",
-                      help="states.hdf5 (states per timestep per layer), words.hdf5 + words.dict (tokens), lstm.yml")
+    c.download_button(t("common.export.lstmvis"), lambda: export.lstmvis_zip(trace, tokens), f"{key}_lstmvis.zip",
+                      "application/zip", key=f"{key}_lstmvis", help=t("common.export.lstmvis_help"))
 
 
 def query_value(name: str, default: Any, options: Sequence[Any] | None = None,
@@ -141,7 +139,7 @@ def _class_param() -> dict[str, str]:
 
     code = st.session_state.get(CLASS_KEY)
     if code:
-        st.caption(f"Learners who open this link and train show up on the class board {code}.")
+        st.caption(t("common.class_link.board", code=code))
     return {CLASS_PARAM: code} if code else {}
 
 
@@ -152,14 +150,14 @@ def class_link_form(page: str, controls: dict[str, str], values: dict[str, Any],
     `controls` maps a control's name (as control() knows it) to its label; `values` are the settings the
     link presets, so it opens the page as the teacher sees it now.
     """
-    with st.expander("Link for a class"):
-        st.caption("Send this link to a class: it opens this page with your current settings. Tick the controls "
-                   "to hide, so learners look at the lesson rather than at the knobs.")
+    with st.expander(t("common.class_link.title")):
+        st.caption(t("common.class_link.intro"))
         hidden = hidden_controls()
         cols = st.columns(min(len(controls), 4) or 1)
         hide = [name for i, (name, label) in enumerate(controls.items())
-                if cols[i % len(cols)].checkbox(f"Hide {label}", value=name in hidden, key=f"{key}_hide_{name}")]
-        guided = st.checkbox("Open the guided lesson", value=query_value(GUIDE_PARAM, "0") == "1",
+                if cols[i % len(cols)].checkbox(t("common.class_link.hide", label=label), value=name in hidden,
+                                                key=f"{key}_hide_{name}")]
+        guided = st.checkbox(t("common.class_link.guide"), value=query_value(GUIDE_PARAM, "0") == "1",
                              key=f"{key}_guide")
         params = {name: str(value) for name, value in values.items() if value is not None}
         if guided:
@@ -168,5 +166,5 @@ def class_link_form(page: str, controls: dict[str, str], values: dict[str, Any],
         params.update(lang.link_params())  # the class reads the lesson in the teacher's language
         link = absolute_link(lesson_link(page, params, hide))
         st.code(link, language=None, wrap_lines=True)
-        st.markdown(f"[Open the link]({link})" + (f"  \n{note}" if note else ""))
+        st.markdown(f"[{t('common.class_link.open')}]({link})" + (f"  \n{note}" if note else ""))
     return link

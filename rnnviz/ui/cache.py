@@ -7,6 +7,7 @@ from dataclasses import replace
 import streamlit as st
 import torch
 
+from rnnviz.catalog import t
 from rnnviz.config import RunConfig, SentimentConfig, SeriesConfig, TextConfig
 from rnnviz.data import Corpus, SentimentData, Series, build_sentiment, load_corpus, load_series
 from rnnviz.presets import LESSON_DEFAULTS
@@ -22,6 +23,9 @@ DEFAULT_SNAPSHOTS = 8
 DEFAULT_RUNS: dict[str, RunConfig] = dict(LESSON_DEFAULTS)
 
 
+# The caches show no spinner of their own (its words would be fixed in one language when the module loads): each
+# is called inside st.spinner with the learner's words, which appears only while a call takes over half a second,
+# so a cache hit shows nothing.
 # Every server-wide cache has a bound (see "Limits" in the README for what each holds and its worst case).
 # The data caches are keyed only by what shapes the data, so the lab's minibatch or window settings do not
 # make new copies of the same corpus or series.
@@ -29,11 +33,12 @@ DEFAULT_RUNS: dict[str, RunConfig] = dict(LESSON_DEFAULTS)
 
 def corpus(cfg: TextConfig) -> Corpus:
     """Returns the tokenized corpus (shared; never mutate it)."""
-    return _corpus(cfg.corpus, cfg.token, cfg.max_tokens, cfg.own_text)
+    with st.spinner(t("common.cache.corpus")):
+        return _corpus(cfg.corpus, cfg.token, cfg.max_tokens, cfg.own_text)
 
 
 # A learner's own text (at most 200 kB) makes an entry of at most ~4 MB (its tokens share the vocabulary's strings).
-@st.cache_resource(show_spinner="Reading The Time Machine…", max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _corpus(name: str, token: str, max_tokens: int | None, own_text: str | None = None) -> Corpus:
     return load_corpus(TextConfig(corpus=name, token=token, max_tokens=max_tokens, own_text=own_text))
 
@@ -51,9 +56,14 @@ def _series(name: str, T: int, noise: float, data_seed: int) -> Series:
     return load_series(cfg)
 
 
-@st.cache_resource(show_spinner="Reading the review sentences…", max_entries=16)
 def sentiment(cfg: SentimentConfig) -> SentimentData:
     """Returns the split, encoded review sentences (shared; never mutate them)."""
+    with st.spinner(t("common.cache.sentiment")):
+        return _sentiment(cfg)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _sentiment(cfg: SentimentConfig) -> SentimentData:
     return build_sentiment(cfg)
 
 
@@ -66,9 +76,14 @@ def data_for(cfg: RunConfig) -> Corpus | Series | SentimentData:
     return sentiment(cfg.sentiment)
 
 
-@st.cache_resource(show_spinner="Training a default model for this lesson (once per server)…", max_entries=64)
 def trained_run(cfg: RunConfig) -> TrainRun:
     """Returns a run trained for cfg.train.steps: computed once per config and shared read-only by every session."""
+    with st.spinner(t("common.cache.training")):
+        return _trained_run(cfg)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _trained_run(cfg: RunConfig) -> TrainRun:
     task = make_task(cfg, data_for(cfg))
     # Every task keeps snapshots: the hidden-state and gate lessons scrub through a forecaster's or a classifier's
     # training too. Measured: a default forecaster's snapshots take 0.1 MB, a default classifier's 1.6-2.2 MB

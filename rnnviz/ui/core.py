@@ -113,5 +113,4 @@ def error_box(err: Exception) -> None:
     if isinstance(err, RnnvizError):
         st.error(plain(err.words()), icon="⚠️")
     else:
-        st.error(f"Something went wrong ({type(err).__name__}). Your previous results are kept; "
-                 "try other settings.", icon="⚠️")
+        st.error(t("common.error.generic", kind=type(err).__name__), icon="⚠️")

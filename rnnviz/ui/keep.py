@@ -17,6 +17,7 @@ import streamlit as st
 import torch
 
 from rnnviz import runfile, runstore
+from rnnviz.catalog import t
 from rnnviz.errors import RnnvizError
 from rnnviz.tasks import make_model, make_task
 from rnnviz.train import Snapshot
@@ -58,7 +59,7 @@ def sync() -> None:
     raw, mine = st.query_params.get(LEARNER_PARAM), token()
     if raw is not None and raw != mine:
         if not runstore.valid_token(raw):
-            _note("The learner code in this link is not valid, so no saved runs were loaded from it.")
+            _note("common.keep.bad_learner")
             if mine is None:
                 del st.query_params[LEARNER_PARAM]
         elif mine is None:  # a new session (reload, bookmark, a lesson opened by its link): adopt it
@@ -80,7 +81,7 @@ def _sync_class() -> None:
     if raw is not None and raw != st.session_state.get(CLASS_KEY):
         code = normal_code(raw)
         if code is None:
-            _note("The class code in this link is not valid, so your runs will not show on a class board.")
+            _note("common.keep.bad_class")
             del st.query_params[CLASS_PARAM]
         else:
             st.session_state[CLASS_KEY] = code
@@ -95,14 +96,15 @@ def board() -> tuple[str, str] | None:
     return (code, st.session_state.get(NICK_KEY) or "") if code else None
 
 
-def _note(text: str) -> None:
-    st.session_state.setdefault(NOTES_KEY, []).append(text)
+def _note(key: str, **params: object) -> None:
+    """Keeps a note's catalogue key and values: it is worded when shown, in the language of that moment."""
+    st.session_state.setdefault(NOTES_KEY, []).append((key, params))
 
 
 def notes() -> None:
     """Shows (once) what happened to the learner's stored runs on this page load."""
-    for text in st.session_state.pop(NOTES_KEY, []):
-        st.info(text, icon=":material/history:")
+    for key, params in st.session_state.pop(NOTES_KEY, []):
+        st.info(t(key, **params), icon=":material/history:")
 
 
 def come_back_link() -> None:
@@ -111,15 +113,11 @@ def come_back_link() -> None:
     if tok is None:
         return
     if st.session_state.get(FAILED_KEY):
-        st.warning("This server cannot keep your runs right now (its data folder is not writable): they stay "
-                   "in this page until you close or reload it. Download a run's weights in the lab to keep it.",
-                   icon=":material/warning:")
-    with st.expander("Your link to come back"):
+        st.warning(t("common.keep.not_kept"), icon=":material/warning:")
+    with st.expander(t("common.keep.link_title")):
         base = (st.context.url or "").split("?")[0]
         st.code(f"{base}?{LEARNER_PARAM}={tok}", language=None, wrap_lines=True)
-        st.caption("Bookmark it: it brings back your runs on this server, even after a reload or a restart. "
-                   "It is yours alone: the share and class links never contain it (the address bar does, so "
-                   "share those links, not the address).")
+        st.caption(t("common.keep.link_help"))
 
 
 # --- saving ---------------------------------------------------------------------------------------
@@ -221,13 +219,13 @@ def restore(tok: str) -> int:
         st.session_state[LAB_KEY] = lab
         st.session_state[ACTIVE_KEY] = lab.name
     if own:
-        msg = f"Your {len(own)} saved run{'s are' if len(own) > 1 else ' is'} back."
-        if was_training is not None:
-            msg += (f" The one that was training is paused at step {was_training[1]}: press Resume in the "
-                    "Training lab to go on.")
-        _note(msg)
+        if was_training is None:
+            _note("common.keep.restored_many" if len(own) > 1 else "common.keep.restored_one", count=len(own))
+        else:
+            _note("common.keep.restored_many_paused" if len(own) > 1 else "common.keep.restored_one_paused",
+                  count=len(own), step=was_training[1])
     if skipped:
-        _note(f"Saved runs that could not be restored (damaged) were skipped: {skipped}.")
+        _note("common.keep.skipped", count=skipped)
     log.info("run store: restored %d runs in %.3f s", len(own), time.perf_counter() - start)
     return len(own)
 

@@ -11,20 +11,18 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from rnnviz.catalog import t
 from rnnviz.data.series import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 from rnnviz.errors import DataError
-
-LIMIT = f"up to {MAX_UPLOAD_MB} MB"
 
 
 def uploader(label: str, key: str, types: list[str], **kwargs) -> UploadedFile | None:
     """Draws a file uploader whose label ends with the app's size limit; returns the file (not yet size-checked)."""
     st.html(f"<style>.st-key-{key} [data-testid='stFileUploaderDropzoneInstructions'] {{display: none}}</style>")
-    return st.file_uploader(f"{label} ({LIMIT})", type=types, key=key, **kwargs)
+    return st.file_uploader(t("common.upload.label", label=label, limit=MAX_UPLOAD_MB), type=types, key=key, **kwargs)
 
 
 def check_size(file: UploadedFile) -> None:
     """Raises DataError (the app's own message) when an uploaded file is above the app's limit."""
     if file.size > MAX_UPLOAD_BYTES:
-        raise DataError(f"The file is {file.size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. Upload a shorter "
-                        "file (a few thousand rows is plenty for these models).")
+        raise DataError("errors.csv.upload_too_big", size=file.size / 1e6, limit=MAX_UPLOAD_MB)
