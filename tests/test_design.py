@@ -31,13 +31,6 @@ TEXT_KEYWORDS = {"label", "help", "placeholder", "body", "text", "caption"}
 LOGGERS = {"log", "logger", "logging"}
 WORD = re.compile(r"[A-Za-z]{3,}")
 
-# Files still on their way to the catalogues. Each entry is removed when its file is converted (the last test
-# fails on an entry whose file already follows the rule, so the lists only shrink).
-NOT_YET_IN_CATALOGUES: set[str] = {
-}
-HEAVY_FOR_NOW: set[str] = set()
-TOO_LONG_FOR_NOW: set[str] = {
-}
 
 
 def rel(path: Path) -> str:
@@ -78,8 +71,6 @@ def prose_calls(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("path", [*PAGES, *UI_MODULES], ids=rel)
 def test_no_literal_prose_in_streamlit_calls(path):
-    if rel(path) in NOT_YET_IN_CATALOGUES:
-        pytest.skip("not moved to the catalogues yet")
     found = prose_calls(path)
     assert not found, "learner text belongs in assets/i18n (catalog.t):\n" + "\n".join(found)
 
@@ -87,21 +78,16 @@ def test_no_literal_prose_in_streamlit_calls(path):
 @pytest.mark.parametrize("path", PAGES, ids=rel)
 def test_pages_are_layout_only(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
-    if rel(path) not in TOO_LONG_FOR_NOW:
-        assert lines <= MAX_PAGE_LINES, f"{rel(path)} has {lines} lines (pages are layout: at most {MAX_PAGE_LINES})"
+    assert lines <= MAX_PAGE_LINES, f"{rel(path)} has {lines} lines (pages are layout: at most {MAX_PAGE_LINES})"
     heavy = [f"line {n.lineno}" for n in ast.walk(parse(path)) if isinstance(n, (ast.Import, ast.ImportFrom))
              for name in ([a.name for a in n.names] if isinstance(n, ast.Import) else [n.module or ""])
              if name.split(".")[0] in ("torch", "numpy")]
-    if rel(path) in HEAVY_FOR_NOW:
-        pytest.skip("array work still in the page")
     assert not heavy, f"{rel(path)} imports torch or numpy ({', '.join(heavy)}): array work belongs in rnnviz/"
 
 
 @pytest.mark.parametrize("path", sorted(LIBRARY.rglob("*.py")), ids=rel)
 def test_modules_stay_small(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
-    if rel(path) in TOO_LONG_FOR_NOW:
-        pytest.skip("known to be long; being split")
     assert lines <= MAX_MODULE_LINES, f"{rel(path)} has {lines} lines (split it: modules stay under {MAX_MODULE_LINES})"
 
 
@@ -130,13 +116,3 @@ def test_lessons_registry_matches_the_pages_folder():
     files = {rel(p) for p in PAGES}
     assert {page.file for page in lessons.PAGES} == files
     assert len({page.url_path for page in lessons.PAGES}) == len(lessons.PAGES)
-
-
-def test_allowlists_only_name_files_that_still_break_the_rule():
-    stale = sorted(f for f in NOT_YET_IN_CATALOGUES if (ROOT / f).exists() and not prose_calls(ROOT / f))
-    stale += sorted(f for f in TOO_LONG_FOR_NOW if (ROOT / f).exists()
-                    and len((ROOT / f).read_text(encoding="utf-8").splitlines())
-                    <= (MAX_PAGE_LINES if f.startswith(("pages/", "app.py")) else MAX_MODULE_LINES))
-    stale += sorted(f for f in HEAVY_FOR_NOW if not re.search(r"^(import|from) (torch|numpy)\b",
-                                                              (ROOT / f).read_text(encoding="utf-8"), re.M))
-    assert not stale, f"these files now follow the rule: remove them from the allowlist: {stale}"

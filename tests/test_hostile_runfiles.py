@@ -69,6 +69,8 @@ def mutations() -> list[tuple[str, str, object]]:
                     bad.append(low + 0.5)
                 if not meta["optional"]:
                     bad.append(None)
+            elif "max_chars" in meta:  # an optional text (a learner's own text): None is no text, and valid
+                bad = ["nope", 5, ["gru"], {"a": 1}, "<script>x</script>", "x" * (meta["max_chars"] + 1)]
             else:
                 bad = ["nope", 5, None, ["gru"], {"a": 1}, "<script>x</script>"]
             cases += [(section, f.name, value) for value in bad]
