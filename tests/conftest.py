@@ -87,7 +87,9 @@ def small_defaults(monkeypatch):
 # ---- what a learner reads, and how much of it is still English -------------------------------------------
 
 ENGLISH_SENTENCE = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'’()-]+[A-Za-z]{2,}){3,}")  # 4+ English words
-_NOT_PROSE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`|\[[^\]]*\]\([^)]*\)|https?://\S+", re.S)
+# Not prose to translate: formulas, code spans, links, URLs, and quoted text (“the food was good”: the data a
+# Chinese sentence talks about, e.g. a review the model reads).
+_NOT_PROSE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`|\[[^\]]*\]\([^)]*\)|https?://\S+|“[^”]*”", re.S)
 
 
 def figure_texts(at) -> list[str]:
