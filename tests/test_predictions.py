@@ -11,7 +11,14 @@ from rnnviz import predictions
 from rnnviz.catalog import entries, names
 from rnnviz.config import ModelConfig
 from rnnviz.models import LanguageModel
+from rnnviz.textstats import WordReading
 from rnnviz.tracing import hidden_grads
+
+
+def _reading(p: list[float]) -> WordReading:
+    """Returns a word-by-word reading with these P(positive) values (states unused by the answers)."""
+    return WordReading(tuple(f"w{i}" for i in range(len(p))), (False,) * len(p), np.array(p), np.zeros((len(p), 2)))
+
 
 # For each answer function: two inputs whose right answers differ (so the answer is read from the input).
 CONTRASTS = {
@@ -23,6 +30,12 @@ CONTRASTS = {
     predictions.more_saturated: ((0.6, 0.1), (0.1, 0.5)),
     predictions.radius_above_one: ((1.3,), (0.7,)),
     predictions.diverges: ((True, 1e6), (False, 3.0)),
+    # Sentiment, Deep and bidirectional, Recurrent matrix
+    predictions.negation_lowers: ((0.8, 0.3), (0.4, 0.6)),
+    predictions.swing_half: ((_reading([0.5, 0.9, 0.85, 0.8, 0.82, 0.8]),), (_reading([0.5, 0.55, 0.5, 0.52, 0.1]),)),
+    predictions.output_growth: ((16, 32), (16, 16)),
+    predictions.params_multiple: ((2880, 1248), (1248, 1248)),
+    predictions.radius_change: ((1.4, 0.9), (0.6, 0.9)),
 }
 
 

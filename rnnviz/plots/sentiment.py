@@ -21,8 +21,9 @@ def _w(name: str, **params: object) -> str:
 
 
 def _numbered(words: tuple[str, ...]) -> list[list]:
-    """Returns hover data [word, its position counted from 1] per word."""
-    return [[w, i] for i, w in enumerate(words, start=1)]
+    """Returns point data [index, word, its position counted from 1] per word: the index first, so a click on the
+    point maps to the word's step (rnnviz.ui.selection.step_of reads customdata[0]) even when the word is a number."""
+    return [[i, w, i + 1] for i, w in enumerate(words)]
 
 
 def _word_ticks(fig: go.Figure, words: tuple[str, ...], unknown: tuple[bool, ...], row: int | None = None) -> None:
@@ -137,4 +138,20 @@ def two_openings(loved: WordReading, hated: WordReading, cell: str, title: str) 
     fig.update_yaxes(range=[-0.05, 1.05])
     ticks = tuple(a if a == b else f"{a}/{b}" for a, b in zip(loved.words, hated.words))
     _word_ticks(fig, ticks, loved.unknown)
+    return fig
+
+
+def word_swings(r: WordReading, title: str) -> go.Figure:
+    """Returns how much each word moved P(positive) from the word before it, as bars (the first word has none)."""
+    T = len(r.words)
+    moves = np.diff(r.p_positive)  # (T-1,): word t's move is p_t - p_{t-1}
+    fig = go.Figure(go.Bar(
+        x=np.arange(1, T), y=moves, marker_color=[POS if m >= 0 else NEG for m in moves], name=_w("move"),
+        customdata=_numbered(r.words)[1:], hovertemplate=_w("after_word") + "<br>ΔP = %{y:+.2f}<extra></extra>"))
+    fig.add_vline(x=T // 2 - 0.5, line=dict(color="#999", dash="dash"), annotation_text=_w("half_way"),
+                  annotation_position="top")
+    base_layout(fig, title, _w("word_read"), _w("move_axis"), height=320)
+    fig.update_xaxes(range=[-0.5, T - 0.5])
+    _word_ticks(fig, r.words, r.unknown)
+    fig.update_layout(showlegend=False)
     return fig
