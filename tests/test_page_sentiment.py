@@ -280,3 +280,23 @@ def test_each_prediction_is_answered_from_the_model_on_the_page_and_revealed_aft
         at.run()
         at.session_state[f"{key}.shown"] = None  # ask the next question on a clean page
         at.run()
+
+
+def test_a_prediction_is_asked_and_answered_in_chinese(monkeypatch):
+    from rnnviz.catalog import names, t
+    from rnnviz.ui import lang
+
+    # AppTest formats a radio's options again in the test's own thread, outside the session: read Chinese there too
+    monkeypatch.setattr(lang, "current", lambda: "zh")
+    at = app_test("pages/9_Sentiment.py")
+    at.query_params["lang"] = "zh"
+    at.run()
+    key = "predict.sentiment.swing"
+    assert any(t(f"{key}.question", "zh") in m.value for m in at.markdown)
+    at.radio(key=f"{key}.choice").set_value("first").run()
+    at.button(key=f"{key}.reveal").click().run()
+    assert not at.exception
+    shown = " ".join(m.value for m in [*at.success, *at.info])
+    assert any(t(f"{key}.options.{code}", "zh") in shown for code in names(f"{key}.options"))
+    assert "相邻两词之间变化最大的是第" in shown
+    assert "已选中：第 1 个词" in " ".join(c.value for c in at.caption)
