@@ -221,8 +221,9 @@ def test_a_click_on_a_word_marks_it_in_every_word_chart_the_review_and_the_url()
     assert _marks(at) == {"sent_words": 5, "sent_swings": 5}  # the chart above follows the one below
     assert _step(at) == "5" and _bold_word(at) == words[5]
     assert "word 6 of" in next(c.value for c in at.caption if c.value.startswith("Selected"))
-    # A column of the heatmap under the curve (its y is a unit; the step is its x)
-    select_point(at, "sent_words", {"x": 3, "y": 2, "z": 0.1, "curve_number": 1, "point_index": [2, 3]})
+    # A cell of the heatmap under the curve: the invisible marker on it takes the click (its y is a unit)
+    select_point(at, "sent_words", {"x": 3, "y": 2, "curve_number": 2, "point_index": 2 * len(words) + 3,
+                                    "customdata": [3, "after 'plot' (word 4)", 0.1]})
     assert _marks(at) == {"sent_words": 3, "sent_swings": 3} and _step(at) == "3"
     # A point of the P(positive) curve
     select_point(at, "sent_words", {"x": 8, "y": 0.5, "curve_number": 0, "point_index": 8,
@@ -300,3 +301,24 @@ def test_a_prediction_is_asked_and_answered_in_chinese(monkeypatch):
     assert any(t(f"{key}.options.{code}", "zh") in shown for code in names(f"{key}.options"))
     assert "相邻两词之间变化最大的是第" in shown
     assert "已选中：第 1 个词" in " ".join(c.value for c in at.caption)
+
+
+def test_every_heatmap_cell_carries_an_invisible_marker_whose_click_selects_its_word():
+    import numpy as np
+
+    from rnnviz.plots.sentiment import word_by_word
+    from rnnviz.textstats import WordReading
+    from rnnviz.ui.selection import step_of
+
+    h = np.random.default_rng(0).normal(size=(5, 3))  # 5 words, 3 units
+    reading = WordReading(("1", "good", "2", "bad", "3"), (False,) * 5, np.linspace(0.2, 0.8, 5), h)
+    fig = word_by_word(reading, "t")
+    heat, cells = fig.data[1], fig.data[2]
+    assert heat.type == "heatmap" and heat.hoverinfo == "skip" and cells.type == "scatter"
+    assert sorted(zip(cells.x, cells.y)) == [(s, u) for s in range(5) for u in range(3)]  # one per cell
+    for x, y, data in zip(cells.x, cells.y, cells.customdata):
+        assert data[2] == pytest.approx(h[x, y])  # its hover reads the cell's own h
+        # a word that is a number ("2") must not be read as the step: the index comes first
+        assert step_of({"x": x, "y": y, "customdata": list(data)}).t == x
+    curve = fig.data[0]
+    assert [step_of({"x": i, "customdata": list(c)}).t for i, c in enumerate(curve.customdata)] == list(range(5))

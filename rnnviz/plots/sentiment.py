@@ -59,12 +59,19 @@ def word_by_word(r: WordReading, title: str) -> go.Figure:
                      * H)
     fig.add_trace(go.Heatmap(
         z=r.h.T, x=np.arange(T), y=np.arange(H), colorscale=DIVERGING, zmid=0, zmin=-zmax, zmax=zmax,
-        customdata=hover, colorbar=dict(title="h", thickness=12, len=0.5, y=0.27),
-        hovertemplate="%{customdata}<br>" + _w("unit") + "<br>h = %{z:.3f}<extra></extra>", name="h"), row=2, col=1)
+        colorbar=dict(title="h", thickness=12, len=0.5, y=0.27), hoverinfo="skip", name="h"), row=2, col=1)
+    # Plotly cannot select a heatmap's cells, so a click on one sends no event: an invisible marker on every cell
+    # takes the hover and the click instead, its customdata starting with the word's index (the step it selects).
+    cells = [(step, unit) for unit in range(H) for step in range(T)]
+    fig.add_trace(go.Scatter(
+        x=[c[0] for c in cells], y=[c[1] for c in cells], mode="markers", marker=dict(size=24, color="rgba(0,0,0,0)"),
+        customdata=[[step, str(hover[unit, step]), float(r.h[step, unit])] for step, unit in cells], name="h",
+        hovertemplate="%{customdata[1]}<br>" + _w("unit") + "<br>h = %{customdata[2]:.3f}<extra></extra>"),
+        row=2, col=1)
     base_layout(fig, title, "", "", height=560)
     fig.update_yaxes(title_text=_w("p_positive"), range=[-0.05, 1.05], row=1, col=1)
-    fig.update_yaxes(title_text=_w("hidden_unit"), row=2, col=1)
-    fig.update_xaxes(title_text=_w("word_axis"), row=2, col=1)
+    fig.update_yaxes(title_text=_w("hidden_unit"), range=[-0.5, H - 0.5], row=2, col=1)  # the cells, not the markers
+    fig.update_xaxes(title_text=_w("word_axis"), range=[-0.5, T - 0.5], row=2, col=1)
     _word_ticks(fig, r.words, r.unknown, row=2)
     fig.update_layout(showlegend=False)
     return fig
