@@ -202,7 +202,7 @@ def _marks(at) -> dict[str, int | None]:
 
 def _bold_word(at) -> str:
     shown = next(m.value for m in at.markdown if m.value.startswith("Word by word"))
-    return re.search(r"\*\*:violet-background\[(.*?)\]\*\*", shown).group(1)
+    return re.search(r":violet-background\[__(.*?)__\]", shown).group(1)
 
 
 def _step(at) -> str:

@@ -243,7 +243,8 @@ def linked(fig: go.Figure, key: str, pick: selection.Pick) -> None:
 
 def show_selected(reading: textstats.WordReading, pick: selection.Pick) -> None:
     """Draws the review word by word with the selected word in bold, and what that word did to P(positive)."""
-    shown = " ".join(f"**:violet-background[{plain(w)}]**" if i == pick.t else plain(w)
+    # The selected word in bold on a highlight: the word itself is escaped, so only the page's own markup acts
+    shown = " ".join(f":violet-background[__{plain(w)}__]" if i == pick.t else plain(w)
                      for i, w in enumerate(reading.words))
     st.markdown(t("sentiment.words.review_shown", review=shown))
     p, word = reading.p_positive, plain(reading.words[pick.t])
