@@ -284,11 +284,15 @@ def test_each_prediction_is_answered_from_the_model_on_the_page_and_revealed_aft
 
 
 def test_a_prediction_is_asked_and_answered_in_chinese(monkeypatch):
+    from rnnviz import catalog
     from rnnviz.catalog import names, t
     from rnnviz.ui import lang
 
     # AppTest formats a radio's options again in the test's own thread, outside the session: read Chinese there too
     monkeypatch.setattr(lang, "current", lambda: "zh")
+    # lang.choose() registers the patched function as the catalogue's resolver: put the original back afterwards,
+    # or every later test in this process reads Chinese
+    monkeypatch.setattr(catalog, "_resolver", catalog._resolver)
     at = app_test("pages/9_Sentiment.py")
     at.query_params["lang"] = "zh"
     at.run()

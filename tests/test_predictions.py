@@ -87,10 +87,14 @@ def _box():
 
 
 def test_the_box_reveals_only_after_a_choice_and_in_the_learners_language(monkeypatch):
+    from rnnviz import catalog
     from rnnviz.ui import lang
 
     # AppTest formats a radio's options again in the test's own thread, outside the session: read Chinese there too
     monkeypatch.setattr(lang, "current", lambda: "zh")
+    # lang.choose() registers the patched function as the catalogue's resolver: put the original back afterwards,
+    # or every later test in this process reads Chinese
+    monkeypatch.setattr(catalog, "_resolver", catalog._resolver)
     at = AppTest.from_function(_box, default_timeout=30)
     at.query_params["lang"] = "zh"
     at.run()
