@@ -109,7 +109,7 @@ def test_word_chart_shows_each_words_probability_and_its_state(gru):
     scatter, heat, cells = fig["data"]  # cells: the invisible marker on every heatmap cell that takes its click
     np.testing.assert_allclose(_decode(scatter["y"]), r.p_positive, rtol=1e-6)
     np.testing.assert_allclose(_decode(heat["z"]), r.h.T, rtol=1e-6)
-    assert len(cells["customdata"]) == r.h.size
+    np.testing.assert_allclose(_decode(cells["customdata"])[:, 2], r.h.T.ravel(), rtol=1e-6)  # hover: the cell's h
     assert heat["zmid"] == 0
     ticks = fig["layout"]["xaxis2"]["ticktext"]
     assert ticks[1] == "<i>zzzqqq?</i>" and ticks[0] == "great"

@@ -55,19 +55,20 @@ def word_by_word(r: WordReading, title: str) -> go.Figure:
                            f"{r.p_positive[t]:.2f}", showarrow=True, arrowhead=2, ax=0,
                            ay=-40 if r.p_positive[t] < 0.5 else 40, bgcolor="rgba(255,255,255,0.85)", row=1, col=1)
     zmax = float(max(np.abs(r.h).max(), 1e-6))
-    hover = np.array([[catalog.t("sentiment.plot.heat_after", word=w, number=n) for n, w in enumerate(r.words, start=1)]]
-                     * H)
     fig.add_trace(go.Heatmap(
         z=r.h.T, x=np.arange(T), y=np.arange(H), colorscale=DIVERGING, zmid=0, zmin=-zmax, zmax=zmax,
         colorbar=dict(title="h", thickness=12, len=0.5, y=0.27), hoverinfo="skip", name="h"), row=2, col=1)
     # Plotly cannot select a heatmap's cells, so a click on one sends no event: an invisible marker on every cell
-    # takes the hover and the click instead, its customdata starting with the word's index (the step it selects).
-    cells = [(step, unit) for unit in range(H) for step in range(T)]
+    # takes the hover and the click instead, its customdata [index, word number, h] starting with the word's index
+    # (the step it selects). Numbers as one float32 array and the word as text keep a 120-word review's figure small.
+    steps, units = np.meshgrid(np.arange(T), np.arange(H))  # (H, T) each
+    steps, units = steps.ravel(), units.ravel()
     fig.add_trace(go.Scatter(
-        x=[c[0] for c in cells], y=[c[1] for c in cells], mode="markers", marker=dict(size=24, color="rgba(0,0,0,0)"),
-        customdata=[[step, str(hover[unit, step]), float(r.h[step, unit])] for step, unit in cells], name="h",
-        hovertemplate="%{customdata[1]}<br>" + _w("unit") + "<br>h = %{customdata[2]:.3f}<extra></extra>"),
-        row=2, col=1)
+        x=steps, y=units, mode="markers", marker=dict(size=24, color="rgba(0,0,0,0)"), name="h",
+        text=[r.words[step] for step in steps],
+        customdata=np.stack([steps, steps + 1, r.h[steps, units]], axis=-1).astype(np.float32),
+        hovertemplate=catalog.t("sentiment.plot.heat_after", word="%{text}", number="%{customdata[1]}") + "<br>"
+        + _w("unit") + "<br>h = %{customdata[2]:.3f}<extra></extra>"), row=2, col=1)
     base_layout(fig, title, "", "", height=560)
     fig.update_yaxes(title_text=_w("p_positive"), range=[-0.05, 1.05], row=1, col=1)
     fig.update_yaxes(title_text=_w("hidden_unit"), range=[-0.5, H - 0.5], row=2, col=1)  # the cells, not the markers
