@@ -44,6 +44,7 @@ if len(passage) < 3:
     st.warning(t("recurrent_matrix.too_short"))
     st.stop()
 r_after, r_before = spectra.radius((layer, block))
+ui.ask_predictions(r_after, r_before)
 
 left, right = st.columns([1, 1])
 with left:

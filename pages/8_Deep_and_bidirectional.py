@@ -28,6 +28,7 @@ try:
 except RnnvizError as err:
     error_box(err)
     st.stop()
+ui.ask_predictions(spec, torch_total)
 st.dataframe(flow.table, hide_index=True, width="stretch")
 st.caption(t("architectures.shapes.caption"))
 left, right = st.columns([3, 2])

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rnnviz.cells import SPECS
+from rnnviz.textstats import WordReading, biggest_swing
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,45 @@ def minibatches_continue(starts: list[list[int]], num_steps: int) -> Answer:
     return Answer("yes" if joined else "no", {"end": first[0] + num_steps - 1, "next": second[0]})
 
 
+# ---- sentiment, deep and bidirectional, recurrent matrix --------------------------------------------------------
+
+
+def negation_lowers(p_plain: float, p_negated: float) -> Answer:
+    """Does the negated review read more negative than the plain one? P(positive) after each one's last word."""
+    gap = p_negated - p_plain
+    code = "lower" if gap < -0.02 else "higher" if gap > 0.02 else "same"
+    return Answer(code, {"p_plain": p_plain, "p_negated": p_negated})
+
+
+def swing_half(reading: WordReading) -> Answer:
+    """Is the word that moved P(positive) most from the word before it in the review's first half or its second?"""
+    step = biggest_swing(reading)
+    if step is None:
+        raise ValueError("a one-word review has no swing")
+    p, count = reading.p_positive, len(reading.words)
+    return Answer("first" if step + 1 <= count / 2 else "second",
+                  {"number": step + 1, "words": count, "before": float(p[step - 1]), "after": float(p[step])})
+
+
+def output_growth(off: int, on: int) -> Answer:
+    """What does bidirectional do to the output's last dimension? off, on: its size without and with it."""
+    code = "same" if on == off else "doubles" if on == 2 * off else "other"
+    return Answer(code, {"off": off, "on": on})
+
+
+def params_multiple(total: int, single: int) -> Answer:
+    """About how many times N is the model's parameter count? N = single: one layer in one direction."""
+    ratio = total / max(single, 1)
+    code = "one" if ratio < 1.5 else "two" if ratio < 3 else "four" if ratio < 6 else "eight"
+    return Answer(code, {"total": total, "single": single, "ratio": ratio})
+
+
+def radius_change(after: float, before: float) -> Answer:
+    """Did training make the spectral radius grow, shrink or stay (within 2 %)? after, before: max |λ|."""
+    code = "grew" if after > before * 1.02 else "shrank" if after < before / 1.02 else "same"
+    return Answer(code, {"after": after, "before": before})
+
+
 # The registry: catalogue key -> answer function. The page calls the function with what it computed and hands the
 # Answer to rnnviz.ui.predict; tests/test_predictions.py checks every key has a catalogue entry and two inputs
 # with different answers.
@@ -154,4 +194,9 @@ ANSWERS: dict[str, Callable[..., Answer]] = {
     "predict.training_lab.perplexity": perplexity_nearer,
     "predict.text.half": tokens_for_half,
     "predict.text.continues": minibatches_continue,
+    "predict.sentiment.swing": swing_half,
+    "predict.sentiment.negation": negation_lowers,
+    "predict.architectures.bidirectional": output_growth,
+    "predict.architectures.params": params_multiple,
+    "predict.recurrent_matrix.trained": radius_change,
 }

@@ -4,7 +4,7 @@ direction by direction, parameter counts by formula against torch's, and which s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -150,6 +150,21 @@ def param_totals(spec: ShapeSpec) -> tuple[int, int]:
     _, rnn = build(spec)
     return (param_count_formula(spec.cell, spec.input_size, spec.hidden_size, spec.num_layers, spec.bias,
                                 spec.bidirectional), count_params(rnn))
+
+
+def one_layer_params(spec: ShapeSpec) -> int:
+    """Returns N: the parameters of one layer in one direction with the spec's cell, input and hidden sizes."""
+    return param_count_formula(spec.cell, spec.input_size, spec.hidden_size, 1, spec.bias, False)
+
+
+def output_widths(spec: ShapeSpec) -> tuple[int, int]:
+    """Returns the output's last dimension as torch's module produces it with bidirectional off and on."""
+    widths = []
+    for both in (False, True):
+        _, rnn = build(replace(spec, bidirectional=both, batch=1))
+        with torch.no_grad():
+            widths.append(int(rnn(torch.zeros(1, spec.steps, spec.input_size))[0].shape[-1]))  # (1, T, dirs*H)
+    return widths[0], widths[1]
 
 
 def dependency_mask(layers: int, steps: int, layer: int, t: int, bidirectional: bool = False) -> np.ndarray:

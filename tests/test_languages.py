@@ -23,6 +23,7 @@ def test_every_page_reads_in_chinese(page, tiny_defaults):
     left, total = english_residue(at)
     assert total > 0
     share = len(left) / total
+    print(f"residue {page}: {len(left)}/{total} = {share:.1%}", *(repr(x[:90]) for x in left), sep="\n  ")
     assert share <= MAX_RESIDUE, f"{page}: {len(left)} of {total} texts ({share:.1%}) still English:\n" + "\n".join(
         repr(text[:120]) for text in left)
 

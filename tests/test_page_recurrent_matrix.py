@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -101,3 +102,32 @@ def test_the_page_reads_in_english_and_a_block_link_opens_in_either_language():
         assert at.selectbox(key="matrix_block").value == "layer 1, n"  # the value a link carries is the same code
         charts = {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
         assert charts["matrix_eigs"]["layout"]["title"]["text"].startswith(title)
+
+
+def _revealed(at) -> list[str]:
+    """Returns the revealed answers on the page (a prediction box's success or info line)."""
+    return [m.value for m in [*at.success, *at.info] if m.value.startswith(("Right:", "The model says:"))]
+
+
+def test_the_predictions_are_answered_from_the_model_on_the_page_and_revealed_after_a_choice(tiny_defaults):
+    from rnnviz.catalog import names
+    from rnnviz.predictions import radius_above_one, radius_change
+    from rnnviz.ui import spectrum
+    from rnnviz.ui.cache import DEFAULT_RUNS, default_run, untrained_model
+
+    at = app_test("pages/10_Recurrent_matrix.py", timeout=240)
+    at.run()
+    assert not at.exception and not _revealed(at)  # nothing revealed before a choice
+    cfg = DEFAULT_RUNS["lm"]
+    cfg = replace(cfg, model=replace(cfg.model, cell="rnn_tanh"))
+    model = default_run("lm", "rnn_tanh").model  # the same in-process cache the page filled
+    after, before = spectrum.both_spectra(model, untrained_model(cfg)).radius((0, "W_hh"))
+    assert at.metric[0].value == f"{after:.3f}"  # the radius the page shows
+    for key, answer in (("predict.recurrent_matrix.radius", radius_above_one(after)),
+                        ("predict.recurrent_matrix.trained", radius_change(after, before))):
+        assert answer.code in names(f"{key}.options")
+        at.radio(key=f"{key}.choice").set_value(names(f"{key}.options")[0]).run()
+        at.button(key=f"{key}.reveal").click().run()
+        assert not at.exception
+        shown = " ".join(_revealed(at))
+        assert t(f"{key}.options.{answer.code}") in shown and f"{after:.3g}" in shown

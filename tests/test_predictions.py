@@ -11,7 +11,14 @@ from rnnviz import predictions
 from rnnviz.catalog import entries, names
 from rnnviz.config import ModelConfig
 from rnnviz.models import LanguageModel
+from rnnviz.textstats import WordReading
 from rnnviz.tracing import hidden_grads
+
+
+def _reading(p: list[float]) -> WordReading:
+    """Returns a word-by-word reading with these P(positive) values (states unused by the answers)."""
+    return WordReading(tuple(f"w{i}" for i in range(len(p))), (False,) * len(p), np.array(p), np.zeros((len(p), 2)))
+
 
 # For each answer function: two inputs whose right answers differ (so the answer is read from the input).
 CONTRASTS = {
@@ -29,6 +36,12 @@ CONTRASTS = {
     predictions.perplexity_nearer: ((3.1, 28), (19.0, 28)),
     predictions.tokens_for_half: ((np.array([50, 30, 10, 5, 3, 2]),), (np.ones(500),)),
     predictions.minibatches_continue: (([[0, 60], [5, 65]], 5), ([[40, 5], [90, 15]], 5)),
+    # Sentiment, Deep and bidirectional, Recurrent matrix
+    predictions.negation_lowers: ((0.8, 0.3), (0.4, 0.6)),
+    predictions.swing_half: ((_reading([0.5, 0.9, 0.85, 0.8, 0.82, 0.8]),), (_reading([0.5, 0.55, 0.5, 0.52, 0.1]),)),
+    predictions.output_growth: ((16, 32), (16, 16)),
+    predictions.params_multiple: ((2880, 1248), (1248, 1248)),
+    predictions.radius_change: ((1.4, 0.9), (0.6, 0.9)),
 }
 
 
@@ -80,10 +93,14 @@ def _box():
 
 
 def test_the_box_reveals_only_after_a_choice_and_in_the_learners_language(monkeypatch):
+    from rnnviz import catalog
     from rnnviz.ui import lang
 
     # AppTest formats a radio's options again in the test's own thread, outside the session: read Chinese there too
     monkeypatch.setattr(lang, "current", lambda: "zh")
+    # lang.choose() registers the patched function as the catalogue's resolver: put the original back afterwards,
+    # or every later test in this process reads Chinese
+    monkeypatch.setattr(catalog, "_resolver", catalog._resolver)
     at = AppTest.from_function(_box, default_timeout=30)
     at.query_params["lang"] = "zh"
     at.run()

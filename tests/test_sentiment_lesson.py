@@ -106,9 +106,10 @@ def test_word_chart_shows_each_words_probability_and_its_state(gru):
     model, data = gru
     r = read_word_by_word(model, data.vocab, "great zzzqqq phone but awful")
     fig = json.loads(word_by_word(r, "t").to_json())
-    scatter, heat = fig["data"]
+    scatter, heat, cells = fig["data"]  # cells: the invisible marker on every heatmap cell that takes its click
     np.testing.assert_allclose(_decode(scatter["y"]), r.p_positive, rtol=1e-6)
     np.testing.assert_allclose(_decode(heat["z"]), r.h.T, rtol=1e-6)
+    np.testing.assert_allclose(_decode(cells["customdata"])[:, 2], r.h.T.ravel(), rtol=1e-6)  # hover: the cell's h
     assert heat["zmid"] == 0
     ticks = fig["layout"]["xaxis2"]["ticktext"]
     assert ticks[1] == "<i>zzzqqq?</i>" and ticks[0] == "great"

@@ -21,8 +21,9 @@ def _w(name: str, **params: object) -> str:
 
 
 def _numbered(words: tuple[str, ...]) -> list[list]:
-    """Returns hover data [word, its position counted from 1] per word."""
-    return [[w, i] for i, w in enumerate(words, start=1)]
+    """Returns point data [index, word, its position counted from 1] per word: the index first, so a click on the
+    point maps to the word's step (rnnviz.ui.selection.step_of reads customdata[0]) even when the word is a number."""
+    return [[i, w, i + 1] for i, w in enumerate(words)]
 
 
 def _word_ticks(fig: go.Figure, words: tuple[str, ...], unknown: tuple[bool, ...], row: int | None = None) -> None:
@@ -54,16 +55,24 @@ def word_by_word(r: WordReading, title: str) -> go.Figure:
                            f"{r.p_positive[t]:.2f}", showarrow=True, arrowhead=2, ax=0,
                            ay=-40 if r.p_positive[t] < 0.5 else 40, bgcolor="rgba(255,255,255,0.85)", row=1, col=1)
     zmax = float(max(np.abs(r.h).max(), 1e-6))
-    hover = np.array([[catalog.t("sentiment.plot.heat_after", word=w, number=n) for n, w in enumerate(r.words, start=1)]]
-                     * H)
     fig.add_trace(go.Heatmap(
         z=r.h.T, x=np.arange(T), y=np.arange(H), colorscale=DIVERGING, zmid=0, zmin=-zmax, zmax=zmax,
-        customdata=hover, colorbar=dict(title="h", thickness=12, len=0.5, y=0.27),
-        hovertemplate="%{customdata}<br>" + _w("unit") + "<br>h = %{z:.3f}<extra></extra>", name="h"), row=2, col=1)
+        colorbar=dict(title="h", thickness=12, len=0.5, y=0.27), hoverinfo="skip", name="h"), row=2, col=1)
+    # Plotly cannot select a heatmap's cells, so a click on one sends no event: an invisible marker on every cell
+    # takes the hover and the click instead, its customdata [index, word number, h] starting with the word's index
+    # (the step it selects). Numbers as one float32 array and the word as text keep a 120-word review's figure small.
+    steps, units = np.meshgrid(np.arange(T), np.arange(H))  # (H, T) each
+    steps, units = steps.ravel(), units.ravel()
+    fig.add_trace(go.Scatter(
+        x=steps, y=units, mode="markers", marker=dict(size=24, color="rgba(0,0,0,0)"), name="h",
+        text=[r.words[step] for step in steps],
+        customdata=np.stack([steps, steps + 1, r.h[steps, units]], axis=-1).astype(np.float32),
+        hovertemplate=catalog.t("sentiment.plot.heat_after", word="%{text}", number="%{customdata[1]}") + "<br>"
+        + _w("unit") + "<br>h = %{customdata[2]:.3f}<extra></extra>"), row=2, col=1)
     base_layout(fig, title, "", "", height=560)
     fig.update_yaxes(title_text=_w("p_positive"), range=[-0.05, 1.05], row=1, col=1)
-    fig.update_yaxes(title_text=_w("hidden_unit"), row=2, col=1)
-    fig.update_xaxes(title_text=_w("word_axis"), row=2, col=1)
+    fig.update_yaxes(title_text=_w("hidden_unit"), range=[-0.5, H - 0.5], row=2, col=1)  # the cells, not the markers
+    fig.update_xaxes(title_text=_w("word_axis"), range=[-0.5, T - 0.5], row=2, col=1)
     _word_ticks(fig, r.words, r.unknown, row=2)
     fig.update_layout(showlegend=False)
     return fig
@@ -137,4 +146,20 @@ def two_openings(loved: WordReading, hated: WordReading, cell: str, title: str) 
     fig.update_yaxes(range=[-0.05, 1.05])
     ticks = tuple(a if a == b else f"{a}/{b}" for a, b in zip(loved.words, hated.words))
     _word_ticks(fig, ticks, loved.unknown)
+    return fig
+
+
+def word_swings(r: WordReading, title: str) -> go.Figure:
+    """Returns how much each word moved P(positive) from the word before it, as bars (the first word has none)."""
+    T = len(r.words)
+    moves = np.diff(r.p_positive)  # (T-1,): word t's move is p_t - p_{t-1}
+    fig = go.Figure(go.Bar(
+        x=np.arange(1, T), y=moves, marker_color=[POS if m >= 0 else NEG for m in moves], name=_w("move"),
+        customdata=_numbered(r.words)[1:], hovertemplate=_w("after_word") + "<br>ΔP = %{y:+.2f}<extra></extra>"))
+    fig.add_vline(x=T // 2 - 0.5, line=dict(color="#999", dash="dash"), annotation_text=_w("half_way"),
+                  annotation_position="top")
+    base_layout(fig, title, _w("word_read"), _w("move_axis"), height=320)
+    fig.update_xaxes(range=[-0.5, T - 0.5])
+    _word_ticks(fig, r.words, r.unknown)
+    fig.update_layout(showlegend=False)
     return fig

@@ -8,6 +8,8 @@ import torch
 from rnnviz import seq2seq, shapes
 from rnnviz.catalog import t
 from rnnviz.config import CELL_LABELS
+from rnnviz.predictions import output_growth, params_multiple
+from rnnviz.ui.predict import predict
 
 S2S_KEY = "arch_seq2seq"  # this session's encoder-decoder run
 S2S_SECONDS = 3.0  # one button press trains at most this long
@@ -28,6 +30,15 @@ def shape_controls(key: str) -> shapes.ShapeSpec:
     steps = d.number_input(t("architectures.controls.steps"), 1, 100, 7, key=f"{key}_steps")
     return shapes.ShapeSpec(cell, int(input_size), int(hidden), int(layers), bool(bidirectional), int(batch),
                             int(steps), int(vocab))
+
+
+def ask_predictions(spec: shapes.ShapeSpec, total: int) -> None:
+    """Asks, before the tables answer them, what bidirectional does to the output and how many parameters the
+    configured module has (total: torch's count), both answered from the module these settings build."""
+    predict("predict.architectures.bidirectional", output_growth(*shapes.output_widths(spec)))
+    single = shapes.one_layer_params(spec)
+    st.caption(t("architectures.shapes.n_is", single=single))
+    predict("predict.architectures.params", params_multiple(total, single))
 
 
 def s2s_run(cfg: seq2seq.Seq2SeqConfig) -> seq2seq.Seq2SeqRun:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from rnnviz import textstats
@@ -17,10 +18,12 @@ from rnnviz.data import SentimentData, words
 from rnnviz.data.sentiment import ALL
 from rnnviz.errors import RnnvizError
 from rnnviz.models import SequenceClassifier
-from rnnviz.negation import negation_table
-from rnnviz.ui import cache, store
+from rnnviz.negation import PROBES, negation_table, p_positive
+from rnnviz.predictions import negation_lowers, swing_half
+from rnnviz.ui import cache, selection, store
 from rnnviz.ui.affordances import control, hidden_controls, query_value
 from rnnviz.ui.core import error_box
+from rnnviz.ui.predict import predict
 from rnnviz.ui.safe_text import plain
 
 SOURCES_SHOWN = (*SENTIMENT_SOURCES, ALL)
@@ -43,6 +46,7 @@ class _SourceLabels(Mapping[str, str]):
 
 SOURCE_LABELS: Mapping[str, str] = _SourceLabels()
 SENT_CELLS = ("rnn_tanh", "gru", "lstm")
+PAGE = "sentiment"  # the lesson's selected word (rnnviz.ui.selection), kept in the link as ?at=
 MAX_REVIEW_WORDS = 120
 # The defaults train once per server on the 2400 training sentences of all three sources together; bench/
 # sentiment_default.py measures them. One source alone (800 sentences) left the GRU at 68 % on IMDb, with "good" and
@@ -227,3 +231,40 @@ def show_verdict(reading: textstats.WordReading) -> None:
     unknown = [w for w, u in zip(reading.words, reading.unknown) if u]
     if unknown:
         st.caption(t("sentiment.words.unknown", unknown=plain(", ".join(sorted(set(unknown))))))
+
+
+# ---- the selected word, and the predictions asked before the charts answer them ---------------------------------
+
+
+def linked(fig: go.Figure, key: str, pick: selection.Pick) -> None:
+    """Draws a chart of the review's words that marks the selected word; a click on one of its words selects it."""
+    selection.linked_chart(selection.mark(fig, pick), key, PAGE, selection.step_of)
+
+
+def show_selected(reading: textstats.WordReading, pick: selection.Pick) -> None:
+    """Draws the review word by word with the selected word in bold, and what that word did to P(positive)."""
+    # The selected word in bold on a highlight: the word itself is escaped, so only the page's own markup acts
+    shown = " ".join(f":violet-background[__{plain(w)}__]" if i == pick.t else plain(w)
+                     for i, w in enumerate(reading.words))
+    st.markdown(t("sentiment.words.review_shown", review=shown))
+    p, word = reading.p_positive, plain(reading.words[pick.t])
+    if pick.t == 0:
+        said = t("sentiment.words.selected_first", count=len(p), word=word, after=p[0])
+    else:
+        said = t("sentiment.words.selected", number=pick.t + 1, count=len(p), word=word, before=p[pick.t - 1],
+                 after=p[pick.t])
+    st.caption(said + " " + t("sentiment.words.click_hint"))
+
+
+def ask_swing(reading: textstats.WordReading) -> None:
+    """Asks which half of the review holds the word that moves the opinion most (a one-word review has no swing)."""
+    if len(reading.words) > 1:
+        predict("predict.sentiment.swing", swing_half(reading))
+
+
+def ask_negation(clf: Classifier) -> None:
+    """Asks whether the chosen model reads the first negation probe as more negative than its plain review."""
+    review, negated = PROBES[0]  # the question quotes this pair
+    vocab = clf.data.vocab
+    predict("predict.sentiment.negation", negation_lowers(p_positive(clf.model, vocab, review),
+                                                          p_positive(clf.model, vocab, negated)))

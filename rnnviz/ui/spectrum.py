@@ -10,8 +10,10 @@ from torch.nn import functional as F
 
 from rnnviz.catalog import t
 from rnnviz.data import Vocab
+from rnnviz.predictions import radius_above_one, radius_change
 from rnnviz.spectrum import recurrent_spectra
 from rnnviz.tracing import hidden_grads, trace_model
+from rnnviz.ui.predict import predict
 
 
 def spectra_by_block(model: torch.nn.Module) -> dict[tuple[int, str], np.ndarray]:
@@ -66,3 +68,10 @@ def passage_norms(model: torch.nn.Module, before: torch.nn.Module, vocab: Vocab,
     h_now, g_now = state_and_grad_norms(model, ids, layer)
     h_init, g_init = state_and_grad_norms(before, ids, layer)
     return h_init, h_now, g_init, g_now
+
+
+def ask_predictions(after: float, before: float) -> None:
+    """Asks, before the eigenvalues show it, whether the block's spectral radius is above 1 and which way training
+    moved it (after: now, before: at initialisation)."""
+    predict("predict.recurrent_matrix.radius", radius_above_one(after))
+    predict("predict.recurrent_matrix.trained", radius_change(after, before))

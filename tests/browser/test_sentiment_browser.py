@@ -23,7 +23,7 @@ def test_typing_a_review_redraws_the_word_chart_without_errors(page, server_url,
     page.goto(f"{server_url}/Sentiment", wait_until="domcontentloaded", timeout=FIRST_VISIT_MS)
     wait_for_app(page, timeout_ms=FIRST_VISIT_MS)  # the first visit trains the small default models
     page.wait_for_selector(".st-key-sent_words .js-plotly-plot", timeout=FIRST_VISIT_MS)
-    assert page.locator(".js-plotly-plot").count() == 5
+    assert page.locator(".js-plotly-plot").count() == 6  # the word chart, the swings, the long review (2), held-out (2)
     assert page_problems(page) == []
     save_screenshot(page, tmp_path / "sentiment.png")
     before = page.evaluate(WORD_CHART_JS)
