@@ -38,7 +38,7 @@ def choose() -> str:
     A link's unknown value is refused with a note and dropped from the address bar. The language is written into
     the URL so that reloading, bookmarking and copying the address keep it.
     """
-    catalog.set_resolver(current)
+    catalog.set_resolver(lambda: current())  # looked up at each call (a test may swap current)
     raw = st.query_params.get(PARAM)
     if raw in LANGS:
         st.session_state[KEY] = raw
