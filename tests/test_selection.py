@@ -56,3 +56,20 @@ def test_a_link_with_a_selection_reopens_it_and_a_bad_one_is_refused():
     bad.query_params["at"] = "999"
     bad.run()
     assert not bad.exception and marks(bad)[0][0] == 0 and bad.warning
+
+
+def test_heatmap_cells_get_click_targets_that_select_step_and_unit():
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from rnnviz.ui.selection import CELL, Pick, click_targets, step_of
+
+    fig = click_targets(go.Figure(go.Heatmap(z=np.arange(12.0).reshape(3, 4), hovertemplate="t=%{x} u=%{y} %{z:.2f}")))
+    targets = fig.data[1]
+    assert len(targets.x) == 12 and targets.marker.opacity == 0
+    assert "%{customdata[2]" in targets.hovertemplate  # the heatmap's own hover, reading z from the target
+    point = {"x": 2, "y": 1, "customdata": list(targets.customdata[1 * 4 + 2])}
+    assert point["customdata"][3] == CELL and step_of(point) == Pick(2, 1)
+    assert len(click_targets(fig).data) == 2  # a chart that has its targets gets no second set
+    big = click_targets(go.Figure(go.Heatmap(z=np.zeros((64, 500)))), max_targets=6000)
+    assert len(big.data[1].x) <= 6000 + 500  # every column (step) stays clickable, rows are thinned

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -76,17 +77,52 @@ def _picked(key: str, page: str, to_pick: Callable[[dict[str, Any]], Pick | None
             return
 
 
+CELL = "cell"  # the last customdata item of a click target: a heatmap cell [t, unit, z, CELL]
+MAX_TARGETS = 6000  # click targets per heatmap; a bigger one gets every k-th row (units), every column (steps)
+
+
+def click_targets(fig: go.Figure, max_targets: int = MAX_TARGETS) -> go.Figure:
+    """Returns fig with an invisible marker on the cells of each heatmap, which takes the hover and the click.
+
+    Plotly selects no heatmap cells, and Streamlit sends a chart's clicks only as a selection of points, so a click on
+    a bare heatmap reaches nobody. Each marker carries [t, unit, z, CELL] and shows the heatmap's own hover text.
+    """
+    covered = {(tr.xaxis, tr.yaxis) for tr in fig.data  # a chart that brings its own targets keeps them
+               if isinstance(tr, go.Scatter) and tr.marker is not None and tr.marker.opacity == 0}
+    for trace in [tr for tr in fig.data if isinstance(tr, go.Heatmap) and tr.z is not None
+                  and (tr.xaxis, tr.yaxis) not in covered]:
+        z = np.asarray(trace.z, dtype=float)
+        rows, cols = z.shape
+        xs = list(trace.x) if trace.x is not None else list(range(cols))
+        ys = list(trace.y) if trace.y is not None else list(range(rows))
+        stride = max(1, int(np.ceil(rows * cols / max_targets)))
+        r, c = np.meshgrid(np.arange(0, rows, stride), np.arange(cols), indexing="ij")
+        r, c = r.ravel(), c.ravel()
+        template = (trace.hovertemplate or "%{x}, %{y}: %{z:.3f}<extra></extra>").replace("%{z", "%{customdata[2]")
+        text = np.asarray(trace.text, dtype=object) if trace.text is not None and np.ndim(trace.text) == 2 else None
+        fig.add_trace(go.Scatter(
+            x=[xs[j] for j in c], y=[ys[i] for i in r], mode="markers", showlegend=False,
+            marker=dict(size=8, opacity=0), xaxis=trace.xaxis, yaxis=trace.yaxis,
+            text=[text[i, j] for i, j in zip(r, c, strict=True)] if text is not None else None,
+            customdata=[[int(j), int(i), float(z[i, j]), CELL] for i, j in zip(r, c, strict=True)],
+            hovertemplate=template if "%{customdata[0" not in template else None))
+    return fig
+
+
 def linked_chart(fig: go.Figure, key: str, page: str, to_pick: Callable[[dict[str, Any]], Pick | None]) -> None:
-    """Draws a chart whose clicks select a step (and unit) for every view of the lesson."""
-    st.plotly_chart(fitted(fig), key=key, on_select=lambda: _picked(key, page, to_pick), selection_mode="points",
-                    config={"displaylogo": False})
+    """Draws a chart whose clicks select a step (and unit) for every view of the lesson; heatmaps get click targets."""
+    st.plotly_chart(fitted(click_targets(fig)), key=key, on_select=lambda: _picked(key, page, to_pick),
+                    selection_mode="points", config={"displaylogo": False})
 
 
 def step_of(point: dict[str, Any]) -> Pick | None:
     """Reads a point whose x is the timestep (a curve over time; a heatmap whose columns are steps)."""
     x, y = point.get("x"), point.get("y")
-    if isinstance(point.get("customdata"), (list, tuple)) and point["customdata"]:
-        x = point["customdata"][0]
+    data = point.get("customdata")
+    if isinstance(data, (list, tuple)) and len(data) == 4 and data[3] == CELL:  # a heatmap cell's click target
+        return Pick(int(data[0]), int(data[1]))
+    if isinstance(data, (list, tuple)) and data:
+        x = data[0]
     try:
         t = int(round(float(x)))
     except (TypeError, ValueError):
