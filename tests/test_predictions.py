@@ -23,6 +23,8 @@ CONTRASTS = {
     predictions.more_saturated: ((0.6, 0.1), (0.1, 0.5)),
     predictions.radius_above_one: ((1.3,), (0.7,)),
     predictions.diverges: ((True, 1e6), (False, 3.0)),
+    predictions.follows_closely: ((-0.8, 3), (0.2, 5)),
+    predictions.keep_gate_busier: ((0.6, 0.1, "z"), (0.05, 0.4, "f")),
 }
 
 

@@ -73,9 +73,13 @@ def state_heatmap(values: np.ndarray, tokens: Sequence[str], title: str, name: s
     return fig
 
 
+SELECTED = "#e6007e"  # the selected step, as rnnviz.ui.selection marks it in every chart
+
+
 def unit_text(values: np.ndarray, tokens: Sequence[str], unit: int, per_line: int = 50,
-              label: str = "h") -> go.Figure:
-    """Returns the input laid out in lines, each token (character, word or value) coloured by one unit's value (T,)."""
+              label: str = "h", selected: int | None = None) -> go.Figure:
+    """Returns the input laid out in lines, each token (character, word or value) coloured by one unit's value (T,);
+    the selected step's token is framed, bold and underlined."""
     T = len(tokens)
     rows = int(np.ceil(T / per_line))
     z = np.full((rows, per_line), np.nan)
@@ -96,6 +100,12 @@ def unit_text(values: np.ndarray, tokens: Sequence[str], unit: int, per_line: in
     base_layout(fig, t("hidden_states.charts.unit_text_title", unit=unit), "", "", height=max(230, 120 + 34 * rows))
     fig.update_yaxes(autorange="reversed", showticklabels=False, title_text="")
     fig.update_xaxes(showticklabels=False, title_text="", range=[-0.5, per_line - 0.5])
+    if selected is not None and 0 <= selected < T:
+        row, col = divmod(selected, per_line)
+        fig.add_shape(type="rect", x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5, name="selection",
+                      line=dict(color=SELECTED, width=3))
+        fig.add_annotation(x=col, y=row, text=f"<b><u>{show(tokens)[selected]}</u></b>", showarrow=False,
+                           font=dict(size=16, family="monospace", color="#111"), name="selection")
     return fig
 
 
@@ -113,8 +123,10 @@ def unit_ranking(ranking: pd.DataFrame, pattern: str, top: int = 12) -> go.Figur
     return fig
 
 
-def trajectory(coords: np.ndarray, tokens: Sequence[str], explained: np.ndarray) -> go.Figure:
-    """Returns the path of the hidden state in its top-2 PCA plane, coloured by time, labelled by token."""
+def trajectory(coords: np.ndarray, tokens: Sequence[str], explained: np.ndarray,
+               selected: int | None = None) -> go.Figure:
+    """Returns the path of the hidden state in its top-2 PCA plane, coloured by time, labelled by token; the
+    selected step's point is ringed."""
     T = len(tokens)
     label = show(tokens)
     fig = go.Figure([
@@ -130,6 +142,11 @@ def trajectory(coords: np.ndarray, tokens: Sequence[str], explained: np.ndarray)
     base_layout(fig, t("hidden_states.charts.path_title", share=explained.sum()),
                 t("hidden_states.charts.pc_axis", pc=1, share=explained[0]),
                 t("hidden_states.charts.pc_axis", pc=2, share=explained[1]), height=480)
+    if selected is not None and 0 <= selected < T:
+        fig.add_trace(go.Scatter(x=[coords[selected, 0]], y=[coords[selected, 1]], mode="markers",
+                                 marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(color=SELECTED, width=3)),
+                                 name=t("hidden_states.charts.selected", step=selected), hoverinfo="skip",
+                                 showlegend=False))
     return fig
 
 
