@@ -169,3 +169,14 @@ def test_the_predictions_are_answered_from_the_pages_trace():
     hs.button(key=f"{key}.reveal").click().run()
     said = hs.success if abs(r) <= 0.5 else hs.info
     assert said and f"r = {r:.2f}" in said[0].value
+
+
+def test_the_cell_at_work_and_the_predictions_read_in_chinese():
+    from conftest import figure_texts
+
+    at = run(GATES, lang="zh", model="default LSTM")
+    words = [text.replace("<br>", "") for text in figure_texts(at)]
+    assert any(text.startswith("LSTM 第 t = ") and text.endswith("真实数值") for text in words)  # the diagram
+    assert any("遗忘门 f" in text for text in words) and "单元在工作" in [s.value for s in at.subheader]
+    assert any("保留门（GRU 的更新门 z" in m.value for m in at.markdown)  # the new prediction's question
+    assert any(b.label == "下一步 →" for b in at.button)
