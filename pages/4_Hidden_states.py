@@ -12,7 +12,6 @@ from rnnviz.ui import inspection as ui
 from rnnviz.ui import linked_views as views
 from rnnviz.ui import states_views as sections
 from rnnviz.ui.affordances import chart, class_link_form, control, export_trace, guide, query_value, show_code
-from rnnviz.ui.selection import linked_chart
 
 setup_page("hidden_states")
 lang = language()  # widget options keep the language they were drawn in
@@ -81,8 +80,8 @@ if ranking is not None:
     with b:
         sections.follows_prediction(ranking)
         chart(plots.unit_ranking(ranking, t(f"hidden_states.patterns.{found[pattern].key}.label")), key="hs_ranking")
-    linked_chart(plots.unit_text(values[:, unit], text.tokens, unit, per_line=kind.per_line, label=name,
-                                 selected=pick.t), "hs_unit_text", PAGE, views.text_pick(kind.per_line, unit))
+    views.linked(plots.unit_text(values[:, unit], text.tokens, unit, per_line=kind.per_line, label=name,
+                                 selected=pick.t), "hs_unit_text", PAGE, None, to_pick=views.text_pick(kind.per_line, unit))
     st.caption(t("hidden_states.units.coloured", steps=kind.says("unit")))
 show_code(inputs.input_signal, introspect.rank_units, plots.unit_text, key="hs_units")
 with heatmap:
@@ -98,8 +97,8 @@ st.subheader(t("hidden_states.path.header"))
 a, b = st.columns([2, 1])
 projection = introspect.pca_2d(values)
 with a:
-    linked_chart(plots.trajectory(projection.coords, text.tokens, projection.explained, selected=pick.t),
-                 "hs_trajectory", PAGE, views.path_pick)
+    views.linked(plots.trajectory(projection.coords, text.tokens, projection.explained, selected=pick.t),
+                 "hs_trajectory", PAGE, None, to_pick=views.path_pick)
 with b:
     st.markdown(t("hidden_states.path.note", size=values.shape[1]) + " " + kind.says("path"))
 show_code(introspect.pca_2d, plots.trajectory, key="hs_trajectory")

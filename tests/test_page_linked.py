@@ -81,7 +81,7 @@ def test_a_click_on_a_gate_heatmap_moves_every_view_the_cell_at_work_and_the_url
     assert (param(at, "at"), param(at, "unit")) == ("5", "3")
     # the diagram's numbers are the heatmaps' at that step and unit, every recorded quantity of the cell
     shown = boxes(figs["gt_work_diagram"])
-    names = [tr["name"] for tr in figs["gt_heatmaps"]["data"]]
+    names = [tr["name"] for tr in figs["gt_heatmaps"]["data"] if tr["type"] == "heatmap"]
     assert set(names) <= set(shown)
     for name in names:
         assert shown[name] == pytest.approx(heatmap_at(figs["gt_heatmaps"], name, 3, 5), abs=1e-3), name
@@ -102,6 +102,12 @@ def test_the_step_buttons_the_timeline_and_the_unit_box_move_the_selection():
     select_point(at, "gt_timeline", {"x": 7, "y": 0.5, "curve_number": 0, "point_number": 7, "point_index": 7})
     figs = figures(at)
     assert marked_step(figs["gt_heatmaps"]) == 7 and "t = 7" in figs["gt_work_diagram"]["layout"]["title"]["text"]
+    # the browser's click on a cell: the invisible point laid on it (customdata: step, hover, value)
+    select_point(at, "gt_heatmaps", {"x": 8, "y": 2, "customdata": [8, "t=8 'e'", 0.4], "curve_number": 5,
+                                      "point_number": 17, "point_index": 17})
+    figs = figures(at)
+    assert marked_step(figs["gt_timeline"]) == 8 and unit_rows(figs["gt_heatmaps"]) == {2}
+    at.button(key="gt_work_back").click().run()
     at.selectbox(key="gt_unit").set_value(6).run()
     figs = figures(at)
     assert unit_rows(figs["gt_heatmaps"]) == {6} and "unit 6" in figs["gt_work_diagram"]["layout"]["title"]["text"]

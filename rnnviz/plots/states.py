@@ -165,3 +165,29 @@ def saturation_histogram(after: np.ndarray, before: np.ndarray, name: str = "h")
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(range=[0, 1])
     return fig
+
+
+def clickable_cells(fig: go.Figure) -> go.Figure:
+    """Returns fig with an invisible, hoverable point on every cell of each heatmap, so a click selects the cell.
+
+    Plotly selects points of scatter traces only: a click on a heatmap cell selects nothing in the browser, and
+    Streamlit reads a chart's clicks as selections. The points carry the heatmap's own hover text and value, so
+    the hover reads as before; customdata is (x, hover text, value): a click reads the step from it first.
+    """
+    for trace in list(fig.data):
+        if trace.type != "heatmap" or trace.z is None:
+            continue
+        z = np.asarray(trace.z, dtype=float)
+        rows, cols = z.shape
+        xs = np.asarray(trace.x) if trace.x is not None else np.arange(cols)
+        ys = np.asarray(trace.y) if trace.y is not None else np.arange(rows)
+        yy, xx = np.meshgrid(ys, xs, indexing="ij")
+        kept = ~np.isnan(z)
+        hover = np.asarray(trace.customdata, dtype=object) if trace.customdata is not None else np.full(z.shape, "")
+        template = (trace.hovertemplate or "%{z:.3f}").replace("%{customdata}", "%{customdata[1]}") \
+            .replace("%{z", "%{customdata[2]")
+        fig.add_trace(go.Scattergl(
+            x=xx[kept], y=yy[kept], mode="markers", marker=dict(size=6, opacity=0), showlegend=False,
+            customdata=np.stack([xx[kept], hover[kept], np.round(z[kept], 4)], axis=-1), hovertemplate=template,
+            name="cells", xaxis=trace.xaxis, yaxis=trace.yaxis))  # not a legend entry: hover says <extra></extra>
+    return fig

@@ -14,6 +14,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from rnnviz.plots.states import clickable_cells
 from rnnviz.ui import selection
 from rnnviz.ui.selection import Pick
 
@@ -27,10 +28,24 @@ def start(page: str, steps: int, units: int) -> tuple[Pick, bool]:
     return selection.current(page, steps, units), fresh
 
 
-def linked(fig: go.Figure, key: str, page: str, pick: Pick, unit_axis: bool = False,
-           to_pick: Callable[[dict[str, Any]], Pick | None] = selection.step_of) -> None:
-    """Draws fig marked at the selection (and the unit row when unit_axis); a click on it selects."""
-    selection.linked_chart(selection.mark(fig, pick, unit_axis=unit_axis), key, page, to_pick)
+def cell_pick(point: dict[str, Any]) -> Pick | None:
+    """Reads a click on a heatmap cell (the invisible point plots.states.clickable_cells lays on it: customdata
+    (step, hover, value), y the unit) or on a curve over time (x the step)."""
+    custom = point.get("customdata")
+    if isinstance(custom, (list, tuple)) and len(custom) == 3:
+        try:
+            return Pick(int(round(float(custom[0]))), int(round(float(point.get("y")))))
+        except (TypeError, ValueError):
+            return None
+    return selection.step_of(point)
+
+
+def linked(fig: go.Figure, key: str, page: str, pick: Pick | None, unit_axis: bool = False,
+           to_pick: Callable[[dict[str, Any]], Pick | None] = cell_pick) -> None:
+    """Draws fig marked at the selection (and the unit row when unit_axis; pick None: the figure marks it itself);
+    a click on it, heatmap cells included, selects."""
+    marked = selection.mark(fig, pick, unit_axis=unit_axis) if pick is not None else fig
+    selection.linked_chart(clickable_cells(marked), key, page, to_pick)
 
 
 def _index(point: dict[str, Any]) -> int | None:
