@@ -9,6 +9,7 @@ type, 1 and 2 layers), so the diagram a lesson draws is the model that ran, not 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ from rnnviz.cells import SPECS, cell_name, layer_weights, project_inputs
 from rnnviz.tracing import Trace
 
 SIGMOID, TANH, RELU, LINEAR = "sigmoid", "tanh", "relu", "linear"
+_NEGATIVE_OPERAND = re.compile(r"(\+|\\cdot) −([0-9.]+)")  # a negative number after + or ·
 
 
 def _act(kind: str, v: float) -> float:
@@ -42,6 +44,9 @@ class Box:
     inputs: tuple[tuple[str, float], ...]  # (LaTeX name, value) of each term that went in
     latex: str  # the formula with the numbers filled in, ending with '= value'
     recomputed: float  # the box's value recomputed from its inputs with its formula
+
+    def __post_init__(self) -> None:  # "0.9 + (−2.1)", not "0.9 + −2.1" (which reads as a binary minus)
+        object.__setattr__(self, "latex", _NEGATIVE_OPERAND.sub(r"\1 (−\2)", self.latex))
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def test_a_lookup_model_reads_token_ids_and_the_numbers_still_match(cell):
             assert work.h_prev == pytest.approx(float(trace.layers[0].h[0, t - 1, unit]) if t else 0.0)
     fig = diagram(cell_at_work(model.rnn, trace, 0, 3, 1), token="q")
     words = [a.text for a in fig.layout.annotations if a.text]
-    assert any("'q'" in w and "W_ih" in w and f"{float(W_ih[:, 39].norm()):.3f}" in w for w in words)
+    assert any("'q'" in w and "W<sub>ih</sub>" in w and f"{float(W_ih[:, 39].norm()):.3f}" in w for w in words)
 
 
 def test_a_vector_input_shows_its_norm_and_the_previous_cell_state():

@@ -185,4 +185,4 @@ def test_the_cell_at_work_and_the_predictions_read_in_chinese():
     assert any(text.startswith("LSTM 第 t = ") and text.endswith("真实数值") for text in words)  # the diagram
     assert any("遗忘门 f" in text for text in words) and "单元在工作" in [s.value for s in at.subheader]
     assert any("保留门（GRU 的更新门 z" in m.value for m in at.markdown)  # the new prediction's question
-    assert any(b.label == "下一步 →" for b in at.button)
+    assert any(b.label == "下一步" for b in at.button)

@@ -29,7 +29,7 @@ LAYOUTS: dict[str, tuple[dict[str, tuple[float, float]], tuple[tuple[str, str], 
               (("x", "pre"), ("h_prev", "pre"), ("pre", "h"))),
 }
 PRODUCTS = frozenset({"rh", "keep", "write", "fc", "ig"})  # drawn as circles: an elementwise product
-BOX_W, BOX_H, RADIUS = 1.55, 0.95, 0.5
+BOX_W, BOX_H, RADIUS = 1.8, 0.95, 0.62
 
 
 def _half_width(name: str) -> float:
@@ -99,7 +99,7 @@ def diagram(work: CellAtWork, x_norm: float | None = None, h_prev: float | None 
         if name == "x" and token is not None:
             title = t("cellwork.box.x_lookup" if work.token is not None else "cellwork.box.x_token", token=token)
         fig.add_annotation(x=cx, y=cy, text=f"<b>{title}</b><br>{value:.3f}", showarrow=False,
-                           font=dict(size=11 if name in PRODUCTS else 13, color="white" if dark else "#111"))
+                           font=dict(size=10 if name in PRODUCTS else 12, color="white" if dark else "#111"))
         hover_x.append(cx)
         hover_y.append(cy)
         hover_text.append(detail)
@@ -107,7 +107,7 @@ def diagram(work: CellAtWork, x_norm: float | None = None, h_prev: float | None 
                              hovertext=hover_text, hoverinfo="text", showlegend=False))
     label = SPECS[work.cell].label
     base_layout(fig, t("cellwork.diagram_title", cell=label, step=work.t, unit=work.unit, layer=work.layer + 1), "", "",
-                height=380)
+                height=440)
     fig.update_xaxes(visible=False, range=[-0.2, 10.5], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-0.1, 6.0], fixedrange=True, scaleanchor=None)
     fig.update_layout(plot_bgcolor="white", margin=dict(l=10, r=10, t=60, b=10))

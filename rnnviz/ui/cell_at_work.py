@@ -32,10 +32,10 @@ def step_buttons(page: str, pick: Pick, steps: int, key: str) -> None:
 def formulas(work: CellAtWork) -> None:
     """Writes each box's formula with this step's numbers, and for a GRU the textbook candidate beside torch's."""
     for box in work.boxes:
-        st.latex(box.latex)
+        st.latex(r"\small " + box.latex)  # small: the longest (h_t of a GRU) fits half the page
     if work.textbook_n is not None:
         n = work.box("n").value
-        st.latex(rf"\tilde n_t^{{\,\mathrm{{d2l}}}} = \tanh(W_{{xn}}x_t+b_{{xn}} + W_{{hn}}(r_t \odot h_{{t-1}})"
+        st.latex(rf"\small \tilde n_t^{{\,\mathrm{{d2l}}}} = \tanh(W_{{xn}}x_t+b_{{xn}} + W_{{hn}}(r_t \odot h_{{t-1}})"
                  rf" + b_{{hn}}) = {cellwork.number(work.textbook_n)}")
         st.caption(t("cellwork.textbook_line", torch=n, textbook=work.textbook_n, gap=abs(n - work.textbook_n)))
 
@@ -53,7 +53,7 @@ def panel(page: str, rnn: nn.RNNBase, trace: Trace, layer: int, pick: Pick, toke
         with st.expander(t("cellwork.formulas")):
             formulas(work)
         return work
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])
     with left:
         chart(figure, key=f"{key}_diagram")
     with right:

@@ -79,7 +79,7 @@ def test_the_lstm_cell_at_work_opens_from_a_link(page, server_url):
     marks = page.evaluate(MARKS_JS)
     assert all(marks[key]["step"] == 12 for key in LINKED), marks
     assert "LSTM" in marks["gt_work_diagram"]["title"] and "t = 12, unit 3" in marks["gt_work_diagram"]["title"]
-    page.keyboard.press("Right")  # the forward button's shortcut
+    page.keyboard.press("ArrowRight")  # the forward button's shortcut (Streamlit: "Right")
     page.wait_for_function(MOVED_JS, arg=[13, LINKED], timeout=RERUN_MS, polling=200)
     wait_for_app(page)
     assert page_problems(page) == []
