@@ -87,7 +87,8 @@ def test_a_click_on_a_gate_heatmap_moves_every_view_the_cell_at_work_and_the_url
         assert shown[name] == pytest.approx(heatmap_at(figs["gt_heatmaps"], name, 3, 5), abs=1e-3), name
     for col, name in enumerate(names):  # every unit's bar is the heatmap's column at t
         bars = decode(figs["gt_work_vectors"]["data"][col]["y"])
-        np.testing.assert_allclose(bars, decode(figs["gt_heatmaps"]["data"][col]["z"])[:, 5], atol=1e-6)
+        heat = next(tr for tr in figs["gt_heatmaps"]["data"] if tr["name"] == name)
+        np.testing.assert_allclose(bars, decode(heat["z"])[:, 5], atol=1e-6)
     if model == "default GRU":  # the textbook candidate beside torch's, in numbers
         assert any("d2l" in line.value for line in at.latex)
 
