@@ -48,12 +48,13 @@ def panel(page: str, rnn: nn.RNNBase, trace: Trace, layer: int, pick: Pick, toke
     work = cellwork.cell_at_work(rnn, trace, layer, pick.t, pick.unit or 0)
     token = show(tokens)[pick.t] if layer == 0 and pick.t < len(tokens) else None
     figure = plots.diagram(work, token=token)
-    if compact:
-        chart(figure, key=f"{key}_diagram")
-        with st.expander(t("cellwork.formulas")):
+    left, right = st.columns([3, 2] if compact else [1, 1])
+    if compact:  # not full width: the boxes keep their shape; the formulas fold beside them
+        with left:
+            chart(figure, key=f"{key}_diagram")
+        with right, st.expander(t("cellwork.formulas")):
             formulas(work)
         return work
-    left, right = st.columns([1, 1])
     with left:
         chart(figure, key=f"{key}_diagram")
     with right:
