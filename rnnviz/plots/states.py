@@ -147,6 +147,7 @@ def trajectory(coords: np.ndarray, tokens: Sequence[str], explained: np.ndarray,
                                  marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(color=SELECTED, width=3)),
                                  name=t("hidden_states.charts.selected", step=selected), hoverinfo="skip",
                                  showlegend=False))
+        fig.update_layout(showlegend=False)  # a third trace would otherwise bring a legend of one entry
     return fig
 
 
