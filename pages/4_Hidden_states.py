@@ -7,8 +7,10 @@ from rnnviz.catalog import items, language, t
 from rnnviz.errors import RnnvizError
 from rnnviz.plots import states as plots
 from rnnviz.tracing import replay, trace_model
-from rnnviz.ui import error_box, setup_page, try_this
+from rnnviz.ui import cell_at_work, error_box, setup_page, try_this
 from rnnviz.ui import inspection as ui
+from rnnviz.ui import linked_views as views
+from rnnviz.ui import states_views as sections
 from rnnviz.ui.affordances import chart, class_link_form, control, export_trace, guide, query_value, show_code
 
 setup_page("hidden_states")
@@ -41,8 +43,10 @@ with b:
             t("hidden_states.quantity.label"), quantities, index=quantities.index(name), horizontal=True,
             key="hs_quantity", format_func=lambda q: t(f"hidden_states.quantity.{q}", lang)))
 values = introspect.states_of(trace, name, layer)  # (T, H)
-chart(plots.state_heatmap(values, text.tokens, t("hidden_states.heatmap.title", name=name, when=when,
-                                                 steps=kind.says("unit")), name), key="hs_heatmap")
+T, H = values.shape
+PAGE = sections.PAGE
+pick, fresh = views.start(PAGE, T, H)
+heatmap = st.container()  # drawn once the pattern below has chosen the first unit
 st.caption(kind.says("look_for"))
 with st.expander(t("hidden_states.heatmap.download")):
     export_trace(trace, text.tokens, key="hs_export")
@@ -67,42 +71,45 @@ except RnnvizError as err:  # e.g. no negation in this review: say so, and keep 
     b.info(err.words())
 if ranking is not None:
     r_of = ranking.set_index("unit")["r"]
+    moved = views.changed("hs_ranked_for", (pattern, kind.name, cell, H))  # a new ranking: open on its best unit
+    if fresh or moved:
+        pick = views.first_unit(PAGE, pick, int(ranking["unit"].iloc[0]), T, H)
     with a:
-        unit = st.selectbox(t("hidden_states.units.unit"), ranking["unit"].tolist(), key=f"hs_unit_{pattern}",
-                            format_func=lambda u: t("hidden_states.units.option", lang, unit=u, corr=r_of[u]))
+        unit = views.unit_select(PAGE, pick, t("hidden_states.units.unit"), ranking["unit"].tolist(),
+                                 f"hs_unit_{pattern}", lambda u: t("hidden_states.units.option", lang, unit=u, corr=r_of[u]))
     with b:
+        sections.follows_prediction(ranking)
         chart(plots.unit_ranking(ranking, t(f"hidden_states.patterns.{found[pattern].key}.label")), key="hs_ranking")
-    chart(plots.unit_text(values[:, unit], text.tokens, unit, per_line=kind.per_line, label=name),
-          key="hs_unit_text")
+    views.linked(plots.unit_text(values[:, unit], text.tokens, unit, per_line=kind.per_line, label=name,
+                                 selected=pick.t), "hs_unit_text", PAGE, None, to_pick=views.text_pick(kind.per_line, unit))
     st.caption(t("hidden_states.units.coloured", steps=kind.says("unit")))
 show_code(inputs.input_signal, introspect.rank_units, plots.unit_text, key="hs_units")
+with heatmap:
+    views.linked(plots.state_heatmap(values, text.tokens, t("hidden_states.heatmap.title", name=name, when=when,
+                                                            steps=kind.says("unit")), name), "hs_heatmap", PAGE, pick,
+                 unit_axis=True)
+
+st.subheader(t("cellwork.header"))
+st.caption(t("cellwork.how"))
+cell_at_work.panel(PAGE, insp.model.rnn, trace, layer, pick, text.tokens, "hs_work", compact=True)
 
 st.subheader(t("hidden_states.path.header"))
 a, b = st.columns([2, 1])
 projection = introspect.pca_2d(values)
 with a:
-    chart(plots.trajectory(projection.coords, text.tokens, projection.explained), key="hs_trajectory")
+    views.linked(plots.trajectory(projection.coords, text.tokens, projection.explained, selected=pick.t),
+                 "hs_trajectory", PAGE, None, to_pick=views.path_pick)
 with b:
     st.markdown(t("hidden_states.path.note", size=values.shape[1]) + " " + kind.says("path"))
 show_code(introspect.pca_2d, plots.trajectory, key="hs_trajectory")
 
-st.subheader(t("hidden_states.saturation.header", when=when))
-a, b = st.columns([2, 1])
-prior = introspect.states_of(before, name, layer)
-with a:
-    chart(plots.saturation_histogram(values, prior, name), key="hs_saturation")
-with b:
-    now, then = introspect.saturation(values), introspect.saturation(prior)
-    for share, shown, colour in (("near 1", "high", "normal"), ("near 0", "low", "off")):
-        st.metric(t(f"hidden_states.saturation.{shown}", name=name, when=when), f"{now[share]:.0%}",
-                  t("hidden_states.saturation.delta", points=100 * (now[share] - then[share])), delta_color=colour)
-    st.markdown(t("hidden_states.saturation.note"))
-show_code(introspect.saturation, plots.saturation_histogram, key="hs_saturation")
+sections.saturation(values, introspect.states_of(before, name, layer), name, when)
 
 try_this(*items("hidden_states.try"))
 hideable = ["reads", "model", "time", "input", *(["layer"] if len(trace.layers) > 1 else []),
             *(["quantity"] if cell == "lstm" else []), "pattern"]  # offer only controls this model shows
 class_link_form("Hidden_states", ui.hide_labels(hideable),
                 {**chosen.params, "layer": layer + 1 if len(trace.layers) > 1 else None,
-                 "quantity": name if cell == "lstm" else None, "pattern": pattern}, key="hs_link",
+                 "quantity": name if cell == "lstm" else None, "pattern": pattern, "at": pick.t, "unit": pick.unit},
+                key="hs_link",
                 note=ui.own_link_note(insp))

@@ -9,6 +9,7 @@ type, 1 and 2 layers), so the diagram a lesson draws is the model that ran, not 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ from rnnviz.cells import SPECS, cell_name, layer_weights, project_inputs
 from rnnviz.tracing import Trace
 
 SIGMOID, TANH, RELU, LINEAR = "sigmoid", "tanh", "relu", "linear"
+_NEGATIVE_OPERAND = re.compile(r"(\+|\\cdot) −([0-9.]+)")  # a negative number after + or ·
 
 
 def _act(kind: str, v: float) -> float:
@@ -43,6 +45,9 @@ class Box:
     latex: str  # the formula with the numbers filled in, ending with '= value'
     recomputed: float  # the box's value recomputed from its inputs with its formula
 
+    def __post_init__(self) -> None:  # "0.9 + (−2.1)", not "0.9 + −2.1" (which reads as a binary minus)
+        object.__setattr__(self, "latex", _NEGATIVE_OPERAND.sub(r"\1 (−\2)", self.latex))
+
 
 @dataclass(frozen=True)
 class CellAtWork:
@@ -55,6 +60,10 @@ class CellAtWork:
     boxes: tuple[Box, ...]
     vectors: dict[str, np.ndarray]  # name -> (H,) values of the whole layer at t (the small bars)
     textbook_n: float | None = None  # GRU: the textbook candidate (reset before the matmul) with the same weights
+    x_norm: float = 0.0  # ||x_t||; for a token id read by lookup, the norm of its W_ih column (what it adds)
+    token: int | None = None  # the token id x_t, when the layer read ids (a lookup model's first layer)
+    h_prev: float = 0.0  # this unit's h_{t-1} (0 before the first step)
+    c_prev: float | None = None  # this unit's c_{t-1} (LSTM)
 
     def box(self, name: str) -> Box:
         return next(b for b in self.boxes if b.name == name)
@@ -72,6 +81,11 @@ def _layer_input(trace: Trace, layer: int) -> torch.Tensor:
 
 def _num(v: float) -> str:
     return f"{v:.3f}".replace("-", "−") if v < 0 else f"{v:.3f}"
+
+
+def number(v: float) -> str:
+    """Returns a value as the formulas show it: three decimals, a true minus sign."""
+    return _num(v)
 
 
 def _wrap(kind: str, inner: str) -> str:
@@ -93,10 +107,12 @@ def cell_at_work(rnn: nn.RNNBase, trace: Trace, layer: int, t: int, unit: int, s
         raise IndexError(f"step {t}, unit {unit}, layer {layer} is outside this trace")
     spec, rec, w = SPECS[cell], trace.layers[layer], layer_weights(rnn, layer)
     with torch.no_grad():
-        x_t = _layer_input(trace, layer)[sample, t]  # (D,)
+        x_t = _layer_input(trace, layer)[sample, t]  # (D,), or a 0-d token id: project_inputs looks it up
         h_prev = rec.h[sample, t - 1] if t > 0 else torch.zeros(H)
         xp = project_inputs(x_t, w)  # (G*H,)
         hp = torch.nn.functional.linear(h_prev, w.W_hh, w.b_hh)  # (G*H,)
+        token = None if x_t.is_floating_point() else int(x_t)
+        x_norm = float(torch.linalg.vector_norm(w.W_ih[:, token] if token is not None else x_t))
     ax = {g: float(xp[j * H + unit]) for j, g in enumerate(spec.blocks)}
     ah = {g: float(hp[j * H + unit]) for j, g in enumerate(spec.blocks)}
     got = {name: float(rec.get(name)[sample, t, unit]) for name in spec.states}
@@ -145,4 +161,5 @@ def cell_at_work(rnn: nn.RNNBase, trace: Trace, layer: int, t: int, unit: int, s
         boxes.append(Box("pre", pre, LINEAR, ((r"W_{xh}x_t+b_{xh}", ax["h"]), (r"W_{hh}h_{t-1}+b_{hh}", ah["h"])),
                          rf"a_t = {_num(ax['h'])} + {_num(ah['h'])} = {_num(pre)}", ax["h"] + ah["h"]))
         boxes.append(Box("h", h, kind, (("a_t", pre),), rf"h_t = {_wrap(kind, _num(pre))} = {_num(h)}", _act(kind, pre)))
-    return CellAtWork(cell, layer, t, unit, tuple(boxes), vectors, textbook_n)
+    c_prev = float(rec.c[sample, t - 1, unit]) if cell == "lstm" and t > 0 else 0.0 if cell == "lstm" else None
+    return CellAtWork(cell, layer, t, unit, tuple(boxes), vectors, textbook_n, x_norm, token, hu, c_prev)

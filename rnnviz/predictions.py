@@ -200,3 +200,22 @@ ANSWERS: dict[str, Callable[..., Answer]] = {
     "predict.architectures.params": params_multiple,
     "predict.recurrent_matrix.trained": radius_change,
 }
+
+
+# ---- hidden states and gates (the inspection lessons) --------------------------------------------------------
+
+
+def follows_closely(r: float, unit: int) -> Answer:
+    """Does the unit that best follows a pattern follow it closely (|r| > 0.5)? r: its Pearson correlation."""
+    return Answer("yes" if abs(r) > 0.5 else "no", {"r": r, "unit": unit})
+
+
+def keep_gate_busier(keep: float, others: float, gate: str) -> Answer:
+    """Which is saturated more often: the keep gate (GRU z, LSTM f) or the other gates on average? fractions."""
+    return Answer("keep" if keep >= others else "others", {"keep": keep, "others": others, "gate": gate})
+
+
+ANSWERS.update({
+    "predict.hidden_states.follows": follows_closely,
+    "predict.gates.keep_saturated": keep_gate_busier,
+})

@@ -66,3 +66,41 @@ def test_a_step_outside_the_trace_is_refused():
     for bad in ((0, 4, 0), (0, -1, 0), (0, 0, 3), (1, 0, 0)):
         with pytest.raises(IndexError):
             cell_at_work(rnn, trace, *bad)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm", "rnn_tanh"])
+def test_a_lookup_model_reads_token_ids_and_the_numbers_still_match(cell):
+    from rnnviz.models import LanguageModel
+    from rnnviz.plots.cellwork import diagram
+    from rnnviz.tracing import trace_model
+
+    torch.manual_seed(5)
+    model = LanguageModel(40, ModelConfig(cell=cell, hidden_size=4), lookup=True)
+    ids = torch.tensor([[3, 17, 3, 39, 0, 8]])
+    trace = trace_model(model, ids)
+    assert not trace.inputs.is_floating_point()  # the first layer read ids, not vectors
+    W_ih = model.rnn.weight_ih_l0.detach()
+    for t in range(6):
+        for unit in range(4):
+            work = cell_at_work(model.rnn, trace, 0, t, unit)
+            for box in set(work.boxes) - set(work.products):
+                recorded = float(trace.layers[0].get(box.name)[0, t, unit])
+                assert box.recomputed == pytest.approx(recorded, abs=1e-5), (cell, t, unit, box.name)
+            assert work.token == int(ids[0, t])
+            assert work.x_norm == pytest.approx(float(W_ih[:, ids[0, t]].norm()), abs=1e-6)  # the column it adds
+            assert work.h_prev == pytest.approx(float(trace.layers[0].h[0, t - 1, unit]) if t else 0.0)
+    fig = diagram(cell_at_work(model.rnn, trace, 0, 3, 1), token="q")
+    words = [a.text for a in fig.layout.annotations if a.text]
+    assert any("'q'" in w and "W<sub>ih</sub>" in w and f"{float(W_ih[:, 39].norm()):.3f}" in w for w in words)
+
+
+def test_a_vector_input_shows_its_norm_and_the_previous_cell_state():
+    torch.manual_seed(6)
+    rnn = make_rnn(ModelConfig(cell="lstm", hidden_size=3), input_size=5)
+    x = torch.randn(1, 4, 5)
+    with torch.no_grad():
+        trace, _ = replay(rnn, x)
+    work = cell_at_work(rnn, trace, 0, 2, 1)
+    assert work.token is None and work.x_norm == pytest.approx(float(x[0, 2].norm()), abs=1e-6)
+    assert work.c_prev == pytest.approx(float(trace.layers[0].c[0, 1, 1]), abs=1e-7)
+    assert cell_at_work(rnn, trace, 0, 0, 1).c_prev == 0.0

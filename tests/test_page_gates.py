@@ -34,12 +34,12 @@ def run_page(model: str | None = None):
 
 def assert_gate_heatmaps(fig: dict, expected: list[str]) -> None:
     """Checks one heatmap per quantity, sigmoid gates on a fixed 0..1 axis with every value inside it."""
-    names = [t["name"] for t in fig["data"]]
+    names = [t["name"] for t in fig["data"] if t["type"] == "heatmap"]  # not the clickable points laid on the cells
     assert names == expected
     layout = fig["layout"]
     assert (layout["coloraxis"]["cmin"], layout["coloraxis"]["cmax"]) == (0, 1)
     assert layout["coloraxis2"]["cmid"] == 0
-    for trace in fig["data"]:
+    for trace in (tr for tr in fig["data"] if tr["type"] == "heatmap"):
         z = decode(trace["z"])
         if trace["name"] in SIGMOID_TRACES:
             assert trace["coloraxis"] == "coloraxis"
@@ -92,7 +92,7 @@ def test_summaries_are_fractions_and_steps():
 def test_compare_three_cells_and_textbook_toggle():
     at = run_page()
     compare = figures(at)["gt_compare"]
-    assert [t["name"] for t in compare["data"]] == ["rnn_tanh", "gru", "lstm"]
+    assert [t["name"] for t in compare["data"] if t["type"] == "heatmap"] == ["rnn_tanh", "gru", "lstm"]
     assert compare["layout"]["coloraxis"]["cmid"] == 0
     assert len(at.dataframe) >= 1
     at.toggle(key="gt_textbook").set_value(True).run()
@@ -142,7 +142,7 @@ def test_scrubber_shows_the_gates_of_each_checkpoint():
         assert not at.exception, at.exception
         fig = figures(at)["gt_heatmaps"]
         assert f"step {step} of {run.steps_done}" in fig["layout"]["title"]["text"].replace("<br>", " ")
-        seen[step] = {t["name"]: decode(t["z"]) for t in fig["data"]}
+        seen[step] = {t["name"]: decode(t["z"]) for t in fig["data"] if t["type"] == "heatmap"}
         # The figure is the replay of exactly that snapshot's weights, computed here independently.
         model = lab_like_run(0)[1].model
         model.load_state_dict(next(s.state for s in run.snapshots if s.step == step))

@@ -42,6 +42,8 @@ CONTRASTS = {
     predictions.output_growth: ((16, 32), (16, 16)),
     predictions.params_multiple: ((2880, 1248), (1248, 1248)),
     predictions.radius_change: ((1.4, 0.9), (0.6, 0.9)),
+    predictions.follows_closely: ((-0.8, 3), (0.2, 5)),
+    predictions.keep_gate_busier: ((0.6, 0.1, "z"), (0.05, 0.4, "f")),
 }
 
 

@@ -29,7 +29,7 @@ LAYOUTS: dict[str, tuple[dict[str, tuple[float, float]], tuple[tuple[str, str], 
               (("x", "pre"), ("h_prev", "pre"), ("pre", "h"))),
 }
 PRODUCTS = frozenset({"rh", "keep", "write", "fc", "ig"})  # drawn as circles: an elementwise product
-BOX_W, BOX_H, RADIUS = 1.55, 0.95, 0.5
+BOX_W, BOX_H, RADIUS = 1.8, 0.95, 0.62
 
 
 def _half_width(name: str) -> float:
@@ -65,8 +65,16 @@ def plain_formula(latex: str) -> str:
     return out
 
 
-def diagram(work: CellAtWork, x_norm: float, h_prev: float, c_prev: float | None = None) -> go.Figure:
-    """Returns the dataflow of one step: a box per input and gate, coloured and labelled with its value."""
+def diagram(work: CellAtWork, x_norm: float | None = None, h_prev: float | None = None,
+            c_prev: float | None = None, token: str | None = None) -> go.Figure:
+    """Returns the dataflow of one step: a box per input and gate, coloured and labelled with its value.
+
+    The inputs' values default to the step's own (work.x_norm, work.h_prev, work.c_prev); token is the character
+    (or word) read at t: with it the x_t box names it, and for a token id read by lookup shows its W_ih column's norm.
+    """
+    x_norm = work.x_norm if x_norm is None else x_norm
+    h_prev = work.h_prev if h_prev is None else h_prev
+    c_prev = work.c_prev if c_prev is None else c_prev
     positions, edges = LAYOUTS[_layout_for(work.cell)]
     values = {b.name: b for b in work.boxes}
     fig = go.Figure()
@@ -87,8 +95,11 @@ def diagram(work: CellAtWork, x_norm: float, h_prev: float, c_prev: float | None
         fig.add_shape(type="circle" if name in PRODUCTS else "rect", x0=cx - w, x1=cx + w, y0=cy - h, y1=cy + h,
                       fillcolor=fill, line=dict(color="#333", width=1.5 if name == "h" else 1), layer="below")
         dark = name in values and (values[name].activation == SIGMOID and values[name].value < 0.55)
-        fig.add_annotation(x=cx, y=cy, text=f"<b>{t(f'cellwork.box.{name}')}</b><br>{value:.3f}", showarrow=False,
-                           font=dict(size=11 if name in PRODUCTS else 13, color="white" if dark else "#111"))
+        title = t(f"cellwork.box.{name}")
+        if name == "x" and token is not None:
+            title = t("cellwork.box.x_lookup" if work.token is not None else "cellwork.box.x_token", token=token)
+        fig.add_annotation(x=cx, y=cy, text=f"<b>{title}</b><br>{value:.3f}", showarrow=False,
+                           font=dict(size=10 if name in PRODUCTS else 12, color="white" if dark else "#111"))
         hover_x.append(cx)
         hover_y.append(cy)
         hover_text.append(detail)
@@ -96,7 +107,7 @@ def diagram(work: CellAtWork, x_norm: float, h_prev: float, c_prev: float | None
                              hovertext=hover_text, hoverinfo="text", showlegend=False))
     label = SPECS[work.cell].label
     base_layout(fig, t("cellwork.diagram_title", cell=label, step=work.t, unit=work.unit, layer=work.layer + 1), "", "",
-                height=380)
+                height=440)
     fig.update_xaxes(visible=False, range=[-0.2, 10.5], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-0.1, 6.0], fixedrange=True, scaleanchor=None)
     fig.update_layout(plot_bgcolor="white", margin=dict(l=10, r=10, t=60, b=10))

@@ -73,9 +73,13 @@ def state_heatmap(values: np.ndarray, tokens: Sequence[str], title: str, name: s
     return fig
 
 
+SELECTED = "#e6007e"  # the selected step, as rnnviz.ui.selection marks it in every chart
+
+
 def unit_text(values: np.ndarray, tokens: Sequence[str], unit: int, per_line: int = 50,
-              label: str = "h") -> go.Figure:
-    """Returns the input laid out in lines, each token (character, word or value) coloured by one unit's value (T,)."""
+              label: str = "h", selected: int | None = None) -> go.Figure:
+    """Returns the input laid out in lines, each token (character, word or value) coloured by one unit's value (T,);
+    the selected step's token is framed, bold and underlined."""
     T = len(tokens)
     rows = int(np.ceil(T / per_line))
     z = np.full((rows, per_line), np.nan)
@@ -96,6 +100,12 @@ def unit_text(values: np.ndarray, tokens: Sequence[str], unit: int, per_line: in
     base_layout(fig, t("hidden_states.charts.unit_text_title", unit=unit), "", "", height=max(230, 120 + 34 * rows))
     fig.update_yaxes(autorange="reversed", showticklabels=False, title_text="")
     fig.update_xaxes(showticklabels=False, title_text="", range=[-0.5, per_line - 0.5])
+    if selected is not None and 0 <= selected < T:
+        row, col = divmod(selected, per_line)
+        fig.add_shape(type="rect", x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5, name="selection",
+                      line=dict(color=SELECTED, width=3))
+        fig.add_annotation(x=col, y=row, text=f"<b><u>{show(tokens)[selected]}</u></b>", showarrow=False,
+                           font=dict(size=16, family="monospace", color="#111"), name="selection")
     return fig
 
 
@@ -113,8 +123,10 @@ def unit_ranking(ranking: pd.DataFrame, pattern: str, top: int = 12) -> go.Figur
     return fig
 
 
-def trajectory(coords: np.ndarray, tokens: Sequence[str], explained: np.ndarray) -> go.Figure:
-    """Returns the path of the hidden state in its top-2 PCA plane, coloured by time, labelled by token."""
+def trajectory(coords: np.ndarray, tokens: Sequence[str], explained: np.ndarray,
+               selected: int | None = None) -> go.Figure:
+    """Returns the path of the hidden state in its top-2 PCA plane, coloured by time, labelled by token; the
+    selected step's point is ringed."""
     T = len(tokens)
     label = show(tokens)
     fig = go.Figure([
@@ -130,6 +142,12 @@ def trajectory(coords: np.ndarray, tokens: Sequence[str], explained: np.ndarray)
     base_layout(fig, t("hidden_states.charts.path_title", share=explained.sum()),
                 t("hidden_states.charts.pc_axis", pc=1, share=explained[0]),
                 t("hidden_states.charts.pc_axis", pc=2, share=explained[1]), height=480)
+    if selected is not None and 0 <= selected < T:
+        fig.add_trace(go.Scatter(x=[coords[selected, 0]], y=[coords[selected, 1]], mode="markers",
+                                 marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(color=SELECTED, width=3)),
+                                 name=t("hidden_states.charts.selected", step=selected), hoverinfo="skip",
+                                 showlegend=False))
+        fig.update_layout(showlegend=False)  # a third trace would otherwise bring a legend of one entry
     return fig
 
 
@@ -147,4 +165,30 @@ def saturation_histogram(after: np.ndarray, before: np.ndarray, name: str = "h")
                 t("hidden_states.charts.saturation_x", name=name), t("hidden_states.charts.saturation_y"), height=340)
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(range=[0, 1])
+    return fig
+
+
+def clickable_cells(fig: go.Figure) -> go.Figure:
+    """Returns fig with an invisible, hoverable point on every cell of each heatmap, so a click selects the cell.
+
+    Plotly selects points of scatter traces only: a click on a heatmap cell selects nothing in the browser, and
+    Streamlit reads a chart's clicks as selections. The points carry the heatmap's own hover text and value, so
+    the hover reads as before; customdata is (x, hover text, value): a click reads the step from it first.
+    """
+    for trace in list(fig.data):
+        if trace.type != "heatmap" or trace.z is None:
+            continue
+        z = np.asarray(trace.z, dtype=float)
+        rows, cols = z.shape
+        xs = np.asarray(trace.x) if trace.x is not None else np.arange(cols)
+        ys = np.asarray(trace.y) if trace.y is not None else np.arange(rows)
+        yy, xx = np.meshgrid(ys, xs, indexing="ij")
+        kept = ~np.isnan(z)
+        hover = np.asarray(trace.customdata, dtype=object) if trace.customdata is not None else np.full(z.shape, "")
+        template = (trace.hovertemplate or "%{z:.3f}").replace("%{customdata}", "%{customdata[1]}") \
+            .replace("%{z", "%{customdata[2]")
+        fig.add_trace(go.Scattergl(
+            x=xx[kept], y=yy[kept], mode="markers", marker=dict(size=6, opacity=0), showlegend=False,
+            customdata=np.stack([xx[kept], hover[kept], np.round(z[kept], 4)], axis=-1), hovertemplate=template,
+            name="cells", xaxis=trace.xaxis, yaxis=trace.yaxis))  # not a legend entry: hover says <extra></extra>
     return fig
