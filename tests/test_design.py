@@ -30,6 +30,9 @@ TEXT_CALLS = {
 TEXT_KEYWORDS = {"label", "help", "placeholder", "body", "text", "caption"}
 LOGGERS = {"log", "logger", "logging"}
 WORD = re.compile(r"[A-Za-z]{3,}")
+# Modules whose words are not in the catalogues yet: none. Page tests that set such words aside read this set, so a
+# module that ever falls behind is listed here and counted apart (the prose test below still fails on it).
+NOT_YET_IN_CATALOGUES: set[str] = set()
 
 
 
