@@ -8,6 +8,7 @@ selectbox that follows the selected unit and moves it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -91,14 +92,25 @@ def unit_select(page: str, pick: Pick, label: str, options: list[int], key: str,
     if st.session_state.get(seen) != pick.unit and pick.unit in options:
         st.session_state[key] = pick.unit  # the selection moved since this box last drew: the box follows
     st.session_state[seen] = pick.unit
-    return st.selectbox(label, options, key=key, format_func=format_func, on_change=_chosen, args=(page, key, pick))
+    chosen = _as_unit(st.selectbox(label, options, key=key, format_func=format_func, on_change=_chosen,
+                                   args=(page, key, pick)))
+    return chosen if chosen is not None else (pick.unit if pick.unit in options else options[0])
+
+
+def _as_unit(value: object) -> int | None:
+    """Returns the unit a selectbox holds. Its labels quote numbers that change with the model (r, run lengths), and
+    the browser sends back the label it showed: a label from an earlier run arrives as text, e.g. 'unit 55 (r = ...)'."""
+    if isinstance(value, int):
+        return value
+    found = re.search(r"\d+", str(value)) if value is not None else None
+    return int(found.group(0)) if found else None
 
 
 def _chosen(page: str, key: str, pick: Pick) -> None:
-    unit = st.session_state.get(key)
+    unit = _as_unit(st.session_state.get(key))
     if unit is not None:
-        selection.choose(page, Pick(pick.t, int(unit)))
-        st.session_state[f"{key}_follows"] = int(unit)
+        selection.choose(page, Pick(pick.t, unit))
+        st.session_state[f"{key}_follows"] = unit
 
 
 def first_unit(page: str, pick: Pick, unit: int, steps: int, units: int) -> Pick:

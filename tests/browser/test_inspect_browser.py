@@ -8,6 +8,8 @@ import io
 import numpy as np
 import pandas as pd
 
+from rnnviz.catalog import items
+
 from .conftest import FIRST_VISIT_MS, RERUN_MS, page_problems, save_screenshot, wait_for_app
 
 HEATMAP_JS = """() => {
@@ -34,13 +36,14 @@ def open_url(page, server_url: str, path: str) -> None:
 def test_class_link_opens_the_guide_and_hides_the_model(page, server_url, tmp_path):
     open_url(page, server_url, "Hidden_states?guide=1&hide=model,pattern")
     assert page_problems(page) == []
-    assert page.get_by_text("Step 1 of 6.").is_visible()  # the guide is open, not just present
+    steps = len(items("hidden_states.guide", "en"))
+    assert page.get_by_text(f"Step 1 of {steps}.").is_visible()  # the guide is open, not just present
     assert page.locator(".st-key-hs_model").count() == 0 and page.locator(".st-key-hs_pattern").count() == 0
     assert page.locator(".st-key-hs_source").count() == 1  # only what the link names is hidden
     page.locator(".st-key-guide_step_hidden_states_next button").click()
-    page.get_by_text("Step 2 of 6.").wait_for(timeout=RERUN_MS)
+    page.get_by_text(f"Step 2 of {steps}.").wait_for(timeout=RERUN_MS)
     wait_for_app(page)
-    assert page.get_by_text("Step 2 of 6.").is_visible()
+    assert page.get_by_text(f"Step 2 of {steps}.").is_visible()
     save_screenshot(page, tmp_path / "hidden_states_class_link.png")
 
 
