@@ -19,16 +19,13 @@ st.latex(r"g \leftarrow \nabla_\theta L, \qquad "
          r"\text{params} \leftarrow \text{params} - \eta\, g")
 st.caption(t("training_lab.formula_note"))
 
-questions = st.container()  # predictions, above the settings: Start and the live chart stay together on a phone
 with st.container(border=True, key="lab_settings_box"):
     lab_links.fixed_note()
     cfg = lab_widgets.settings()
 lab_settings.controls(cfg)  # outside the settings box: on a phone the box scrolls, Start stays in sight
-with questions:
-    lab_predict.questions(cfg, lab.current())  # asked before the live view answers them
-
 lab.live_panel()
 lab_step.panel()
+lab_predict.questions(cfg, lab.current())  # below the live view: on a phone, Start and the live chart stay together
 
 run = lab.current()
 if run is not None and run.status != "running":
