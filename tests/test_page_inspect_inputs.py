@@ -77,7 +77,7 @@ def test_gates_of_other_tasks_stay_in_0_1_and_compare_three_cells(kind):
     at = open_reads(GT, "gt", kind)
     figs = figures(at)
     for trace in figs["gt_heatmaps"]["data"]:
-        if trace["name"] in {"r", "z"}:
+        if trace.get("name") in {"r", "z"}:
             values = decode(trace["z"])
             assert np.nanmin(values) >= 0 and np.nanmax(values) <= 1
     assert len(at.dataframe) >= 1 and "gt_compare" in figs

@@ -27,6 +27,9 @@ def own_text_box(key: str) -> str | None:
                           help=t("own_text.box.help"))
     file = st.file_uploader(t("own_text.box.upload"), type=["txt"], key=f"{key}_file")
     raw: str | bytes = file.getvalue() if file is not None else (pasted or "")
+    if file is not None and not raw.strip():  # an empty file: say so, and keep the last good text
+        error_box(DataError("own_text.errors.empty_file", name=file.name))
+        return st.session_state.get(kept_key)
     if not raw.strip():
         st.session_state.pop(kept_key, None)
         return None

@@ -47,7 +47,8 @@ def current(page: str, steps: int, units: int | None = None) -> Pick:
     t = min(max(held.t, 0), max(steps - 1, 0))
     unit = None if not units else min(max(held.unit or 0, 0), units - 1)
     picked = Pick(t, unit)
-    st.session_state[_key(page)] = picked
+    if st.session_state.get(_key(page)) != picked:  # the same object while nothing changes
+        st.session_state[_key(page)] = picked
     _to_url(picked)
     return picked
 
@@ -87,10 +88,10 @@ def click_targets(fig: go.Figure, max_targets: int = MAX_TARGETS) -> go.Figure:
     Plotly selects no heatmap cells, and Streamlit sends a chart's clicks only as a selection of points, so a click on
     a bare heatmap reaches nobody. Each marker carries [t, unit, z, CELL] and shows the heatmap's own hover text.
     """
-    covered = {(tr.xaxis, tr.yaxis) for tr in fig.data  # a chart that brings its own targets keeps them
-               if isinstance(tr, go.Scatter) and tr.marker is not None and tr.marker.opacity == 0}
-    for trace in [tr for tr in fig.data if isinstance(tr, go.Heatmap) and tr.z is not None
-                  and (tr.xaxis, tr.yaxis) not in covered]:
+    if any(isinstance(tr, (go.Scatter, go.Scattergl)) and tr.marker is not None and tr.marker.opacity == 0
+           for tr in fig.data):
+        return fig  # a chart that brings its own click targets keeps them
+    for trace in [tr for tr in fig.data if isinstance(tr, go.Heatmap) and tr.z is not None]:
         z = np.asarray(trace.z, dtype=float)
         rows, cols = z.shape
         xs = list(trace.x) if trace.x is not None else list(range(cols))
@@ -104,9 +105,17 @@ def click_targets(fig: go.Figure, max_targets: int = MAX_TARGETS) -> go.Figure:
             x=[xs[j] for j in c], y=[ys[i] for i in r], mode="markers", showlegend=False,
             marker=dict(size=8, opacity=0), xaxis=trace.xaxis, yaxis=trace.yaxis,
             text=[text[i, j] for i, j in zip(r, c, strict=True)] if text is not None else None,
-            customdata=[[int(j), int(i), float(z[i, j]), CELL] for i, j in zip(r, c, strict=True)],
+            customdata=[[_number(xs[j], j), _number(ys[i], i), float(z[i, j]), CELL] for i, j in zip(r, c, strict=True)],
             hovertemplate=template if "%{customdata[0" not in template else None))
     return fig
+
+
+def _number(value: object, index: int) -> int:
+    """Returns an axis value as the step or unit it names (heatmaps of units lo..hi label rows by unit), else index."""
+    try:
+        return int(round(float(value)))
+    except (TypeError, ValueError):
+        return int(index)
 
 
 def linked_chart(fig: go.Figure, key: str, page: str, to_pick: Callable[[dict[str, Any]], Pick | None]) -> None:
