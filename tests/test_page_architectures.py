@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import app_test
+from conftest import app_test, reveal, revealed
 
 from rnnviz.ui import architectures as ui
 
@@ -122,18 +122,6 @@ def test_the_page_reads_in_english():
     assert flat(title) == flat("The context c (red) starts the decoder and feeds every step")
 
 
-def _revealed(at) -> list[str]:
-    """Returns the revealed answers on the page (a prediction box's success or info line)."""
-    return [m.value for m in [*at.success, *at.info] if m.value.startswith(("Right:", "The model says:"))]
-
-
-def _reveal(at, key: str, guess: str) -> str:
-    at.radio(key=f"{key}.choice").set_value(guess).run()
-    at.button(key=f"{key}.reveal").click().run()
-    assert not at.exception
-    return " ".join(_revealed(at))
-
-
 def test_the_predictions_are_answered_from_the_configured_module_and_revealed_after_a_choice():
     from rnnviz import shapes
     from rnnviz.catalog import names, t
@@ -141,21 +129,21 @@ def test_the_predictions_are_answered_from_the_configured_module_and_revealed_af
 
     at = app_test(PAGE)
     at.run()
-    assert not _revealed(at)  # nothing revealed before a choice
+    assert not revealed(at)  # nothing revealed before a choice
     spec = shapes.ShapeSpec()  # the page's defaults
     widths, counts = shapes.output_widths(spec), shapes.param_totals(spec)
     assert widths == (16, 32) and output_shape(at) == "(4, 7, 16)"  # the same module the table shows
     wide = output_growth(*widths)
-    shown = _reveal(at, "predict.architectures.bidirectional", "same")
+    shown = reveal(at, "predict.architectures.bidirectional", "same")
     assert wide.code in names("predict.architectures.bidirectional.options")
     assert t(f"predict.architectures.bidirectional.options.{wide.code}") in shown and "from 16 to 32" in shown
     many = params_multiple(counts[1], shapes.one_layer_params(spec))
     assert many.code in names("predict.architectures.params.options")
-    shown = _reveal(at, "predict.architectures.params", "one")
+    shown = reveal(at, "predict.architectures.params", "one")
     assert t(f"predict.architectures.params.options.{many.code}") in shown and "2,880" in shown
     # Another module, another answer: 3 bidirectional layers hold far more than twice one layer
     at.slider(key="arch_layers").set_value(3).run()
     at.toggle(key="arch_bi").set_value(True).run()
     assert at.button(key="predict.architectures.params.reveal")  # the answer changed: asked again
-    shown = _reveal(at, "predict.architectures.params", "one")
+    shown = reveal(at, "predict.architectures.params", "one")
     assert t("predict.architectures.params.options.eight") in shown

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ENGLISH_SENTENCE, ROOT, app_test, english_residue
+from conftest import app_test, residue_of_converted_modules
 
 from rnnviz.catalog import t
 
@@ -24,22 +24,6 @@ def decode(values) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
-
-def residue_of_converted_modules(at) -> tuple[list[str], list[str], int]:
-    """Returns (English texts left, English texts drawn by modules not converted yet, number of texts) of a page
-    shown in Chinese.
-
-    A module not converted yet is one test_design still lists as not in the catalogues, or library code that never
-    reads them; once it is converted, its texts count here like every other.
-    """
-    from test_design import NOT_YET_IN_CATALOGUES
-
-    sources = [(ROOT / f).read_text(encoding="utf-8") for f in NOT_YET_IN_CATALOGUES if (ROOT / f).exists()]
-    sources += [text for p in sorted((ROOT / "rnnviz").rglob("*.py"))
-                if "rnnviz.catalog" not in (text := p.read_text(encoding="utf-8"))]
-    left, total = english_residue(at)
-    others = [s for s in left if any(ENGLISH_SENTENCE.search(s).group(0) in src for src in sources)]
-    return [s for s in left if s not in others], others, total
 
 def figures(at) -> dict[str, dict]:
     """Returns the page's figures as JSON specs, by chart key."""

@@ -8,28 +8,12 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ENGLISH_SENTENCE, ROOT, app_test, english_residue
+from conftest import ENGLISH_SENTENCE, ROOT, app_test, residue_of_converted_modules
 
 from rnnviz import lessons
 from rnnviz.catalog import t
 from rnnviz.ui import home, lab
 
-
-def residue_of_converted_modules(at) -> tuple[list[str], list[str], int]:
-    """Returns (English texts left, English texts drawn by modules not converted yet, number of texts) of a page
-    shown in Chinese.
-
-    A module not converted yet is one test_design still lists as not in the catalogues, or library code that never
-    reads them; once it is converted, its texts count here like every other.
-    """
-    from test_design import NOT_YET_IN_CATALOGUES
-
-    sources = [(ROOT / f).read_text(encoding="utf-8") for f in NOT_YET_IN_CATALOGUES if (ROOT / f).exists()]
-    sources += [text for p in sorted((ROOT / "rnnviz").rglob("*.py"))
-                if "rnnviz.catalog" not in (text := p.read_text(encoding="utf-8"))]
-    left, total = english_residue(at)
-    others = [s for s in left if any(ENGLISH_SENTENCE.search(s).group(0) in src for src in sources)]
-    return [s for s in left if s not in others], others, total
 
 def figures(at) -> dict[str, dict]:
     return {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}

@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from conftest import app_test, select_point
+from conftest import app_test, reveal, revealed, select_point
 
 import rnnviz.ui.sentiment as sentiment_ui
 
@@ -246,18 +246,6 @@ def test_a_link_with_a_selected_word_reopens_it_and_a_bad_one_is_refused():
     assert _marks(bad) == {"sent_words": 0, "sent_swings": 0}
 
 
-def _revealed(at) -> list[str]:
-    """Returns the revealed answers on the page (a prediction box's success or info line)."""
-    return [m.value for m in [*at.success, *at.info] if m.value.startswith(("Right:", "The model says:"))]
-
-
-def _reveal(at, key: str, guess: str) -> str:
-    at.radio(key=f"{key}.choice").set_value(guess).run()
-    at.button(key=f"{key}.reveal").click().run()
-    assert not at.exception
-    return " ".join(_revealed(at))
-
-
 def test_each_prediction_is_answered_from_the_model_on_the_page_and_revealed_after_a_choice():
     from rnnviz.catalog import names, t
     from rnnviz.negation import PROBES, p_positive
@@ -275,8 +263,8 @@ def test_each_prediction_is_answered_from_the_model_on_the_page_and_revealed_aft
     at.run()
     for key, answer in answers.items():
         assert answer.code in names(f"{key}.options")
-        assert not _revealed(at)  # nothing is revealed before a choice
-        shown = _reveal(at, key, names(f"{key}.options")[0])
+        assert not revealed(at)  # nothing is revealed before a choice
+        shown = reveal(at, key, names(f"{key}.options")[0])
         assert t(f"{key}.options.{answer.code}") in shown and t(f"{key}.why.{answer.code}", **answer.params) in shown
         at.run()
         at.session_state[f"{key}.shown"] = None  # ask the next question on a clean page
