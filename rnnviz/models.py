@@ -1,8 +1,8 @@
 """Task models on torch's fused nn.RNN / nn.GRU / nn.LSTM, plus d2l's autoregressive MLP.
 
 Every recurrent task model exposes ``rnn`` (the fused module whose weights the explicit
-cells replay), ``inputs(x)`` (what the recurrence reads at each step) and ``head(h)``
-(what the top layer's states become), so inspection and training share one model.
+cells replay), ``inputs(x)`` (what the recurrence reads at each step), ``recurrent(x)`` (the top
+layer's states) and ``head(h)`` (what those states become), so inspection and training share one model.
 """
 
 from __future__ import annotations
@@ -53,9 +53,13 @@ class RecurrentModel(nn.Module):
         """Returns what the recurrence is fed: inputs(x), or token ids (B, T) where the first layer looks them up."""
         return self.inputs(x)
 
+    def recurrent(self, x: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+        """Returns (the top layer's states at every step (B, T, H), final state): what the head reads."""
+        return run_rnn(self.rnn, self.fed(x), state)
+
     def forward(self, x: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         """Returns (head outputs at every step, final state)."""
-        out, state = run_rnn(self.rnn, self.fed(x), state)  # (B, T, H)
+        out, state = self.recurrent(x, state)  # (B, T, H)
         return self.head(out), state
 
 

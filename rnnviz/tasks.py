@@ -17,6 +17,7 @@ from torch.nn import functional as F
 from rnnviz.config import ModelConfig, RunConfig, SeriesConfig, TextConfig
 from rnnviz.data import Corpus, Scaler, SentimentData, Series, lm_batches, split_point, windows
 from rnnviz.errors import ConfigError
+from rnnviz.losses import linear_cross_entropy
 from rnnviz.models import ARMLP, Forecaster, LanguageModel, SequenceClassifier, init_weights
 
 
@@ -33,6 +34,12 @@ def _detach(state):
     if state is None:
         return None
     return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+# From this vocabulary size on, a language model's loss runs its output layer and cross-entropy in chunks
+# (rnnviz.losses) instead of materialising the (B*T, V) logits. Measured in bench/bench_tang.py --loss: below it
+# the plain layer is as fast or faster; at the Tang poems' 1,000-2,500 characters the chunked one is 1.4-1.9x faster.
+LARGE_VOCAB = 512
 
 
 @dataclass
@@ -55,14 +62,21 @@ class LMTask:
     def score(self, model: LanguageModel, batch) -> Score:
         X, Y = batch
         state = _detach(self._state) if self.text.sampling == "sequential" else None
-        logits, state = truncated_forward(model, X, state, self.bptt)
+        if model.vocab_size >= LARGE_VOCAB:  # the same loss, without the (B*T, V) logits
+            out, state = truncated_forward(model.recurrent, X, state, self.bptt)  # (B, T, H)
+            loss = linear_cross_entropy(out.reshape(-1, out.shape[-1]), model.out.weight, model.out.bias, Y.reshape(-1))
+        else:
+            logits, state = truncated_forward(model, X, state, self.bptt)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1))
         self._state = state
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1))
         return Score(loss, perplexity=math.exp(min(loss.item(), 50.0)))
 
 
 def truncated_forward(model, X: torch.Tensor, state, bptt: int | None):
-    """Returns (outputs, state) with backprop cut every bptt steps (the fused module runs each chunk)."""
+    """Returns (outputs, state) with backprop cut every bptt steps (the fused module runs each chunk).
+
+    model is anything called as model(x, state) -> (outputs (B, T, ...), state): a model or its ``recurrent``.
+    """
     if not bptt or bptt >= X.shape[1]:
         return model(X, state)
     outs = []
