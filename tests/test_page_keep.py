@@ -63,6 +63,41 @@ def test_an_optimizer_state_that_does_not_fit_is_left_out():
     assert resume_optimizer(run, good)
 
 
+def test_a_plain_adam_state_kept_before_adam_was_fused_resumes_the_same_steps():
+    import io
+    from types import SimpleNamespace
+
+    from rnnviz.config import TrainConfig
+    from rnnviz.train import make_optimizer
+
+    def model():
+        return torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 2)).requires_grad_(True)
+
+    def step(net, opt, seed):
+        g = torch.Generator().manual_seed(seed)
+        opt.zero_grad()
+        net(torch.randn(5, 4, generator=g)).square().sum().backward()
+        opt.step()
+
+    torch.manual_seed(0)
+    old, new = model(), model()
+    plain = torch.optim.Adam(old.parameters(), lr=0.01)  # how Adam was made before: not fused
+    for seed in range(3):
+        step(old, plain, seed)
+    buffer = io.BytesIO()
+    torch.save(plain.state_dict(), buffer)  # as a run entry stores it, read back as the store reads it
+    saved = {"state": torch.load(io.BytesIO(buffer.getvalue()), weights_only=True)["state"]}
+    new.load_state_dict(old.state_dict())
+    fused = make_optimizer(new, TrainConfig(optimizer="adam", lr=0.01))
+    assert fused.param_groups[0]["fused"] is True
+    assert keep.resume_optimizer(SimpleNamespace(optimizer=fused), saved)
+    for seed in range(3, 6):
+        step(old, plain, seed)
+        step(new, fused, seed)
+    for a, b in zip(old.parameters(), new.parameters(), strict=True):
+        torch.testing.assert_close(b, a, rtol=0, atol=1e-6)
+
+
 def test_a_store_that_cannot_be_written_never_breaks_the_lab(monkeypatch, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
