@@ -66,6 +66,7 @@ class TextConfig:
     batch_size: int = bounded(32, 1, 256)
     sampling: Literal["sequential", "random"] = one_of("sequential", SAMPLINGS)
     max_tokens: int | None = bounded(None, 100, 10_000_000, optional=True)  # keep only the first max_tokens tokens
+    min_freq: int = bounded(1, 1, 100)  # tokens seen fewer times read as <unk> (d2l's Vocab min_freq)
     own_text: str | None = field(default=None, repr=False, metadata={"max_chars": OWN_TEXT_MAX_CHARS})  # cleaned
 
 

@@ -147,6 +147,7 @@ SETTINGS: tuple[Setting, ...] = (  # in reading order: the widgets and the hide 
     Setting("hidden", "model", "hidden_size", "number", step=8),
     Setting("layers", "model", "num_layers", "number"),
     Setting("corpus", "text", "corpus", "select", task="lm", narrowed=LAB_CORPORA),
+    Setting("minfreq", "text", "min_freq", "number", task="lm"),
     Setting("seq", "text", "num_steps", "number", task="lm"),
     Setting("series", "series", "name", "select", task="forecast", narrowed=SERIES_NAMES),
     Setting("source", "sentiment", "source", "select", task="sentiment", narrowed=SENTIMENT_TRAIN_SOURCES),

@@ -131,12 +131,16 @@ def build_corpus(text: str, token: str = "char", max_tokens: int | None = None, 
 
 
 def load_corpus(cfg: TextConfig) -> Corpus:
-    """Returns the corpus a TextConfig names: a bundled one, or the learner's own text it carries."""
+    """Returns the corpus a TextConfig names: a bundled one, or the learner's own text it carries.
+
+    Its vocabulary keeps the tokens seen at least cfg.min_freq times (the rest read as <unk>): every run, lesson,
+    run file and store entry builds a run's corpus here, so they all see the same vocabulary.
+    """
     if cfg.corpus == OWN_CORPUS:
         if not cfg.own_text:
             raise DataError("own_text.errors.missing")
-        return build_corpus(cfg.own_text, cfg.token, cfg.max_tokens, max_vocab=OWN_MAX_VOCAB)
-    return build_corpus(load_corpus_text(cfg.corpus), cfg.token, cfg.max_tokens)
+        return build_corpus(cfg.own_text, cfg.token, cfg.max_tokens, cfg.min_freq, max_vocab=OWN_MAX_VOCAB)
+    return build_corpus(load_corpus_text(cfg.corpus), cfg.token, cfg.max_tokens, cfg.min_freq)
 
 
 def ngram_counts(tokens: Sequence[str], n: int) -> list[tuple[tuple[str, ...], int]]:

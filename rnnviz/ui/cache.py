@@ -34,13 +34,14 @@ DEFAULT_RUNS: dict[str, RunConfig] = dict(LESSON_DEFAULTS)
 def corpus(cfg: TextConfig) -> Corpus:
     """Returns the tokenized corpus (shared; never mutate it)."""
     with st.spinner(t("common.cache.corpus")):
-        return _corpus(cfg.corpus, cfg.token, cfg.max_tokens, cfg.own_text)
+        return _corpus(cfg.corpus, cfg.token, cfg.max_tokens, cfg.own_text, cfg.min_freq)
 
 
 # A learner's own text (at most 200 kB) makes an entry of at most ~4 MB (its tokens share the vocabulary's strings).
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _corpus(name: str, token: str, max_tokens: int | None, own_text: str | None = None) -> Corpus:
-    return load_corpus(TextConfig(corpus=name, token=token, max_tokens=max_tokens, own_text=own_text))
+def _corpus(name: str, token: str, max_tokens: int | None, own_text: str | None = None, min_freq: int = 1) -> Corpus:
+    return load_corpus(TextConfig(corpus=name, token=token, max_tokens=max_tokens, own_text=own_text,
+                                  min_freq=min_freq))
 
 
 def series(cfg: SeriesConfig) -> Series:
