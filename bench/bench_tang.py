@@ -1,11 +1,14 @@
 """The Tang preset's lab step rate against The Time Machine preset at the same hidden size.
 
-Run: python bench/bench_tang.py [--steps N] [--repeats N]
-Goal: the Tang preset (tang-gru, ~2,500-character vocabulary) within 2x of d2l-gru (28 characters) with the
-hidden size set to the Tang preset's. Both train through the lab's own TrainRun, one thread, in the same run,
-interleaved; the Tang preset is also timed with its first layer reading one-hot vectors (the path before the
-lookup) to show what the lookup buys. Characters per second (steps x batch x sequence length) are printed too:
-the two presets cut their minibatches differently.
+Run: python bench/bench_tang.py [--steps N] [--repeats N] [--loss]
+Goal: the Tang preset (tang-gru as shipped: the Tang poems with characters seen once read as <unk>, min_freq=2)
+within 2x of d2l-gru (28 characters) with the hidden size set to the Tang preset's. Every row trains through the
+lab's own TrainRun (fused Adam or SGD, the chunked output layer for large vocabularies, rnnviz.tasks.LARGE_VOCAB),
+one thread, in the same run, interleaved. Besides the preset: the same preset keeping every character
+(min_freq=1, ~2,500), and with its first layer reading one-hot vectors (the path before the lookup) to show what
+the lookup buys. Characters per second (steps x batch x sequence length) are printed too: the two presets cut
+their minibatches differently. --loss also times one output layer + cross-entropy (forward and backward) at the
+preset's vocabulary and at d2l's, plain against chunked (rnnviz.losses), on the preset's minibatch of states.
 """
 
 from __future__ import annotations
@@ -18,15 +21,19 @@ from dataclasses import replace
 from pathlib import Path
 
 import torch
+from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rnnviz.config import RunConfig  # noqa: E402
 from rnnviz.data import load_corpus  # noqa: E402
+from rnnviz.losses import linear_cross_entropy  # noqa: E402
 from rnnviz.models import LanguageModel, init_weights  # noqa: E402
 from rnnviz.presets import PRESETS_BY_SLUG  # noqa: E402
 from rnnviz.tasks import make_task  # noqa: E402
 from rnnviz.train import TrainRun  # noqa: E402
+
+PRESET = "tang-gru (as shipped)"
 
 
 def lab_run(cfg: RunConfig, lookup: bool | None = None) -> tuple[TrainRun, int]:
@@ -44,17 +51,37 @@ def rate(run: TrainRun, steps: int) -> float:
     return steps / (time.perf_counter() - start)
 
 
+def loss_ms(vocab: int, rows: int, hidden: int, chunked: bool, repeats: int = 30) -> float:
+    """Returns the median milliseconds of one output layer + cross-entropy, forward and backward."""
+    g = torch.Generator().manual_seed(0)
+    h = torch.randn(rows, hidden, generator=g, requires_grad=True)
+    w = torch.randn(vocab, hidden, generator=g, requires_grad=True)
+    b = torch.zeros(vocab, requires_grad=True)
+    y = torch.randint(0, vocab, (rows,), generator=g)
+    times = []
+    for k in range(repeats + 5):
+        h.grad = w.grad = b.grad = None
+        start = time.perf_counter()
+        loss = linear_cross_entropy(h, w, b, y) if chunked else F.cross_entropy(F.linear(h, w, b), y)
+        loss.backward()
+        if k >= 5:  # warm-up
+            times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=20, help="steps per timed chunk")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved chunks per run (median)")
+    parser.add_argument("--loss", action="store_true", help="also time the output layer alone, plain vs chunked")
     args = parser.parse_args()
     torch.set_num_threads(1)
     tang = PRESETS_BY_SLUG["tang-gru"].cfg
     d2l = PRESETS_BY_SLUG["d2l-gru"].cfg
     hidden = tang.model.hidden_size
     rows = {
-        "tang-gru (lookup)": (tang, None),
+        PRESET: (tang, None),
+        "tang-gru, min_freq=1": (replace(tang, text=replace(tang.text, min_freq=1)), None),
         "tang-gru, one-hot input": (tang, False),
         f"d2l-gru at hidden {hidden}": (replace(d2l, model=replace(d2l.model, hidden_size=hidden)), None),
     }
@@ -66,17 +93,25 @@ def main() -> None:
         for name, (run, _) in runs.items():
             rates[name].append(rate(run, args.steps))
     print(f"torch {torch.__version__}, 1 thread, median of {args.repeats} interleaved chunks of {args.steps} steps")
-    print(f"{'run':<28}{'V':>6}{'lookup':>8}{'B x T':>9}{'steps/s':>10}{'chars/s':>10}")
+    print(f"{'run':<28}{'V':>6}{'min_freq':>9}{'lookup':>8}{'B x T':>9}{'steps/s':>10}{'chars/s':>10}")
     medians = {}
     for name, (run, vocab) in runs.items():
         cfg = rows[name][0]
         medians[name] = statistics.median(rates[name])
         per_step = cfg.text.batch_size * cfg.text.num_steps
-        print(f"{name:<28}{vocab:>6}{str(run.model.lookup):>8}{f'{cfg.text.batch_size}x{cfg.text.num_steps}':>9}"
-              f"{medians[name]:>10.1f}{medians[name] * per_step:>10.0f}")
-    ratio = medians[f"d2l-gru at hidden {hidden}"] / medians["tang-gru (lookup)"]
-    gain = medians["tang-gru (lookup)"] / medians["tang-gru, one-hot input"]
-    print(f"The Time Machine / Tang step rate: {ratio:.2f}x (goal <= 2x); lookup vs one-hot on Tang: {gain:.2f}x faster")
+        print(f"{name:<28}{vocab:>6}{cfg.text.min_freq:>9}{str(run.model.lookup):>8}"
+              f"{f'{cfg.text.batch_size}x{cfg.text.num_steps}':>9}{medians[name]:>10.1f}{medians[name] * per_step:>10.0f}")
+    d2l_rate = medians[f"d2l-gru at hidden {hidden}"]
+    print(f"The Time Machine / Tang step rate: {d2l_rate / medians[PRESET]:.2f}x for the preset (goal <= 2x), "
+          f"{d2l_rate / medians['tang-gru, min_freq=1']:.2f}x keeping every character; "
+          f"lookup vs one-hot on Tang: {medians[PRESET] / medians['tang-gru, one-hot input']:.2f}x faster")
+    if args.loss:
+        n = tang.text.batch_size * tang.text.num_steps
+        for name in (PRESET, "tang-gru, min_freq=1", f"d2l-gru at hidden {hidden}"):
+            vocab = runs[name][1]
+            plain, chunked = loss_ms(vocab, n, hidden, False), loss_ms(vocab, n, hidden, True)
+            print(f"output layer + cross-entropy, V={vocab}, {n} rows: plain {plain:.2f} ms, chunked {chunked:.2f} ms "
+                  f"({plain / chunked:.2f}x)")
 
 
 if __name__ == "__main__":

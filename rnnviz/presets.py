@@ -94,7 +94,7 @@ PRESETS: tuple[Preset, ...] = (
                                      series=SeriesConfig(name="airline"))),
     Preset("imdb-gru", replace(LAB_DEFAULTS["sentiment"], sentiment=SentimentConfig(source="imdb"))),
     Preset("tang-gru", replace(_lm("gru", 64, "adam", 0.01, 1.0, 800),
-                               text=TextConfig(corpus="tang_simplified", batch_size=16))),
+                               text=TextConfig(corpus="tang_simplified", batch_size=16, min_freq=2))),
 )
 PRESETS_BY_SLUG: dict[str, Preset] = {p.slug: p for p in PRESETS}
 

@@ -102,3 +102,16 @@ def test_a_language_model_scores_the_same_through_the_chunked_loss(monkeypatch, 
         for a, b in zip(step_a, step_b, strict=True):
             torch.testing.assert_close(b, a, rtol=0, atol=1e-5)
     assert pb == pytest.approx(pa, rel=1e-5)
+
+
+def test_large_logits_stay_finite_and_exact():
+    hidden, weight, bias, target = _inputs(11, True, seed=5)
+    hidden = (hidden * 60).detach().requires_grad_()  # logits in the hundreds: a naive exp overflows
+    want, want_grads = _loss_and_grads(lambda h, w, b, y: F.cross_entropy(F.linear(h, w, b), y),
+                                       hidden, weight, bias, target)
+    got, got_grads = _loss_and_grads(lambda h, w, b, y: linear_cross_entropy(h, w, b, y, chunk=4),
+                                     hidden, weight, bias, target)
+    assert torch.isfinite(got) and want > 50
+    torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-4)
+    for a, b in zip(got_grads, want_grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-4)
