@@ -7,8 +7,10 @@ lab's own TrainRun (fused Adam or SGD, the chunked output layer for large vocabu
 one thread, in the same run, interleaved. Besides the preset: the same preset keeping every character
 (min_freq=1, ~2,500), and with its first layer reading one-hot vectors (the path before the lookup) to show what
 the lookup buys. Characters per second (steps x batch x sequence length) are printed too: the two presets cut
-their minibatches differently. --loss also times one output layer + cross-entropy (forward and backward) at the
-preset's vocabulary and at d2l's, plain against chunked (rnnviz.losses), on the preset's minibatch of states.
+their minibatches differently. The ratios are given for wall time (what a learner waits) and for the thread's
+CPU time, which leaves out the time other processes held the core: on a shared machine the second is steadier.
+--loss also times one output layer + cross-entropy (forward and backward) at the preset's vocabulary and at
+d2l's, plain against chunked (rnnviz.losses), on the preset's minibatch of states.
 """
 
 from __future__ import annotations
@@ -44,11 +46,11 @@ def lab_run(cfg: RunConfig, lookup: bool | None = None) -> tuple[TrainRun, int]:
     return TrainRun(model, task, cfg.train), len(corpus.vocab)
 
 
-def rate(run: TrainRun, steps: int) -> float:
-    """Returns steps per second over `steps` training steps."""
-    start = time.perf_counter()
+def rate(run: TrainRun, steps: int) -> tuple[float, float]:
+    """Returns steps per second over `steps` training steps: of wall time, and of this thread's CPU time."""
+    start, cpu = time.perf_counter(), time.thread_time()
     run.run(steps)
-    return steps / (time.perf_counter() - start)
+    return steps / (time.perf_counter() - start), steps / (time.thread_time() - cpu)
 
 
 def loss_ms(vocab: int, rows: int, hidden: int, chunked: bool, repeats: int = 30) -> float:
@@ -88,23 +90,26 @@ def main() -> None:
     runs = {name: lab_run(cfg, lookup) for name, (cfg, lookup) in rows.items()}
     for run, _ in runs.values():
         run.run(3)  # warm up
-    rates: dict[str, list[float]] = {name: [] for name in rows}
+    rates: dict[str, list[tuple[float, float]]] = {name: [] for name in rows}
     for _ in range(args.repeats):
         for name, (run, _) in runs.items():
             rates[name].append(rate(run, args.steps))
     print(f"torch {torch.__version__}, 1 thread, median of {args.repeats} interleaved chunks of {args.steps} steps")
-    print(f"{'run':<28}{'V':>6}{'min_freq':>9}{'lookup':>8}{'B x T':>9}{'steps/s':>10}{'chars/s':>10}")
-    medians = {}
+    print(f"{'run':<28}{'V':>6}{'min_freq':>9}{'lookup':>8}{'B x T':>9}{'steps/s':>10}{'chars/s':>10}{'CPU steps/s':>13}")
+    wall, cpu = {}, {}
     for name, (run, vocab) in runs.items():
         cfg = rows[name][0]
-        medians[name] = statistics.median(rates[name])
+        wall[name] = statistics.median(w for w, _ in rates[name])
+        cpu[name] = statistics.median(c for _, c in rates[name])
         per_step = cfg.text.batch_size * cfg.text.num_steps
         print(f"{name:<28}{vocab:>6}{cfg.text.min_freq:>9}{str(run.model.lookup):>8}"
-              f"{f'{cfg.text.batch_size}x{cfg.text.num_steps}':>9}{medians[name]:>10.1f}{medians[name] * per_step:>10.0f}")
-    d2l_rate = medians[f"d2l-gru at hidden {hidden}"]
-    print(f"The Time Machine / Tang step rate: {d2l_rate / medians[PRESET]:.2f}x for the preset (goal <= 2x), "
-          f"{d2l_rate / medians['tang-gru, min_freq=1']:.2f}x keeping every character; "
-          f"lookup vs one-hot on Tang: {medians[PRESET] / medians['tang-gru, one-hot input']:.2f}x faster")
+              f"{f'{cfg.text.batch_size}x{cfg.text.num_steps}':>9}{wall[name]:>10.1f}{wall[name] * per_step:>10.0f}"
+              f"{cpu[name]:>13.1f}")
+    d2l = f"d2l-gru at hidden {hidden}"
+    for what, medians in (("wall", wall), ("CPU", cpu)):
+        print(f"The Time Machine / Tang step rate ({what} time): {medians[d2l] / medians[PRESET]:.2f}x for the preset "
+              f"(goal <= 2x), {medians[d2l] / medians['tang-gru, min_freq=1']:.2f}x keeping every character; "
+              f"lookup vs one-hot on Tang: {medians[PRESET] / medians['tang-gru, one-hot input']:.2f}x faster")
     if args.loss:
         n = tang.text.batch_size * tang.text.num_steps
         for name in (PRESET, "tang-gru, min_freq=1", f"d2l-gru at hidden {hidden}"):
