@@ -8,9 +8,9 @@ one thread, in the same run, interleaved. Besides the preset: the same preset ke
 (min_freq=1, ~2,500), and with its first layer reading one-hot vectors (the path before the lookup) to show what
 the lookup buys. Characters per second (steps x batch x sequence length) are printed too: the two presets cut
 their minibatches differently. The ratios are given for wall time (what a learner waits) and for the thread's
-CPU time, which leaves out the time other processes held the core: on a shared machine the second is steadier.
---loss also times one output layer + cross-entropy (forward and backward) at the preset's vocabulary and at
-d2l's, plain against chunked (rnnviz.losses), on the preset's minibatch of states.
+CPU time, which leaves out the time other processes held the core (both share its caches all the same).
+--loss also times one output layer + cross-entropy (forward and backward), plain against chunked (rnnviz.losses),
+at the rows' vocabularies and around rnnviz.tasks.LARGE_VOCAB (where the lab switches), for both presets' minibatches.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from rnnviz.data import load_corpus  # noqa: E402
 from rnnviz.losses import linear_cross_entropy  # noqa: E402
 from rnnviz.models import LanguageModel, init_weights  # noqa: E402
 from rnnviz.presets import PRESETS_BY_SLUG  # noqa: E402
-from rnnviz.tasks import make_task  # noqa: E402
+from rnnviz.tasks import LARGE_VOCAB, make_task  # noqa: E402
 from rnnviz.train import TrainRun  # noqa: E402
 
 PRESET = "tang-gru (as shipped)"
@@ -110,13 +110,13 @@ def main() -> None:
         print(f"The Time Machine / Tang step rate ({what} time): {medians[d2l] / medians[PRESET]:.2f}x for the preset "
               f"(goal <= 2x), {medians[d2l] / medians['tang-gru, min_freq=1']:.2f}x keeping every character; "
               f"lookup vs one-hot on Tang: {medians[PRESET] / medians['tang-gru, one-hot input']:.2f}x faster")
-    if args.loss:
-        n = tang.text.batch_size * tang.text.num_steps
-        for name in (PRESET, "tang-gru, min_freq=1", f"d2l-gru at hidden {hidden}"):
-            vocab = runs[name][1]
-            plain, chunked = loss_ms(vocab, n, hidden, False), loss_ms(vocab, n, hidden, True)
-            print(f"output layer + cross-entropy, V={vocab}, {n} rows: plain {plain:.2f} ms, chunked {chunked:.2f} ms "
-                  f"({plain / chunked:.2f}x)")
+    if args.loss:  # the vocabularies of the rows, and around LARGE_VOCAB, where the lab switches to the chunked one
+        vocabs = sorted({runs[name][1] for name in runs} | {128, 256, LARGE_VOCAB, 1024})
+        for n in (tang.text.batch_size * tang.text.num_steps, d2l.text.batch_size * d2l.text.num_steps):
+            for vocab in vocabs:
+                plain, chunked = loss_ms(vocab, n, hidden, False), loss_ms(vocab, n, hidden, True)
+                print(f"output layer + cross-entropy, V={vocab:>5}, {n} rows: plain {plain:6.2f} ms, "
+                      f"chunked {chunked:6.2f} ms ({plain / chunked:.2f}x)")
 
 
 if __name__ == "__main__":

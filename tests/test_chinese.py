@@ -106,6 +106,21 @@ def test_the_tang_preset_reads_by_lookup_and_its_weights_fit_a_run_file():
     assert restored.cfg == cfg
 
 
+def test_the_tang_preset_keeps_the_characters_seen_twice_and_reads_the_others_as_unk():
+    from dataclasses import replace
+
+    from rnnviz.presets import PRESETS_BY_SLUG
+
+    cfg = PRESETS_BY_SLUG["tang-gru"].cfg
+    kept, every = load_corpus(cfg.text), load_corpus(replace(cfg.text, min_freq=1))
+    assert cfg.text.min_freq == 2 and 1000 < len(kept.vocab) < len(every.vocab)
+    assert min(kept.vocab.counts[1:]) >= 2 and kept.tokens == every.tokens  # the text itself is unchanged
+    once = {tok for tok, n in zip(every.vocab.idx_to_token, every.vocab.counts) if n == 1}
+    assert len(kept.vocab) == len(every.vocab) - len(once)
+    assert int((kept.indices == 0).sum()) == len(once) and int((every.indices == 0).sum()) == 0
+    assert all(kept.vocab.encode([tok]) == [0] for tok in once)
+
+
 def test_the_tang_preset_trains_a_few_steps_with_falling_loss():
     from dataclasses import replace
 

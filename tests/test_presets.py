@@ -58,6 +58,17 @@ def test_the_tang_preset_and_a_corpus_link_round_trip():
         decode_query({"corpus": "war_and_peace"})
 
 
+def test_a_vocabulary_cut_off_link_round_trips_and_a_bad_one_is_refused():
+    tang = PRESETS_BY_SLUG["tang-gru"]
+    assert encode_query(tang.cfg)["minfreq"] == "2"
+    every = decode_query({"preset": "tang-gru", "minfreq": "1"})
+    assert every.text.min_freq == 1 and preset_for(every) is None and decode_query(encode_query(every)) == every
+    assert decode_query({}).text.min_freq == 1  # a link without it: every character, as before
+    for bad in ("0", "101", "2.5", "two"):
+        with pytest.raises(ConfigError, match="minfreq"):
+            decode_query({"preset": "tang-gru", "minfreq": bad})
+
+
 def test_list_values_take_the_last():
     assert decode_query({"task": ["lm", "forecast"]}).task == "forecast"
 
