@@ -105,10 +105,10 @@ def main() -> None:
         print(f"{name:<28}{vocab:>6}{cfg.text.min_freq:>9}{str(run.model.lookup):>8}"
               f"{f'{cfg.text.batch_size}x{cfg.text.num_steps}':>9}{wall[name]:>10.1f}{wall[name] * per_step:>10.0f}"
               f"{cpu[name]:>13.1f}")
-    d2l = f"d2l-gru at hidden {hidden}"
+    d2l_row = f"d2l-gru at hidden {hidden}"
     for what, medians in (("wall", wall), ("CPU", cpu)):
-        print(f"The Time Machine / Tang step rate ({what} time): {medians[d2l] / medians[PRESET]:.2f}x for the preset "
-              f"(goal <= 2x), {medians[d2l] / medians['tang-gru, min_freq=1']:.2f}x keeping every character; "
+        print(f"The Time Machine / Tang step rate ({what} time): {medians[d2l_row] / medians[PRESET]:.2f}x for the "
+              f"preset (goal <= 2x), {medians[d2l_row] / medians['tang-gru, min_freq=1']:.2f}x keeping every character; "
               f"lookup vs one-hot on Tang: {medians[PRESET] / medians['tang-gru, one-hot input']:.2f}x faster")
     if args.loss:  # the vocabularies of the rows, and around LARGE_VOCAB, where the lab switches to the chunked one
         vocabs = sorted({runs[name][1] for name in runs} | {128, 256, LARGE_VOCAB, 1024})

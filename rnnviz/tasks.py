@@ -37,8 +37,9 @@ def _detach(state):
 
 
 # From this vocabulary size on, a language model's loss runs its output layer and cross-entropy in chunks
-# (rnnviz.losses) instead of materialising the (B*T, V) logits. Measured in bench/bench_tang.py --loss: below it
-# the plain layer is as fast or faster; at the Tang poems' 1,000-2,500 characters the chunked one is 1.4-1.9x faster.
+# (rnnviz.losses) instead of materialising the (B*T, V) logits. Measured in bench/bench_tang.py --loss (forward and
+# backward, 560 and 1,120 rows): the plain layer is faster at V=128 and about even at 256; the chunked one is
+# 1.1-1.3x faster at 512 and 1.35-1.5x at the Tang poems' 1,000-2,500 characters.
 LARGE_VOCAB = 512
 
 
