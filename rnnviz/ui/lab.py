@@ -17,11 +17,19 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from rnnviz import history
 from rnnviz.catalog import t
 from rnnviz.forecast import one_step
+from rnnviz.plots.fit import fitted
 from rnnviz.plots.training import fit_figure, grad_norm_figure, loss_figure
-from rnnviz.refresh import process_cores, refresh_interval
+from rnnviz.refresh import (
+    DRAW_SECONDS,
+    SAMPLE_EVERY_S,
+    TICK_SECONDS,
+    busy,
+    process_cores,
+    refresh_interval,
+    tick_seconds,
+)
 from rnnviz.tasks import scaled_series
 from rnnviz.ui import cache, keep, lab_history
-from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.lab_runs import (  # noqa: F401  (re-exported: the lab's pages and tests import them from here)
     SNAPSHOTS,
     LabRun,
@@ -37,8 +45,6 @@ from rnnviz.ui.lab_runs import (  # noqa: F401  (re-exported: the lab's pages an
 from rnnviz.ui.safe_text import plain
 
 LAB_KEY = "lab_run"  # the LabRun this session is training or last trained
-TICK_SECONDS = 0.4  # training wall time per refresh: bounded work, so 30 sessions share 2 cores fairly
-MIN_TICK_SECONDS = 0.15  # with many students each gets less per refresh, so every page still refreshes often
 ACTIVE_WINDOW_S = 3.0  # a session that ticked this recently counts as training
 REFRESH_SECONDS = 0.5  # interval of the live fragment; a tick plus drawing (~0.1 s) fills most of it
 # One private run trains at a time per server. Every session's script runs in a thread of one process,
@@ -139,16 +145,28 @@ def _trainers() -> dict[str, float]:
     return {}
 
 
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _drawing() -> dict[str, float]:
+    """Returns the process's running estimate of a live refresh's drawing, in CPU seconds (key "s")."""
+    return {"s": DRAW_SECONDS}
+
+
 def tick_budget() -> float:
-    """Returns this refresh's training seconds: TICK_SECONDS alone, less when more sessions train than there are cores."""
+    """Returns this refresh's training seconds: TICK_SECONDS alone; with more sessions training than cores, the
+    share of the refresh interval that leaves every session its chunk and its drawing (refresh.tick_seconds)."""
     ctx = get_script_run_ctx()
     now, active = time.monotonic(), _trainers()
     active[ctx.session_id if ctx else "local"] = now
     for sid, seen in list(active.items()):
         if now - seen > ACTIVE_WINDOW_S:
             active.pop(sid, None)
-    share = process_cores() / max(len(active), 1)
-    return max(MIN_TICK_SECONDS, TICK_SECONDS * min(1.0, share))
+    return tick_seconds(len(active), refresh_interval(len(active), process_cores()), _drawing()["s"])
+
+
+def _measured_drawing(seconds: float) -> None:
+    """Folds one refresh's drawing time into the process's estimate (an average over the last refreshes)."""
+    drawing = _drawing()
+    drawing["s"] = 0.8 * drawing["s"] + 0.2 * seconds
 
 
 def current() -> LabRun | None:
@@ -171,18 +189,22 @@ def _live() -> None:
     if lab is None:
         st.info(t("training_lab.live.empty"))
         left, right = st.columns(2)
-        left.plotly_chart(fitted(loss_figure([], "lm"), in_place=True), key="lab_loss")
-        right.plotly_chart(fitted(grad_norm_figure([], 1.0), in_place=True), key="lab_grad")
+        left.plotly_chart(loss_figure([], "lm"), key="lab_loss")  # the live figures are built fitted
+        right.plotly_chart(grad_norm_figure([], 1.0), key="lab_grad")
         return
     was_running = lab.status == "running"
     lab_history.follow_corpus(lab)
     prefix, temp = _sample_settings()
     observe = partial(lab_history.observe, prefix=prefix, temperature=temp)
     observe(lab)  # step 0, or a step reached by One step or a restored file
+    cpu = time.thread_time()
     tick(lab, tick_budget() if was_running else TICK_SECONDS, paced=True, observe=observe)
+    trained = time.thread_time() - cpu
     keep.autosave(lab, force=was_running and lab.status != "running")  # throttled while training
     _progress(lab)
     _charts(lab)
+    if was_running:  # what this refresh cost besides training (this thread's CPU: waiting is not counted)
+        _measured_drawing(time.thread_time() - cpu - trained)
     if was_running and lab.status != "running":
         keep_message_for_rerun()
         st.rerun(scope="app")  # a full rerun stops the timer and updates the buttons
@@ -232,8 +254,8 @@ def _charts(lab: LabRun) -> None:
     h = lab.run.history
     with st.container(key="lab_charts"):
         left, right = st.columns(2)
-    left.plotly_chart(fitted(loss_figure(h, lab.cfg.task, lab.run.diverged), in_place=True), key="lab_loss")
-    right.plotly_chart(fitted(grad_norm_figure(h, lab.cfg.train.clip), in_place=True), key="lab_grad")
+    left.plotly_chart(loss_figure(h, lab.cfg.task, lab.run.diverged), key="lab_loss")
+    right.plotly_chart(grad_norm_figure(h, lab.cfg.train.clip), key="lab_grad")
     if lab.cfg.task == "lm":
         _sample(lab)
     elif lab.cfg.task == "forecast":
@@ -253,8 +275,12 @@ def _sample(lab: LabRun) -> None:
     prefix = left.text_input(t("training_lab.sample.prefix"), key=lab_history.PREFIX_KEY, max_chars=60)
     temp = right.slider(t("training_lab.sample.temperature"), 0.0, 2.0, lab_history.TEMPERATURE, 0.1, key="lab_temp",
                         help=t("training_lab.sample.temperature_help"))
-    text = lab_history.sample_text(lab, prefix, temp)  # every new step: the sample is of the step the bar shows
-    st.markdown(t("training_lab.sample.title", step=lab.steps_done))
+    # Every new step while the server has a core per run; under load at most every SAMPLE_EVERY_S (it names its step).
+    ctx = get_script_run_ctx()
+    loaded = lab.status == "running" and busy(len(set(_trainers()) | {ctx.session_id if ctx else "local"}),
+                                              process_cores())
+    step, text = lab_history.sample_text(lab, prefix, temp, max_age=SAMPLE_EVERY_S if loaded else 0.0)
+    st.markdown(t("training_lab.sample.title", step=step))
     st.code(text, language=None, wrap_lines=True)
 
 
