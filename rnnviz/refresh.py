@@ -14,7 +14,8 @@ CEILING_S = 1.5  # every learner still sees progress at least this often, howeve
 TICK_SECONDS = 0.4  # training seconds per refresh for a session with a core to itself
 MIN_TICK_SECONDS = 0.02  # however busy the server, a refresh trains a step or two (GRU 64: ~9 ms a step)
 DRAW_SECONDS = 0.05  # a refresh's drawing, until this process has measured its own
-SAMPLE_EVERY_S = 2.0  # under load the live text sample is written afresh at most this often (it names its step)
+SAMPLE_EVERY_S = 4.0  # under load the live text sample is written afresh at most this often (it names its step)
+CHARTS_EVERY = 2  # under load the live charts redraw every other refresh; the progress bar and numbers every one
 
 
 def refresh_interval(active: int, cores: float, base: float = BASE_S, ceiling: float = CEILING_S) -> float:
@@ -38,6 +39,13 @@ def tick_seconds(active: int, interval: float, draw: float, full: float = TICK_S
 def busy(active: int, cores: float) -> bool:
     """Returns whether the refresh interval is stretched: more training sessions than cores."""
     return refresh_interval(active, cores) > BASE_S
+
+
+def charts_interval(active: int, cores: float) -> float:
+    """Returns the live charts' interval in seconds: the progress's while there is a core per training session,
+    CHARTS_EVERY times it under load (two charts and a sample cost more than a progress bar and four numbers)."""
+    interval = refresh_interval(active, cores)
+    return interval * CHARTS_EVERY if busy(active, cores) else interval
 
 
 def process_cores(env: dict[str, str] | None = None) -> float:

@@ -1,5 +1,6 @@
-"""The lab's live refresh stretches with load: the interval the page asks the browser for follows
-rnnviz.refresh.refresh_interval with every training session of the process counted."""
+"""The lab's live refresh stretches with load: the intervals the page asks the browser for follow
+rnnviz.refresh with every training session of the process counted (the progress at refresh_interval, the
+charts at charts_interval: as often alone, every other refresh under load)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 import streamlit
 from conftest import app_test
 
-from rnnviz.refresh import BASE_S, CEILING_S
+from rnnviz.refresh import BASE_S, CEILING_S, CHARTS_EVERY
 from rnnviz.ui import lab
 
 
@@ -39,5 +40,5 @@ def _intervals(monkeypatch, others: int) -> list[float]:
 
 
 def test_the_live_refresh_is_half_a_second_alone_and_slower_under_load(monkeypatch):
-    assert _intervals(monkeypatch, 0) == [BASE_S]
-    assert _intervals(monkeypatch, 200) == [CEILING_S]  # 200 sessions on this process's cores
+    assert _intervals(monkeypatch, 0) == [BASE_S, BASE_S]  # progress, charts
+    assert _intervals(monkeypatch, 200) == [CEILING_S, CHARTS_EVERY * CEILING_S]  # 200 sessions on its cores

@@ -9,9 +9,11 @@ from hypothesis import strategies as hs
 from rnnviz.refresh import (
     BASE_S,
     CEILING_S,
+    CHARTS_EVERY,
     MIN_TICK_SECONDS,
     TICK_SECONDS,
     busy,
+    charts_interval,
     process_cores,
     refresh_interval,
     tick_seconds,
@@ -61,3 +63,8 @@ def test_chunks_stay_in_bounds_and_shrink_with_more_sessions(active, draw, more)
 
 def test_busy_means_more_training_sessions_than_cores():
     assert not busy(1, 1) and not busy(2, 2) and busy(3, 2) and busy(30, 1)
+
+
+def test_charts_refresh_with_the_progress_alone_and_every_other_time_under_load():
+    assert charts_interval(1, 2) == refresh_interval(1, 2) == BASE_S
+    assert charts_interval(30, 1) == CHARTS_EVERY * refresh_interval(30, 1) == CHARTS_EVERY * CEILING_S

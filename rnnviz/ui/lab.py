@@ -24,6 +24,7 @@ from rnnviz.refresh import (
     SAMPLE_EVERY_S,
     TICK_SECONDS,
     busy,
+    charts_interval,
     process_cores,
     refresh_interval,
     tick_seconds,
@@ -147,8 +148,9 @@ def _trainers() -> dict[str, float]:
 
 @st.cache_resource(show_spinner=False, max_entries=1)
 def _drawing() -> dict[str, float]:
-    """Returns the process's running estimate of a live refresh's drawing, in CPU seconds (key "s")."""
-    return {"s": DRAW_SECONDS}
+    """Returns the process's running estimates of a live refresh's drawing in CPU seconds: the progress part
+    ("live", besides training) and the charts' ("charts")."""
+    return {"live": DRAW_SECONDS / 2, "charts": DRAW_SECONDS / 2}
 
 
 def tick_budget() -> float:
@@ -160,13 +162,16 @@ def tick_budget() -> float:
     for sid, seen in list(active.items()):
         if now - seen > ACTIVE_WINDOW_S:
             active.pop(sid, None)
-    return tick_seconds(len(active), refresh_interval(len(active), process_cores()), _drawing()["s"])
+    interval, cost = refresh_interval(len(active), process_cores()), _drawing()
+    per_refresh = cost["live"] + cost["charts"] * interval / charts_interval(len(active), process_cores())
+    return tick_seconds(len(active), interval, per_refresh)
 
 
-def _measured_drawing(seconds: float) -> None:
-    """Folds one refresh's drawing time into the process's estimate (an average over the last refreshes)."""
+def _measured_drawing(part: str, seconds: float) -> None:
+    """Folds one refresh's drawing time of a part ("live" or "charts") into the process's estimate (an average
+    over the last refreshes)."""
     drawing = _drawing()
-    drawing["s"] = 0.8 * drawing["s"] + 0.2 * seconds
+    drawing[part] = 0.8 * drawing[part] + 0.2 * seconds
 
 
 def current() -> LabRun | None:
@@ -175,12 +180,15 @@ def current() -> LabRun | None:
 
 
 def live_panel() -> None:
-    """Draws the live part: a fragment that trains one bounded chunk per refresh while the run is running."""
+    """Draws the live part: a fragment that trains one bounded chunk per refresh and shows the progress, and one
+    that redraws the charts and the sample (as often, or every other refresh when the server is busy)."""
     lab = current()
     running = lab is not None and lab.status == "running"
     ctx = get_script_run_ctx()
-    training = set(_trainers()) | {ctx.session_id if ctx else "local"}  # this session counts once, trained or not
-    st.fragment(_live, run_every=refresh_interval(len(training), process_cores()) if running else None)()
+    training = len(set(_trainers()) | {ctx.session_id if ctx else "local"})  # this session counts once
+    cores = process_cores()
+    st.fragment(_live, run_every=refresh_interval(training, cores) if running else None)()
+    st.fragment(_live_charts, run_every=charts_interval(training, cores) if running else None)()
     message_delivered()
 
 
@@ -188,9 +196,6 @@ def _live() -> None:
     lab = current()
     if lab is None:
         st.info(t("training_lab.live.empty"))
-        left, right = st.columns(2)
-        left.plotly_chart(loss_figure([], "lm"), key="lab_loss")  # the live figures are built fitted
-        right.plotly_chart(grad_norm_figure([], 1.0), key="lab_grad")
         return
     was_running = lab.status == "running"
     lab_history.follow_corpus(lab)
@@ -202,12 +207,25 @@ def _live() -> None:
     trained = time.thread_time() - cpu
     keep.autosave(lab, force=was_running and lab.status != "running")  # throttled while training
     _progress(lab)
-    _charts(lab)
     if was_running:  # what this refresh cost besides training (this thread's CPU: waiting is not counted)
-        _measured_drawing(time.thread_time() - cpu - trained)
+        _measured_drawing("live", time.thread_time() - cpu - trained)
     if was_running and lab.status != "running":
         keep_message_for_rerun()
-        st.rerun(scope="app")  # a full rerun stops the timer and updates the buttons
+        st.rerun(scope="app")  # a full rerun stops both timers, redraws the charts and updates the buttons
+
+
+def _live_charts() -> None:
+    lab = current()
+    if lab is None:
+        left, right = st.columns(2)
+        left.plotly_chart(loss_figure([], "lm"), key="lab_loss")  # the live figures are built fitted
+        right.plotly_chart(grad_norm_figure([], 1.0), key="lab_grad")
+        return
+    cpu = time.thread_time()
+    lab_history.follow_corpus(lab)  # before the prefix box is drawn
+    _charts(lab)
+    if lab.status == "running":
+        _measured_drawing("charts", time.thread_time() - cpu)
 
 
 def _sample_settings() -> tuple[str, float]:
