@@ -7,7 +7,8 @@ browser's timers do (one request in flight per student, the fragment most overdu
 step count is read from the progress bar the page sends.
 
 Reports, per N: aggregate training steps/s across sessions against the single-process headless
-rate, p95 time per refresh (request -> script finished), server memory per session, and errors
+rate (one torch thread, measured in this process before any server starts and again before each level
+once the servers are quiet; the higher counts), p95 time per refresh (request -> script finished), server memory per session, and errors
 (exception boxes, error alerts, dropped connections, sessions that never trained).
 
 With --replicas R it starts the class server instead (`rnnviz.serve`: R Streamlit processes behind
@@ -51,6 +52,7 @@ PAGE = "Training_lab"
 STEP_TEXT = re.compile(r"step (\d+) / (\d+)")
 PRIVATE = replace(LAB_DEFAULTS["lm"], train=replace(LAB_DEFAULTS["lm"].train, steps=5000))  # never finishes in a test
 SHARED = PRESETS_BY_SLUG["d2l-gru"].cfg
+SETTLE_S = 5.0  # quiet time before measuring the headless rate between levels
 
 
 @dataclass
@@ -249,6 +251,9 @@ def main() -> None:
                         help="start the class server (rnnviz.serve) with this many processes behind HAProxy")
     args = parser.parse_args()
 
+    # The reference: measured before any server starts, and again before each level once the servers have gone
+    # quiet; the higher one counts, so a machine still busy with the previous level never flatters a ratio.
+    reference = headless_rate(SHARED, seconds=3.0), headless_rate(PRIVATE, seconds=3.0)
     proc = cluster = None
     cluster_data = Path(tempfile.mkdtemp(prefix="rnnviz-load-data-")) if args.replicas else None  # removed at the end
     base = f"http://127.0.0.1:{args.port}"
@@ -264,8 +269,8 @@ def main() -> None:
         plan = [(n, False) for n in args.levels] + ([(args.shared_n, True)] if args.shared_n else [])
         results = []
         for n, shared in plan:
-            # The reference is measured right before each level: other work on the machine shifts both alike.
-            rate = headless_rate(SHARED if shared else PRIVATE, seconds=3.0)
+            time.sleep(SETTLE_S)  # the previous level's sessions finish their last chunk and save their runs
+            rate = max(reference[0 if shared else 1], headless_rate(SHARED if shared else PRIVATE, seconds=3.0))
             results.append({**asyncio.run(level(base, pids, n, args.seconds, shared)), "headless": rate,
                             "load": os.getloadavg()[0]})
             print(f"N={n} done", flush=True)

@@ -153,18 +153,30 @@ def _drawing() -> dict[str, float]:
     return {"live": DRAW_SECONDS / 2, "charts": DRAW_SECONDS / 2}
 
 
-def tick_budget() -> float:
-    """Returns this refresh's training seconds: TICK_SECONDS alone; with more sessions training than cores, the
-    share of the refresh interval that leaves every session its chunk and its drawing (refresh.tick_seconds)."""
+def _training_sessions(register: bool = False) -> int:
+    """Returns how many sessions of this process train now, this one counted once; forgets sessions idle for
+    ACTIVE_WINDOW_S, and records this session's tick when `register`."""
     ctx = get_script_run_ctx()
-    now, active = time.monotonic(), _trainers()
-    active[ctx.session_id if ctx else "local"] = now
+    me, now, active = ctx.session_id if ctx else "local", time.monotonic(), _trainers()
+    if register:
+        active[me] = now
     for sid, seen in list(active.items()):
         if now - seen > ACTIVE_WINDOW_S:
             active.pop(sid, None)
-    interval, cost = refresh_interval(len(active), process_cores()), _drawing()
-    per_refresh = cost["live"] + cost["charts"] * interval / charts_interval(len(active), process_cores())
-    return tick_seconds(len(active), interval, per_refresh)
+    return len(set(active) | {me})
+
+
+def _intervals(sessions: int) -> tuple[float, float]:
+    """Returns the live fragments' intervals (progress, charts) for this many training sessions."""
+    return refresh_interval(sessions, process_cores()), charts_interval(sessions, process_cores())
+
+
+def tick_budget() -> float:
+    """Returns this refresh's training seconds: TICK_SECONDS alone; with more sessions training than cores, the
+    share of the refresh interval that leaves every session its chunk and its drawing (refresh.tick_seconds)."""
+    sessions = _training_sessions(register=True)
+    (interval, charts), cost = _intervals(sessions), _drawing()
+    return tick_seconds(sessions, interval, cost["live"] + cost["charts"] * interval / charts)
 
 
 def _measured_drawing(part: str, seconds: float) -> None:
@@ -184,11 +196,11 @@ def live_panel() -> None:
     that redraws the charts and the sample (as often, or every other refresh when the server is busy)."""
     lab = current()
     running = lab is not None and lab.status == "running"
-    ctx = get_script_run_ctx()
-    training = len(set(_trainers()) | {ctx.session_id if ctx else "local"})  # this session counts once
-    cores = process_cores()
-    st.fragment(_live, run_every=refresh_interval(training, cores) if running else None)()
-    st.fragment(_live_charts, run_every=charts_interval(training, cores) if running else None)()
+    # The timers keep these intervals until the next full run (a press of a button, or the run's end); sessions
+    # idle for ACTIVE_WINDOW_S are not counted, so a learner starting alone gets the half-second refresh.
+    progress, charts = _intervals(_training_sessions()) if running else (None, None)
+    st.fragment(_live, run_every=progress)()
+    st.fragment(_live_charts, run_every=charts)()
     message_delivered()
 
 
@@ -294,9 +306,7 @@ def _sample(lab: LabRun) -> None:
     temp = right.slider(t("training_lab.sample.temperature"), 0.0, 2.0, lab_history.TEMPERATURE, 0.1, key="lab_temp",
                         help=t("training_lab.sample.temperature_help"))
     # Every new step while the server has a core per run; under load at most every SAMPLE_EVERY_S (it names its step).
-    ctx = get_script_run_ctx()
-    loaded = lab.status == "running" and busy(len(set(_trainers()) | {ctx.session_id if ctx else "local"}),
-                                              process_cores())
+    loaded = lab.status == "running" and busy(_training_sessions(), process_cores())
     step, text = lab_history.sample_text(lab, prefix, temp, max_age=SAMPLE_EVERY_S if loaded else 0.0)
     st.markdown(t("training_lab.sample.title", step=step))
     st.code(text, language=None, wrap_lines=True)
