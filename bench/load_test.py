@@ -8,8 +8,9 @@ step count is read from the progress bar the page sends.
 
 Reports, per N: aggregate training steps/s across sessions against the single-process headless
 rate (one torch thread, measured in this process before any server starts and again before each level
-once the servers are quiet; the higher counts), p95 time per refresh (request -> script finished), server memory per session, and errors
-(exception boxes, error alerts, dropped connections, sessions that never trained).
+once the servers are quiet; the higher counts), p95 time per refresh (request -> script finished),
+server memory per session, and errors (exception boxes, error alerts, dropped connections, sessions
+that never trained).
 
 With --replicas R it starts the class server instead (`rnnviz.serve`: R Streamlit processes behind
 HAProxy) and each student first loads the page over HTTP, as a browser does, then opens the websocket
