@@ -12,7 +12,8 @@ from rnnviz.serve import REPLICAS_ENV, auto_replicas
 BASE_S = 0.5  # a refresh while every training session has a core: a tick plus drawing fills most of it
 CEILING_S = 1.5  # every learner still sees progress at least this often, however busy the server
 TICK_SECONDS = 0.4  # training seconds per refresh for a session with a core to itself
-MIN_TICK_SECONDS = 0.02  # however busy the server, a refresh trains a step or two (GRU 64: ~9 ms a step)
+MIN_TICK_SECONDS = 0.05  # however busy the server, a refresh trains a few steps (GRU 64: ~7-9 ms a step): its
+# fixed cost (a script run, the progress) would otherwise outweigh the training; the rounds then take longer
 DRAW_SECONDS = 0.05  # a refresh's drawing, until this process has measured its own
 SAMPLE_EVERY_S = 4.0  # under load the live text sample is written afresh at most this often (it names its step)
 CHARTS_EVERY = 2  # under load the live charts redraw every other refresh; the progress bar and numbers every one
