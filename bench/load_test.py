@@ -1,13 +1,16 @@
 """Load test: N students training in the lab at once, driven through Streamlit's own websocket protocol.
 
 Each simulated student opens /Training_lab with its settings in the URL (as a shared link would),
-clicks Start (by the button's widget id, as the browser does) and then re-runs the live fragment
-every time the server's auto-rerun interval asks for it, as the browser's timer does (one request
-in flight per student). The step count is read from the progress bar the page sends.
+clicks Start (by the button's widget id, as the browser does) and then re-runs each live fragment
+(the progress, and the charts) every time the server's auto-rerun interval for it asks, as the
+browser's timers do (one request in flight per student, the fragment most overdue first). The
+step count is read from the progress bar the page sends.
 
 Reports, per N: aggregate training steps/s across sessions against the single-process headless
-rate, p95 time per refresh (request -> script finished), server memory per session, and errors
-(exception boxes, error alerts, dropped connections, sessions that never trained).
+rate (one torch thread, measured in this process before any server starts and again before each level
+once the servers are quiet; the higher counts), p95 time per refresh (request -> script finished),
+server memory per session, and errors (exception boxes, error alerts, dropped connections, sessions
+that never trained).
 
 With --replicas R it starts the class server instead (`rnnviz.serve`: R Streamlit processes behind
 HAProxy) and each student first loads the page over HTTP, as a browser does, then opens the websocket
@@ -50,6 +53,7 @@ PAGE = "Training_lab"
 STEP_TEXT = re.compile(r"step (\d+) / (\d+)")
 PRIVATE = replace(LAB_DEFAULTS["lm"], train=replace(LAB_DEFAULTS["lm"].train, steps=5000))  # never finishes in a test
 SHARED = PRESETS_BY_SLUG["d2l-gru"].cfg
+SETTLE_S = 5.0  # quiet time before measuring the headless rate between levels
 
 
 @dataclass
@@ -59,7 +63,7 @@ class Student:
     query: str
     steps: int = 0
     start_id: str | None = None
-    fragment: tuple[str, float] | None = None  # (fragment id, interval) from the server's auto_rerun
+    fragments: dict[str, float] = field(default_factory=dict)  # fragment id -> interval, from the server's auto_rerun
     refresh_s: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     log: list[tuple[float, int]] = field(default_factory=list)  # (time, steps) after each refresh
@@ -83,7 +87,7 @@ def absorb(student: Student, msg: ForwardMsg) -> bool:
     """Reads one ForwardMsg into the student's view; returns True when a script run has finished."""
     kind = msg.WhichOneof("type")
     if kind == "auto_rerun":
-        student.fragment = (msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
+        student.fragments[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
     elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
         el = msg.delta.new_element
         which = el.WhichOneof("type")
@@ -117,7 +121,7 @@ def sticky_cookie(base: str) -> str:
 
 
 async def student_loop(url: str, student: Student, stop_at: float, started: asyncio.Event) -> None:
-    """Opens the page, clicks Start, then refreshes the live fragment on the server's interval until stop_at."""
+    """Opens the page, clicks Start, then refreshes the live fragments on the server's intervals until stop_at."""
     try:
         base = url.replace("ws", "http", 1).removesuffix("/_stcore/stream")
         cookie = await asyncio.to_thread(sticky_cookie, base)
@@ -129,13 +133,19 @@ async def student_loop(url: str, student: Student, stop_at: float, started: asyn
                 raise RuntimeError("no Start button on the page")
             await run_once(ws, student, rerun(student.query, trigger=student.start_id))
             started.set()
-            while time.perf_counter() < stop_at and student.fragment:
-                fragment_id, interval = student.fragment
+            due = {fragment_id: time.perf_counter() for fragment_id in student.fragments}
+            while time.perf_counter() < stop_at and due:
+                fragment_id = min(due, key=due.get)
+                await asyncio.sleep(max(0.0, due[fragment_id] - time.perf_counter()))
                 tick_start = time.perf_counter()
                 took = await run_once(ws, student, rerun(student.query, fragment_id))
                 student.refresh_s.append(took)
                 student.log.append((time.perf_counter(), student.steps))
-                await asyncio.sleep(max(0.0, interval - (time.perf_counter() - tick_start)))
+                interval = student.fragments[fragment_id]  # the interval it asks for now
+                if interval > 0:
+                    due[fragment_id] = tick_start + interval
+                else:
+                    del due[fragment_id]
     except Exception as err:  # every failure is counted, never hidden
         student.errors.append(f"{type(err).__name__}: {err}")
         started.set()
@@ -242,6 +252,9 @@ def main() -> None:
                         help="start the class server (rnnviz.serve) with this many processes behind HAProxy")
     args = parser.parse_args()
 
+    # The reference: measured before any server starts, and again before each level once the servers have gone
+    # quiet; the higher one counts, so a machine still busy with the previous level never flatters a ratio.
+    reference = headless_rate(SHARED, seconds=3.0), headless_rate(PRIVATE, seconds=3.0)
     proc = cluster = None
     cluster_data = Path(tempfile.mkdtemp(prefix="rnnviz-load-data-")) if args.replicas else None  # removed at the end
     base = f"http://127.0.0.1:{args.port}"
@@ -257,8 +270,8 @@ def main() -> None:
         plan = [(n, False) for n in args.levels] + ([(args.shared_n, True)] if args.shared_n else [])
         results = []
         for n, shared in plan:
-            # The reference is measured right before each level: other work on the machine shifts both alike.
-            rate = headless_rate(SHARED if shared else PRIVATE, seconds=3.0)
+            time.sleep(SETTLE_S)  # the previous level's sessions finish their last chunk and save their runs
+            rate = max(reference[0 if shared else 1], headless_rate(SHARED if shared else PRIVATE, seconds=3.0))
             results.append({**asyncio.run(level(base, pids, n, args.seconds, shared)), "headless": rate,
                             "load": os.getloadavg()[0]})
             print(f"N={n} done", flush=True)

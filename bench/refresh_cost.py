@@ -1,9 +1,10 @@
 """Where one refresh of the training lab spends its time, without Streamlit's server in the way.
 
-One live refresh does: a training chunk (a time budget, TICK_SECONDS), then it builds the loss and
-gradient-norm figures from the whole history, and Streamlit serialises each figure to JSON
-(`plotly.io.to_json(fig, validate=False)`, what st.plotly_chart does) and sends it; every ~2 s it
-also samples a line of text. This prints each part in ms for short and long histories, and the
+One live refresh does: a training chunk (a time budget, at most TICK_SECONDS), then it builds the loss
+and gradient-norm figures from the whole history (fitted to narrow screens as they are built), and
+Streamlit serialises each figure to JSON (`plotly.io.to_json(fig, validate=False)`, what st.plotly_chart
+does) and sends it; it also samples a line of text (at every new step, at most every SAMPLE_EVERY_S on
+a busy server). This prints each part in ms for short and long histories, and the
 figures' JSON size, with the live figures' downsampling (first, last and extremes per bucket) and
 with plain even thinning, at the live charts' point budget and at the previous 600.
 
@@ -31,11 +32,12 @@ import torch  # noqa: E402
 from rnnviz.data import load_corpus  # noqa: E402
 from rnnviz.generate import generate  # noqa: E402
 from rnnviz.plots import training  # noqa: E402
+from rnnviz.plots.fit import fitted  # noqa: E402
 from rnnviz.presets import LAB_DEFAULTS  # noqa: E402
+from rnnviz.refresh import SAMPLE_EVERY_S, TICK_SECONDS  # noqa: E402
 from rnnviz.tasks import make_model, make_task  # noqa: E402
 from rnnviz.train import StepMetrics, TrainRun  # noqa: E402
 
-TICK_SECONDS = 0.4  # the lab's training budget per refresh (rnnviz/ui/lab.py)
 SAMPLE_CHARS = 120
 
 
@@ -96,7 +98,15 @@ def main() -> None:
     print(f"lab default ({cfg.model.cell.upper()} {cfg.model.hidden_size}, char LM), one torch thread")
     print(f"training: {step_ms:.1f} ms/step; a refresh's chunk is a {TICK_SECONDS * 1000:.0f} ms budget "
           f"(~{TICK_SECONDS * 1000 / step_ms:.0f} steps)")
-    print(f"text sample ({SAMPLE_CHARS} chars, at most every 2 s): {sample:.1f} ms")
+    print(f"text sample ({SAMPLE_CHARS} chars; every new step, at most every {SAMPLE_EVERY_S:g} s on a busy server): "
+          f"{sample:.1f} ms")
+    h = history(1000)
+    with mock.patch.object(training, "fit_layout", lambda layout, traces: layout):
+        after = ms(lambda: [fitted(f, in_place=True) for f in (training.loss_figure(h, "lm"),
+                                                               training.grad_norm_figure(h, 1.0))], args.repeat)
+    built = ms(lambda: (training.loss_figure(h, "lm"), training.grad_norm_figure(h, 1.0)), args.repeat)
+    print(f"live figures at 1000 steps, fitted to narrow screens as they are built: {built:.1f} ms; "
+          f"built, then fitted as a figure (fitted): {after:.1f} ms")
     print(f"\nlive figures (loss + gradient norm), median of {args.repeat}; points per line at most:")
     print(f"{'history':>8} {'points kept by':>16} {'max':>5} {'build ms':>9} {'to_json ms':>11} {'JSON kB':>8}")
     for n in args.lengths:

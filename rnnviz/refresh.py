@@ -1,5 +1,7 @@
-"""How often a live page refreshes: every half second when there is a core per training session, less often
-under load, so that drawing the charts does not eat the time that trains the models. No Streamlit import."""
+"""How often a live page refreshes and how long each refresh trains: every half second with a 0.4 s chunk while
+there is a core per training session; under load the interval stretches (at most 1.5 s) and each session's chunk
+shrinks so that every session of a process gets its chunk and its drawing within one interval. No Streamlit
+import."""
 
 from __future__ import annotations
 
@@ -9,6 +11,12 @@ from rnnviz.serve import REPLICAS_ENV, auto_replicas
 
 BASE_S = 0.5  # a refresh while every training session has a core: a tick plus drawing fills most of it
 CEILING_S = 1.5  # every learner still sees progress at least this often, however busy the server
+TICK_SECONDS = 0.4  # training seconds per refresh for a session with a core to itself
+MIN_TICK_SECONDS = 0.05  # however busy the server, a refresh trains a few steps (GRU 64: ~7-9 ms a step): its
+# fixed cost (a script run, the progress) would otherwise outweigh the training; the rounds then take longer
+DRAW_SECONDS = 0.05  # a refresh's drawing, until this process has measured its own
+SAMPLE_EVERY_S = 4.0  # under load the live text sample is written afresh at most this often (it names its step)
+CHARTS_EVERY = 2  # under load the live charts redraw every other refresh; the progress bar and numbers every one
 
 
 def refresh_interval(active: int, cores: float, base: float = BASE_S, ceiling: float = CEILING_S) -> float:
@@ -16,6 +24,29 @@ def refresh_interval(active: int, cores: float, base: float = BASE_S, ceiling: f
     growing with sessions per core (each refresh redraws two charts), never above ceiling."""
     per_core = max(active, 1) / max(cores, 1e-9)
     return min(ceiling, max(base, base * per_core))
+
+
+def tick_seconds(active: int, interval: float, draw: float, full: float = TICK_SECONDS,
+                 least: float = MIN_TICK_SECONDS) -> float:
+    """Returns one refresh's training seconds for `active` sessions training in one process.
+
+    The private runs of a process train one at a time (one lock, one GIL), so within one refresh interval
+    every session needs its chunk and its drawing: interval / active - draw, never above `full` (a session
+    alone) nor below `least`. With more sessions the chunks shrink instead of the refreshes queueing up.
+    """
+    return min(full, max(least, interval / max(active, 1) - draw))
+
+
+def busy(active: int, cores: float) -> bool:
+    """Returns whether the refresh interval is stretched: more training sessions than cores."""
+    return refresh_interval(active, cores) > BASE_S
+
+
+def charts_interval(active: int, cores: float) -> float:
+    """Returns the live charts' interval in seconds: the progress's while there is a core per training session,
+    CHARTS_EVERY times it under load (two charts and a sample cost more than a progress bar and four numbers)."""
+    interval = refresh_interval(active, cores)
+    return interval * CHARTS_EVERY if busy(active, cores) else interval
 
 
 def process_cores(env: dict[str, str] | None = None) -> float:

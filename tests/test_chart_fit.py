@@ -6,8 +6,8 @@ import plotly.graph_objects as go
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rnnviz.plots.fit import TITLE_CHARS, fit_layout, fitted, legend_rows, wrap
 from rnnviz.plots.training import fit_figure, grad_norm_figure
-from rnnviz.ui.chart_fit import TITLE_CHARS, fitted, legend_rows, wrap
 
 
 @settings(max_examples=40, deadline=None)
@@ -49,3 +49,23 @@ def test_a_short_title_is_pinned_to_the_top_when_the_legend_moves_under_it():
     out = fitted(fig)
     assert out.layout.title.text == "short" and out.layout.title.yref == "container" and out.layout.title.y == 1.0
     assert out.layout.legend.y > 1.0 and out.layout.margin.t > 50
+
+
+@settings(max_examples=30, deadline=None)
+@given(title=st.text("ab ", min_size=0, max_size=90), names=st.lists(st.text("xyz", min_size=1, max_size=25), max_size=5),
+       below=st.booleans(), noted=st.booleans(), top=st.sampled_from([None, 20, 50, 80]),
+       height=st.sampled_from([None, 300, 340]))
+def test_a_layout_fitted_as_built_equals_the_figure_fitted_after(title, names, below, noted, top, height):
+    traces = [dict(type="scatter", y=[1, 2], name=name) for name in names] or [dict(type="scatter", y=[1, 2])]
+    layout = dict(title=dict(text=title), legend=dict(orientation="h", y=-0.2 if below else 1.1),
+                  annotations=[dict(text="note", yref="paper", y=1.0, showarrow=False)] if noted else [])
+    layout.update({k: v for k, v in (("margin", dict(t=top) if top else None), ("height", height)) if v})
+    after = fitted(go.Figure(dict(data=traces, layout=layout)))
+    built = go.Figure(dict(data=traces, layout=fit_layout(layout, traces)))
+    assert built.layout == after.layout
+
+
+def test_a_figure_built_fitted_is_not_fitted_twice():
+    fig = grad_norm_figure([], 1.0)  # the live charts are built fitted
+    assert fig.layout.legend.y >= 1.0 and fig.layout.title.yref == "container"
+    assert fitted(fig) is fig  # fitting again would add the title's and the legend's room a second time

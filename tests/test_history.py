@@ -125,6 +125,16 @@ def test_a_lab_run_keeps_its_story_shows_it_and_writes_it_into_its_files():
     assert runfile.read_weights(old).story == ()
 
 
+def test_a_busy_server_reuses_a_recent_sample_that_names_its_own_step():
+    _, run = _finished_lm(30)
+    step, text = lab.lab_history.sample_text(run, "time traveller", 0.5)
+    assert step == run.steps_done and text.startswith("time traveller")
+    run.run.run(5)  # five more steps: a fresh sample is of the new step, unless a recent one may be kept
+    assert lab.lab_history.sample_text(run, "time traveller", 0.5, max_age=60.0) == (step, text)
+    assert lab.lab_history.sample_text(run, "time traveller", 0.5)[0] == step + 5  # no age allowed: this step's
+    assert lab.lab_history.sample_text(run, "time", 0.5, max_age=60.0)[1].startswith("time")  # other prefix: new
+
+
 def test_uploading_a_run_file_restores_its_story():
     at, run = _finished_lm(60)
     data = runfile.weights_bytes("told", run.cfg, run.run.model, run.run.history, run.run.story)

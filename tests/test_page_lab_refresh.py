@@ -1,5 +1,6 @@
-"""The lab's live refresh stretches with load: the interval the page asks the browser for follows
-rnnviz.refresh.refresh_interval with every training session of the process counted."""
+"""The lab's live refresh stretches with load: the intervals the page asks the browser for follow
+rnnviz.refresh with every training session of the process counted (the progress at refresh_interval, the
+charts at charts_interval: as often alone, every other refresh under load)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import time
 import streamlit
 from conftest import app_test
 
-from rnnviz.refresh import BASE_S, CEILING_S
+from rnnviz.refresh import BASE_S, CEILING_S, CHARTS_EVERY
 from rnnviz.ui import lab
 
 
-def _intervals(monkeypatch, others: int) -> list[float]:
-    """Starts a small lab run while `others` sessions train in this process; returns each run_every asked for."""
+def _intervals(monkeypatch, others: int, seen_ago: float = -600) -> list[float]:
+    """Starts a small lab run while `others` sessions train in this process (their last tick `seen_ago` seconds
+    ago: negative counts them as training for the whole test); returns each run_every asked for."""
     asked, real = [], streamlit.fragment
 
     def spy(func=None, *, run_every=None, **kwargs):
@@ -28,8 +30,8 @@ def _intervals(monkeypatch, others: int) -> list[float]:
     at.run()
     at.number_input(key="lab_hidden").set_value(8).run()
     at.number_input(key="lab_steps").set_value(5000).run()  # still running after the first tick
-    later = time.monotonic() + 600  # counted as training for the whole test
-    active.update({f"other-{i}": later for i in range(others)})
+    seen = time.monotonic() - seen_ago
+    active.update({f"other-{i}": seen for i in range(others)})
     try:
         at.button(key="lab_start").click().run()
     finally:
@@ -39,5 +41,9 @@ def _intervals(monkeypatch, others: int) -> list[float]:
 
 
 def test_the_live_refresh_is_half_a_second_alone_and_slower_under_load(monkeypatch):
-    assert _intervals(monkeypatch, 0) == [BASE_S]
-    assert _intervals(monkeypatch, 200) == [CEILING_S]  # 200 sessions on this process's cores
+    assert _intervals(monkeypatch, 0) == [BASE_S, BASE_S]  # progress, charts
+    assert _intervals(monkeypatch, 200) == [CEILING_S, CHARTS_EVERY * CEILING_S]  # 200 sessions on its cores
+
+
+def test_sessions_that_stopped_training_do_not_slow_a_learner_who_starts_alone(monkeypatch):
+    assert _intervals(monkeypatch, 200, seen_ago=lab.ACTIVE_WINDOW_S + 1) == [BASE_S, BASE_S]

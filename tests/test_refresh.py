@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
-from rnnviz.refresh import BASE_S, CEILING_S, process_cores, refresh_interval
+from rnnviz.refresh import (
+    BASE_S,
+    CEILING_S,
+    CHARTS_EVERY,
+    MIN_TICK_SECONDS,
+    TICK_SECONDS,
+    busy,
+    charts_interval,
+    process_cores,
+    refresh_interval,
+    tick_seconds,
+)
 from rnnviz.serve import REPLICAS_ENV
 
 
@@ -31,3 +43,28 @@ def test_replicas_share_the_machines_cores():
     assert one >= 1
     assert process_cores({REPLICAS_ENV: "2"}) == one / 2
     assert process_cores({REPLICAS_ENV: "not a number"}) == one
+
+
+def test_a_session_alone_trains_the_full_chunk_and_a_class_a_share_of_the_interval():
+    alone = refresh_interval(1, 1)
+    assert tick_seconds(1, alone, draw=0.05) == TICK_SECONDS
+    assert tick_seconds(1000, CEILING_S, draw=0.05) == MIN_TICK_SECONDS
+    chunk = tick_seconds(15, CEILING_S, draw=0.025)  # 15 students on a process: chunk and drawing fill the interval
+    assert MIN_TICK_SECONDS < chunk < TICK_SECONDS and 15 * (chunk + 0.025) == pytest.approx(CEILING_S)
+
+
+@settings(max_examples=40, deadline=None)
+@given(active=hs.integers(1, 200), draw=hs.floats(0.0, 0.3), more=hs.integers(1, 50))
+def test_chunks_stay_in_bounds_and_shrink_with_more_sessions(active, draw, more):
+    now = tick_seconds(active, refresh_interval(active, 1), draw)
+    busier = tick_seconds(active + more, refresh_interval(active + more, 1), draw)
+    assert MIN_TICK_SECONDS <= busier <= now <= TICK_SECONDS
+
+
+def test_busy_means_more_training_sessions_than_cores():
+    assert not busy(1, 1) and not busy(2, 2) and busy(3, 2) and busy(30, 1)
+
+
+def test_charts_refresh_with_the_progress_alone_and_every_other_time_under_load():
+    assert charts_interval(1, 2) == refresh_interval(1, 2) == BASE_S
+    assert charts_interval(30, 1) == CHARTS_EVERY * refresh_interval(30, 1) == CHARTS_EVERY * CEILING_S

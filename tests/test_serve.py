@@ -74,7 +74,7 @@ def test_haproxy_accepts_the_generated_and_the_standalone_config(tmp_path):
         verdict = serve.check_config(_haproxy(), path)
         assert verdict.returncode == 0, f"{path.name}: {verdict.stdout}{verdict.stderr}"
     broken = tmp_path / "broken.cfg"
-    broken.write_text(generated.read_text().replace("balance leastconn", "balance no-such-algorithm"))
+    broken.write_text(generated.read_text().replace("balance roundrobin", "balance no-such-algorithm"))
     assert serve.check_config(_haproxy(), broken).returncode != 0
 
 

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from rnnviz.catalog import t
 from rnnviz.plots.downsample import downsample_indices
+from rnnviz.plots.fit import fit_layout
 from rnnviz.plots.style import DIVERGING, FONT, TRUTH, log_axis
 from rnnviz.train import StepMetrics
 
@@ -39,21 +40,26 @@ def _column(history: Sequence[StepMetrics], idx: np.ndarray, name: str) -> np.nd
     return np.array([getattr(history[i], name) for i in idx], dtype=float)
 
 
+def _figure(traces: list[dict], layout: dict) -> go.Figure:
+    """Returns the figure of scatter traces and a layout given as dicts, fitted to narrow screens as it is built."""
+    return go.Figure(dict(data=[dict(tr, type="scatter") for tr in traces], layout=fit_layout(layout, traces)))
+
+
 def loss_figure(history: Sequence[StepMetrics], task: str, diverged: str | None = None) -> go.Figure:
     """Returns the loss per step, with perplexity (language model) or accuracy (classifier) on a second axis."""
     second = {"lm": "perplexity", "sentiment": "accuracy"}.get(task)
     idx = downsample_indices([m.loss for m in history], LIVE_POINTS)
     steps = _column(history, idx, "step")
     step, loss = t("training_lab.charts.step"), t("training_lab.charts.loss")
-    traces = [go.Scatter(x=steps, y=_column(history, idx, "loss"), name=t("training_lab.charts.training_loss"),
-                         mode="lines", line=dict(color=LOSS_COLOR),
-                         hovertemplate=f"{step} %{{x}}<br>{loss} %{{y:.4f}}<extra></extra>")]
+    traces = [dict(x=steps, y=_column(history, idx, "loss"), name=t("training_lab.charts.training_loss"),
+                   mode="lines", line=dict(color=LOSS_COLOR),
+                   hovertemplate=f"{step} %{{x}}<br>{loss} %{{y:.4f}}<extra></extra>")]
     extra = {}
     if second is not None:
         values = np.array([np.nan if v is None else v for v in (getattr(history[i], second) for i in idx)], dtype=float)
         name, short = t(f"training_lab.charts.second.{second}"), t(f"training_lab.charts.short.{second}")
-        traces.append(go.Scatter(x=steps, y=values, name=name, mode="lines", line=dict(color=SECOND_COLOR, dash="dot"),
-                                 hovertemplate=f"{step} %{{x}}<br>{short} %{{y:.3f}}<extra></extra>", yaxis="y2"))
+        traces.append(dict(x=steps, y=values, name=name, mode="lines", line=dict(color=SECOND_COLOR, dash="dot"),
+                           hovertemplate=f"{step} %{{x}}<br>{short} %{{y:.3f}}<extra></extra>", yaxis="y2"))
         extra["yaxis2"] = dict(title=dict(text=name), overlaying="y", side="right", rangemode="tozero",
                                showgrid=False, tickformat=".3~g")
     if diverged and history:
@@ -63,7 +69,7 @@ def loss_figure(history: Sequence[StepMetrics], task: str, diverged: str | None 
     title = t("training_lab.charts.loss_title") if history else t("training_lab.charts.loss_title_empty")
     layout = live_layout(title, t("training_lab.charts.training_step"), loss_name, **extra)
     layout["yaxis"]["rangemode"] = "tozero"
-    return go.Figure(traces, layout)
+    return _figure(traces, layout)
 
 
 def grad_norm_figure(history: Sequence[StepMetrics], clip: float | None) -> go.Figure:
@@ -71,29 +77,27 @@ def grad_norm_figure(history: Sequence[StepMetrics], clip: float | None) -> go.F
     idx = downsample_indices([m.grad_norm for m in history], LIVE_POINTS)
     steps, step = _column(history, idx, "step"), t("training_lab.charts.step")
     traces = [
-        go.Scatter(x=steps, y=_column(history, idx, "grad_norm"), name=t("training_lab.charts.before_clipping"),
-                   mode="lines", line=dict(color="#7f7f7f"),
-                   hovertemplate=f"{step} %{{x}}<br>‖g‖ %{{y:.3g}}<extra></extra>"),
-        go.Scatter(x=steps, y=_column(history, idx, "applied_norm"), name=t("training_lab.charts.after_clipping"),
-                   mode="lines", line=dict(color=LOSS_COLOR),
-                   hovertemplate=f"{step} %{{x}}<br>{t('training_lab.charts.applied')} ‖g‖ %{{y:.3g}}<extra></extra>"),
+        dict(x=steps, y=_column(history, idx, "grad_norm"), name=t("training_lab.charts.before_clipping"),
+             mode="lines", line=dict(color="#7f7f7f"), hovertemplate=f"{step} %{{x}}<br>‖g‖ %{{y:.3g}}<extra></extra>"),
+        dict(x=steps, y=_column(history, idx, "applied_norm"), name=t("training_lab.charts.after_clipping"),
+             mode="lines", line=dict(color=LOSS_COLOR),
+             hovertemplate=f"{step} %{{x}}<br>{t('training_lab.charts.applied')} ‖g‖ %{{y:.3g}}<extra></extra>"),
     ]
     clipped = [i for i in idx if history[i].clipped]
     if clipped:
-        traces.append(go.Scatter(x=[history[i].step for i in clipped], y=[history[i].grad_norm for i in clipped],
-                                 name=t("training_lab.charts.clipped_steps", count=sum(m.clipped for m in history)),
-                                 mode="markers", marker=dict(symbol="x", color=CLIP_COLOR, size=7),
-                                 hovertemplate=f"{step} %{{x}}<br>{t('training_lab.charts.was_clipped')}"
-                                               "<extra></extra>"))
+        traces.append(dict(x=[history[i].step for i in clipped], y=[history[i].grad_norm for i in clipped],
+                           name=t("training_lab.charts.clipped_steps", count=sum(m.clipped for m in history)),
+                           mode="markers", marker=dict(symbol="x", color=CLIP_COLOR, size=7),
+                           hovertemplate=f"{step} %{{x}}<br>{t('training_lab.charts.was_clipped')}<extra></extra>"))
     if clip is not None and history:
-        traces.append(go.Scatter(x=[steps[0], steps[-1]], y=[clip, clip], mode="lines",
-                                 name=t("training_lab.charts.threshold", clip=f"{clip:g}"),
-                                 line=dict(color=CLIP_COLOR, dash="dash", width=1), hoverinfo="skip"))
+        traces.append(dict(x=[steps[0], steps[-1]], y=[clip, clip], mode="lines",
+                           name=t("training_lab.charts.threshold", clip=f"{clip:g}"),
+                           line=dict(color=CLIP_COLOR, dash="dash", width=1), hoverinfo="skip"))
     title = t("training_lab.charts.grad_title") if clip is not None else t("training_lab.charts.grad_title_off")
     layout = live_layout(title, t("training_lab.charts.training_step"), t("training_lab.charts.grad_axis"))
     layout["yaxis"].update(log_axis([m.grad_norm for m in history] + [m.applied_norm for m in history]
                                     + ([clip] if clip is not None else [])))
-    return go.Figure(traces, layout)
+    return _figure(traces, layout)
 
 
 def fit_figure(values: np.ndarray, preds: np.ndarray, n_train: int, labels: Sequence[str], unit: str,

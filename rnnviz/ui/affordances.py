@@ -13,9 +13,9 @@ import streamlit as st
 
 from rnnviz import export, query
 from rnnviz.catalog import has, items, t
+from rnnviz.plots.fit import fitted
 from rnnviz.tracing import Trace
 from rnnviz.ui import lang
-from rnnviz.ui.chart_fit import fitted
 
 SVG_KEY = "rnnviz_svg_export"
 HIDE_PARAM = "hide"  # ?hide=cell,lr hides those controls (a teacher's handout link)

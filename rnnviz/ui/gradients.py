@@ -17,9 +17,9 @@ from rnnviz.config import RunConfig, TextConfig
 from rnnviz.memory_queue import MemoryLab, enqueue, memory_tick, series_label
 from rnnviz.models import RecurrentModel
 from rnnviz.plots import gradients as plots
+from rnnviz.plots.fit import fitted
 from rnnviz.predictions import Answer, first_step_gradient
 from rnnviz.ui import cache, selection
-from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.safe_text import plain, plotly_text
 from rnnviz.ui.store import ModelEntry, active
 

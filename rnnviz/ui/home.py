@@ -10,12 +10,12 @@ import torch
 from rnnviz import lessons
 from rnnviz.catalog import t
 from rnnviz.forecast import one_step
+from rnnviz.plots.fit import fitted
 from rnnviz.plots.training import fit_figure, state_heatmap
 from rnnviz.presets import PRESETS_BY_SLUG
 from rnnviz.tasks import scaled_series
 from rnnviz.tracing import trace_model
 from rnnviz.ui import cache, lang
-from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.core import page_link
 from rnnviz.ui.lab import REFRESH_SECONDS, LabRun, new_lab_run, tick
 

@@ -17,11 +17,20 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from rnnviz import history
 from rnnviz.catalog import t
 from rnnviz.forecast import one_step
+from rnnviz.plots.fit import fitted
 from rnnviz.plots.training import fit_figure, grad_norm_figure, loss_figure
-from rnnviz.refresh import process_cores, refresh_interval
+from rnnviz.refresh import (
+    DRAW_SECONDS,
+    SAMPLE_EVERY_S,
+    TICK_SECONDS,
+    busy,
+    charts_interval,
+    process_cores,
+    refresh_interval,
+    tick_seconds,
+)
 from rnnviz.tasks import scaled_series
 from rnnviz.ui import cache, keep, lab_history
-from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.lab_runs import (  # noqa: F401  (re-exported: the lab's pages and tests import them from here)
     SNAPSHOTS,
     LabRun,
@@ -37,8 +46,6 @@ from rnnviz.ui.lab_runs import (  # noqa: F401  (re-exported: the lab's pages an
 from rnnviz.ui.safe_text import plain
 
 LAB_KEY = "lab_run"  # the LabRun this session is training or last trained
-TICK_SECONDS = 0.4  # training wall time per refresh: bounded work, so 30 sessions share 2 cores fairly
-MIN_TICK_SECONDS = 0.15  # with many students each gets less per refresh, so every page still refreshes often
 ACTIVE_WINDOW_S = 3.0  # a session that ticked this recently counts as training
 REFRESH_SECONDS = 0.5  # interval of the live fragment; a tick plus drawing (~0.1 s) fills most of it
 # One private run trains at a time per server. Every session's script runs in a thread of one process,
@@ -139,16 +146,44 @@ def _trainers() -> dict[str, float]:
     return {}
 
 
-def tick_budget() -> float:
-    """Returns this refresh's training seconds: TICK_SECONDS alone, less when more sessions train than there are cores."""
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _drawing() -> dict[str, float]:
+    """Returns the process's running estimates of a live refresh's drawing in CPU seconds: the progress part
+    ("live", besides training) and the charts' ("charts")."""
+    return {"live": DRAW_SECONDS / 2, "charts": DRAW_SECONDS / 2}
+
+
+def _training_sessions(register: bool = False) -> int:
+    """Returns how many sessions of this process train now, this one counted once; forgets sessions idle for
+    ACTIVE_WINDOW_S, and records this session's tick when `register`."""
     ctx = get_script_run_ctx()
-    now, active = time.monotonic(), _trainers()
-    active[ctx.session_id if ctx else "local"] = now
+    me, now, active = ctx.session_id if ctx else "local", time.monotonic(), _trainers()
+    if register:
+        active[me] = now
     for sid, seen in list(active.items()):
         if now - seen > ACTIVE_WINDOW_S:
             active.pop(sid, None)
-    share = process_cores() / max(len(active), 1)
-    return max(MIN_TICK_SECONDS, TICK_SECONDS * min(1.0, share))
+    return len(set(active) | {me})
+
+
+def _intervals(sessions: int) -> tuple[float, float]:
+    """Returns the live fragments' intervals (progress, charts) for this many training sessions."""
+    return refresh_interval(sessions, process_cores()), charts_interval(sessions, process_cores())
+
+
+def tick_budget() -> float:
+    """Returns this refresh's training seconds: TICK_SECONDS alone; with more sessions training than cores, the
+    share of the refresh interval that leaves every session its chunk and its drawing (refresh.tick_seconds)."""
+    sessions = _training_sessions(register=True)
+    (interval, charts), cost = _intervals(sessions), _drawing()
+    return tick_seconds(sessions, interval, cost["live"] + cost["charts"] * interval / charts)
+
+
+def _measured_drawing(part: str, seconds: float) -> None:
+    """Folds one refresh's drawing time of a part ("live" or "charts") into the process's estimate (an average
+    over the last refreshes)."""
+    drawing = _drawing()
+    drawing[part] = 0.8 * drawing[part] + 0.2 * seconds
 
 
 def current() -> LabRun | None:
@@ -157,12 +192,15 @@ def current() -> LabRun | None:
 
 
 def live_panel() -> None:
-    """Draws the live part: a fragment that trains one bounded chunk per refresh while the run is running."""
+    """Draws the live part: a fragment that trains one bounded chunk per refresh and shows the progress, and one
+    that redraws the charts and the sample (as often, or every other refresh when the server is busy)."""
     lab = current()
     running = lab is not None and lab.status == "running"
-    ctx = get_script_run_ctx()
-    training = set(_trainers()) | {ctx.session_id if ctx else "local"}  # this session counts once, trained or not
-    st.fragment(_live, run_every=refresh_interval(len(training), process_cores()) if running else None)()
+    # The timers keep these intervals until the next full run (a press of a button, or the run's end); sessions
+    # idle for ACTIVE_WINDOW_S are not counted, so a learner starting alone gets the half-second refresh.
+    progress, charts = _intervals(_training_sessions()) if running else (None, None)
+    st.fragment(_live, run_every=progress)()
+    st.fragment(_live_charts, run_every=charts)()
     message_delivered()
 
 
@@ -170,22 +208,36 @@ def _live() -> None:
     lab = current()
     if lab is None:
         st.info(t("training_lab.live.empty"))
-        left, right = st.columns(2)
-        left.plotly_chart(fitted(loss_figure([], "lm"), in_place=True), key="lab_loss")
-        right.plotly_chart(fitted(grad_norm_figure([], 1.0), in_place=True), key="lab_grad")
         return
     was_running = lab.status == "running"
     lab_history.follow_corpus(lab)
     prefix, temp = _sample_settings()
     observe = partial(lab_history.observe, prefix=prefix, temperature=temp)
     observe(lab)  # step 0, or a step reached by One step or a restored file
+    cpu = time.thread_time()
     tick(lab, tick_budget() if was_running else TICK_SECONDS, paced=True, observe=observe)
+    trained = time.thread_time() - cpu
     keep.autosave(lab, force=was_running and lab.status != "running")  # throttled while training
     _progress(lab)
-    _charts(lab)
+    if was_running:  # what this refresh cost besides training (this thread's CPU: waiting is not counted)
+        _measured_drawing("live", time.thread_time() - cpu - trained)
     if was_running and lab.status != "running":
         keep_message_for_rerun()
-        st.rerun(scope="app")  # a full rerun stops the timer and updates the buttons
+        st.rerun(scope="app")  # a full rerun stops both timers, redraws the charts and updates the buttons
+
+
+def _live_charts() -> None:
+    lab = current()
+    if lab is None:
+        left, right = st.columns(2)
+        left.plotly_chart(loss_figure([], "lm"), key="lab_loss")  # the live figures are built fitted
+        right.plotly_chart(grad_norm_figure([], 1.0), key="lab_grad")
+        return
+    cpu = time.thread_time()
+    lab_history.follow_corpus(lab)  # before the prefix box is drawn
+    _charts(lab)
+    if lab.status == "running":
+        _measured_drawing("charts", time.thread_time() - cpu)
 
 
 def _sample_settings() -> tuple[str, float]:
@@ -232,8 +284,8 @@ def _charts(lab: LabRun) -> None:
     h = lab.run.history
     with st.container(key="lab_charts"):
         left, right = st.columns(2)
-    left.plotly_chart(fitted(loss_figure(h, lab.cfg.task, lab.run.diverged), in_place=True), key="lab_loss")
-    right.plotly_chart(fitted(grad_norm_figure(h, lab.cfg.train.clip), in_place=True), key="lab_grad")
+    left.plotly_chart(loss_figure(h, lab.cfg.task, lab.run.diverged), key="lab_loss")
+    right.plotly_chart(grad_norm_figure(h, lab.cfg.train.clip), key="lab_grad")
     if lab.cfg.task == "lm":
         _sample(lab)
     elif lab.cfg.task == "forecast":
@@ -253,8 +305,10 @@ def _sample(lab: LabRun) -> None:
     prefix = left.text_input(t("training_lab.sample.prefix"), key=lab_history.PREFIX_KEY, max_chars=60)
     temp = right.slider(t("training_lab.sample.temperature"), 0.0, 2.0, lab_history.TEMPERATURE, 0.1, key="lab_temp",
                         help=t("training_lab.sample.temperature_help"))
-    text = lab_history.sample_text(lab, prefix, temp)  # every new step: the sample is of the step the bar shows
-    st.markdown(t("training_lab.sample.title", step=lab.steps_done))
+    # Every new step while the server has a core per run; under load at most every SAMPLE_EVERY_S (it names its step).
+    loaded = lab.status == "running" and busy(_training_sessions(), process_cores())
+    step, text = lab_history.sample_text(lab, prefix, temp, max_age=SAMPLE_EVERY_S if loaded else 0.0)
+    st.markdown(t("training_lab.sample.title", step=step))
     st.code(text, language=None, wrap_lines=True)
 
 

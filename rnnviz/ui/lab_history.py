@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 import torch
 
@@ -41,24 +43,29 @@ def follow_corpus(lab: LabRun) -> None:
         s[PREFIX_FOR_KEY] = s[PREFIX_KEY] = wanted
 
 
-def sample_text(lab: LabRun, prefix: str, temperature: float) -> str:
-    """Returns the language model's sample now; seeded by the step, so a step and settings give one sample.
+def sample_text(lab: LabRun, prefix: str, temperature: float, max_age: float = 0.0) -> tuple[int, str]:
+    """Returns (its step, the language model's sample); seeded by the step, so a step and settings give one sample.
 
-    The sample is kept on the run (lab.sample), so the live view and the story ask for it once per step.
+    The sample is kept on the run (lab.sample), so the live view and the story ask for it once per step. With
+    max_age, a kept sample of the same prefix and temperature written less than max_age seconds ago is returned
+    as it is (of an earlier step): a busy server writes one every few refreshes instead of at every one.
     """
-    wanted = (lab.steps_done, prefix, temperature)
-    if lab.sample is None or lab.sample[0] != wanted:
+    wanted, now = (lab.steps_done, prefix, temperature), time.monotonic()
+    kept = lab.sample
+    recent = kept is not None and kept[0][1:] == wanted[1:] and now - kept[2] < max_age
+    if kept is None or (kept[0] != wanted and not recent):
         corpus = cache.corpus(lab.cfg.text)
         g = torch.Generator().manual_seed(lab.steps_done)
-        lab.sample = (wanted, generate(lab.run.model, corpus.vocab, prefix, SAMPLE_CHARS, temperature, generator=g))
-    return lab.sample[1]
+        text = generate(lab.run.model, corpus.vocab, prefix, SAMPLE_CHARS, temperature, generator=g)
+        lab.sample = (wanted, text, now)
+    return lab.sample[0][0], lab.sample[1]
 
 
 def moment(lab: LabRun, prefix: str, temperature: float) -> history.Moment:
     """Returns what the model does at its current step, for its task."""
     step = lab.steps_done
     if lab.cfg.task == "lm":
-        return history.lm_moment(step, sample_text(lab, prefix, temperature), prefix, temperature)
+        return history.lm_moment(step, sample_text(lab, prefix, temperature)[1], prefix, temperature)
     if lab.cfg.task == "forecast":
         series = cache.series(lab.cfg.series)
         values, n_train, scaler = scaled_series(series, lab.cfg.series)

@@ -102,7 +102,7 @@ class LabRun:
     train_seconds: float = 0.0
     rate: float = 0.0  # steps/s of wall time as this session sees them (ticks and the pauses between them)
     last_tick: float | None = None  # perf_counter at the start of the previous tick; None after a pause
-    sample: tuple | None = None  # ((step, prefix, temperature), text): the last sample drawn
+    sample: tuple | None = None  # ((step, prefix, temperature), text, time.monotonic() it was written): the last sample
     saved_at: float = 0.0  # time.monotonic() of the last save to the run store
     saved_as: tuple[int, str] | None = None  # (steps, status) as last saved
     replaying: bool = False  # a preset whose steps the server had already trained: the learner sees a replay

@@ -11,11 +11,11 @@ from rnnviz.catalog import t
 from rnnviz.config import CELL_LABELS, RunConfig
 from rnnviz.errors import RnnvizError
 from rnnviz.pace import LESSON_SECONDS, SLOW_SECONDS, SPEEDS
+from rnnviz.plots.fit import fitted
 from rnnviz.plots.training import compare_figure
 from rnnviz.presets import LAB_DEFAULTS, preset_for, validate  # noqa: F401  (LAB_DEFAULTS: re-exported for tests)
 from rnnviz.tasks import make_model, make_task
 from rnnviz.ui import cache, keep, lab_step, store, uploads
-from rnnviz.ui.chart_fit import fitted
 from rnnviz.ui.lab import LAB_KEY, LabRun, current, new_lab_run, private_run
 from rnnviz.ui.lab_runs import MESSAGE_KEY, take_message
 from rnnviz.ui.lab_widgets import SPEED_KEY, corpus_name, set_widgets, widgets_cfg

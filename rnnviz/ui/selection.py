@@ -18,8 +18,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from rnnviz.plots.fit import fitted
 from rnnviz.ui.affordances import query_value
-from rnnviz.ui.chart_fit import fitted
 
 STEP_PARAM, UNIT_PARAM = "at", "unit"
 MARK_COLOUR = "#e6007e"  # one colour for the selection in every chart of every lesson

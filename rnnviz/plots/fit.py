@@ -1,0 +1,121 @@
+"""Fit a chart to narrow screens: long titles wrap onto lines, a horizontal legend sits above the plot.
+
+Plotly never wraps a title: a 70-character title in a half-width chart on a 1024 px projector runs
+past the chart's edge. Every chart the pages draw passes through `fitted` (affordances.chart) or is built
+fitted (`fit_layout`: the lab's live charts), so the figure builders keep their one-line titles and every
+screen can read them.
+The page CSS (core.LAYOUT_CSS) shrinks a title further when its chart is narrow.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+TITLE_CHARS = 40  # per title line: fits a ~300 px half-width chart at the title size the page CSS gives it
+LINE_PX = 21  # height of one more title line
+LEGEND_ROW_PX = 21  # the top margin one row of a legend above the plot needs
+LEGEND_ROW_CHARS = 36  # legend entries (name + symbol) per row of a ~300 px chart, in characters
+MIN_TOP = 50  # base_layout's top margin
+NO_LEGEND = ("heatmap", "contour", "histogram2d", "surface")  # traces plotly leaves out of the legend by default
+NOTE_PX = 22  # a one-line annotation just above the plot
+DEFAULT_HEIGHT = 450  # plotly's, for a figure that sets none
+
+
+def wrap(text: str, width: int = TITLE_CHARS) -> list[str]:
+    """Returns the text's lines: its own <br> breaks kept, each part wrapped at spaces to about width characters."""
+    lines: list[str] = []
+    for part in text.split("<br>"):
+        line = ""
+        for word in part.split(" "):
+            if line and len(line) + 1 + len(word) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append(line)
+    return lines
+
+
+def legend_rows(names: list[str], per_row: int = LEGEND_ROW_CHARS) -> int:
+    """Returns how many rows a horizontal legend of these entries takes in a narrow chart (entries never split)."""
+    rows, used = 0, per_row
+    for name in names:
+        need = len(name) + 5  # the line or marker sample before the name
+        if used + need > per_row:
+            rows, used = rows + 1, 0
+        used += need
+    return rows
+
+
+def fit_updates(title: str | None, names: list[str], margin_t: float | None, margin_b: float | None,
+                height: float | None, noted: bool) -> dict | None:
+    """Returns the layout updates that fit a chart, or None when nothing needs fitting.
+
+    names are the legend's entries when a horizontal legend sits below the plot (else empty); noted says a
+    note is written just above the plot (e.g. "training | test"), which keeps its line under the legend.
+    """
+    if not (title and len(title) > TITLE_CHARS) and not names:
+        return None
+    updates: dict = {}
+    base = margin_t if margin_t is not None else MIN_TOP
+    top = max(base, MIN_TOP)
+    if title:  # pinned to the top, so a legend above the plot sits below it, never across it
+        lines = wrap(title) if len(title) > TITLE_CHARS else [title]
+        updates["title"] = dict(text="<br>".join(lines), y=1.0, yref="container", yanchor="top", pad=dict(t=10))
+        top += LINE_PX * (len(lines) - 1)
+    height = height if height is not None else DEFAULT_HEIGHT
+    if names:
+        plot_px = max(height - base - (margin_b if margin_b is not None else 80), 50)
+        updates["legend"] = dict(y=1.02 + (NOTE_PX / plot_px if noted else 0), yanchor="bottom", x=0.0, xanchor="left")
+        top += LEGEND_ROW_PX * legend_rows(names) + (NOTE_PX if noted else 0)
+    updates["margin"] = dict(t=top)
+    updates["height"] = height + max(top - base, 0)  # the plot itself keeps its height
+    return updates
+
+
+def fitted(fig: go.Figure, in_place: bool = False) -> go.Figure:
+    """Returns fig (a copy unless in_place) whose title wraps and whose horizontal legend sits above the plot.
+
+    in_place is for a figure just built for this one call: a copy of a figure costs more than the figure.
+    A figure that may be cached or shared is copied.
+    """
+    layout = fig.layout
+    if layout.title is not None and layout.title.yref == "container":
+        return fig  # built fitted (fit_layout pins the title to the top): fitting again would add the margins twice
+    title = layout.title.text if layout.title is not None else None
+    legend_below = layout.legend.orientation == "h" and layout.legend.y is not None and layout.legend.y < 0 \
+        and layout.showlegend is not False
+    shown = [t for t in fig.data if t.name and (t.showlegend or (t.showlegend is None and t.type not in NO_LEGEND))]
+    names = [t.name for t in shown] if legend_below else []
+    names = names if names and (len(fig.data) > 1 or layout.showlegend is True) else []  # plotly hides a lone trace's
+    noted = bool(names) and any(a.yref == "paper" and a.y is not None and a.y >= 1 for a in layout.annotations or ())
+    updates = fit_updates(title, names, layout.margin.t, layout.margin.b, layout.height, noted)
+    if updates is None:
+        return fig  # nothing to fit: no copy
+    out = fig if in_place else go.Figure(fig)
+    out.update_layout(**updates)
+    return out
+
+
+def fit_layout(layout: dict, traces: list[dict]) -> dict:
+    """Returns a layout dict (being built, with its traces as dicts) fitted as `fitted` fits a figure, without
+    building the figure twice: the live charts, rebuilt at every refresh of every learner's page, use it."""
+    legend = layout.get("legend", {})
+    below = legend.get("orientation") == "h" and legend.get("y") is not None and legend["y"] < 0 \
+        and layout.get("showlegend") is not False
+    names = [tr["name"] for tr in traces if below and tr.get("name") and tr.get("showlegend") is not False
+             and tr.get("type", "scatter") not in NO_LEGEND]
+    names = names if names and (len(traces) > 1 or layout.get("showlegend") is True) else []
+    noted = bool(names) and any(a.get("yref") == "paper" and a.get("y") is not None and a["y"] >= 1
+                                for a in layout.get("annotations", ()))
+    margin = layout.get("margin", {})
+    updates = fit_updates((layout.get("title") or {}).get("text"), names, margin.get("t"), margin.get("b"),
+                          layout.get("height"), noted)
+    if updates is None:
+        return layout
+    out = dict(layout, height=updates["height"], margin=dict(margin, **updates["margin"]))
+    if "title" in updates:
+        out["title"] = dict(layout.get("title") or {}, **updates["title"])
+    if "legend" in updates:
+        out["legend"] = dict(legend, **updates["legend"])
+    return out
