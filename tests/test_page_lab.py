@@ -11,7 +11,7 @@ from conftest import app_test
 
 from rnnviz import refresh
 from rnnviz.presets import PRESETS_BY_SLUG, encode_query
-from rnnviz.ui import lab
+from rnnviz.ui import lab, lab_load
 from rnnviz.ui.store import MODELS_KEY
 
 PAGE = "pages/3_Training_lab.py"
@@ -174,12 +174,12 @@ def test_two_sessions_share_one_preset_run_but_own_their_models():
 
 
 def test_each_refresh_trains_less_when_many_sessions_train_at_once():
-    active = lab._trainers()
+    active = lab_load._trainers()
     active.clear()
-    assert lab.tick_budget() == refresh.TICK_SECONDS  # alone: the full budget
+    assert lab_load.tick_budget() == refresh.TICK_SECONDS  # alone: the full budget
     now = __import__("time").monotonic()
     active.update({f"student{i}": now for i in range(100 * (__import__("os").cpu_count() or 1))})
-    assert lab.tick_budget() == refresh.MIN_TICK_SECONDS  # a class on 2 cores: short ticks, frequent refreshes
+    assert lab_load.tick_budget() == refresh.MIN_TICK_SECONDS  # a class on 2 cores: short ticks, frequent refreshes
     active.clear()
 
 

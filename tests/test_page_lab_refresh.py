@@ -10,7 +10,7 @@ import streamlit
 from conftest import app_test
 
 from rnnviz.refresh import BASE_S, CEILING_S, CHARTS_EVERY
-from rnnviz.ui import lab
+from rnnviz.ui import lab, lab_load
 
 
 def _intervals(monkeypatch, others: int, seen_ago: float = -600) -> list[float]:
@@ -24,7 +24,7 @@ def _intervals(monkeypatch, others: int, seen_ago: float = -600) -> list[float]:
         return real(func, run_every=run_every, **kwargs)
 
     monkeypatch.setattr(streamlit, "fragment", spy)
-    active = lab._trainers()
+    active = lab_load._trainers()
     active.clear()
     at = app_test("pages/3_Training_lab.py")
     at.run()
@@ -46,4 +46,4 @@ def test_the_live_refresh_is_half_a_second_alone_and_slower_under_load(monkeypat
 
 
 def test_sessions_that_stopped_training_do_not_slow_a_learner_who_starts_alone(monkeypatch):
-    assert _intervals(monkeypatch, 200, seen_ago=lab.ACTIVE_WINDOW_S + 1) == [BASE_S, BASE_S]
+    assert _intervals(monkeypatch, 200, seen_ago=lab_load.ACTIVE_WINDOW_S + 1) == [BASE_S, BASE_S]

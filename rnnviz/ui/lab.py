@@ -12,25 +12,16 @@ from functools import partial
 import numpy as np
 import streamlit as st
 import torch
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from rnnviz import history
 from rnnviz.catalog import t
 from rnnviz.forecast import one_step
 from rnnviz.plots.fit import fitted
 from rnnviz.plots.training import fit_figure, grad_norm_figure, loss_figure
-from rnnviz.refresh import (
-    DRAW_SECONDS,
-    SAMPLE_EVERY_S,
-    TICK_SECONDS,
-    busy,
-    charts_interval,
-    process_cores,
-    refresh_interval,
-    tick_seconds,
-)
+from rnnviz.refresh import SAMPLE_EVERY_S, TICK_SECONDS, busy, process_cores
 from rnnviz.tasks import scaled_series
 from rnnviz.ui import cache, keep, lab_history
+from rnnviz.ui.lab_load import intervals, measured_drawing, tick_budget, training_sessions
 from rnnviz.ui.lab_runs import (  # noqa: F401  (re-exported: the lab's pages and tests import them from here)
     SNAPSHOTS,
     LabRun,
@@ -46,7 +37,6 @@ from rnnviz.ui.lab_runs import (  # noqa: F401  (re-exported: the lab's pages an
 from rnnviz.ui.safe_text import plain
 
 LAB_KEY = "lab_run"  # the LabRun this session is training or last trained
-ACTIVE_WINDOW_S = 3.0  # a session that ticked this recently counts as training
 REFRESH_SECONDS = 0.5  # interval of the live fragment; a tick plus drawing (~0.1 s) fills most of it
 # One private run trains at a time per server. Every session's script runs in a thread of one process,
 # so they share one GIL: small models interleaved step by step spend their time switching threads
@@ -140,52 +130,6 @@ def _keep_checkpoints(lab: LabRun, upto: int) -> None:
         step = (step // run.snapshot_every + 1) * run.snapshot_every  # thinning may have doubled the interval
 
 
-@st.cache_resource(show_spinner=False, max_entries=1)
-def _trainers() -> dict[str, float]:
-    """Returns the server-wide map session id -> time of its last training tick (the one shared, mutable registry)."""
-    return {}
-
-
-@st.cache_resource(show_spinner=False, max_entries=1)
-def _drawing() -> dict[str, float]:
-    """Returns the process's running estimates of a live refresh's drawing in CPU seconds: the progress part
-    ("live", besides training) and the charts' ("charts")."""
-    return {"live": DRAW_SECONDS / 2, "charts": DRAW_SECONDS / 2}
-
-
-def _training_sessions(register: bool = False) -> int:
-    """Returns how many sessions of this process train now, this one counted once; forgets sessions idle for
-    ACTIVE_WINDOW_S, and records this session's tick when `register`."""
-    ctx = get_script_run_ctx()
-    me, now, active = ctx.session_id if ctx else "local", time.monotonic(), _trainers()
-    if register:
-        active[me] = now
-    for sid, seen in list(active.items()):
-        if now - seen > ACTIVE_WINDOW_S:
-            active.pop(sid, None)
-    return len(set(active) | {me})
-
-
-def _intervals(sessions: int) -> tuple[float, float]:
-    """Returns the live fragments' intervals (progress, charts) for this many training sessions."""
-    return refresh_interval(sessions, process_cores()), charts_interval(sessions, process_cores())
-
-
-def tick_budget() -> float:
-    """Returns this refresh's training seconds: TICK_SECONDS alone; with more sessions training than cores, the
-    share of the refresh interval that leaves every session its chunk and its drawing (refresh.tick_seconds)."""
-    sessions = _training_sessions(register=True)
-    (interval, charts), cost = _intervals(sessions), _drawing()
-    return tick_seconds(sessions, interval, cost["live"] + cost["charts"] * interval / charts)
-
-
-def _measured_drawing(part: str, seconds: float) -> None:
-    """Folds one refresh's drawing time of a part ("live" or "charts") into the process's estimate (an average
-    over the last refreshes)."""
-    drawing = _drawing()
-    drawing[part] = 0.8 * drawing[part] + 0.2 * seconds
-
-
 def current() -> LabRun | None:
     """Returns this session's lab run, if any."""
     return st.session_state.get(LAB_KEY)
@@ -198,7 +142,7 @@ def live_panel() -> None:
     running = lab is not None and lab.status == "running"
     # The timers keep these intervals until the next full run (a press of a button, or the run's end); sessions
     # idle for ACTIVE_WINDOW_S are not counted, so a learner starting alone gets the half-second refresh.
-    progress, charts = _intervals(_training_sessions()) if running else (None, None)
+    progress, charts = intervals(training_sessions()) if running else (None, None)
     st.fragment(_live, run_every=progress)()
     st.fragment(_live_charts, run_every=charts)()
     message_delivered()
@@ -220,7 +164,7 @@ def _live() -> None:
     keep.autosave(lab, force=was_running and lab.status != "running")  # throttled while training
     _progress(lab)
     if was_running:  # what this refresh cost besides training (this thread's CPU: waiting is not counted)
-        _measured_drawing("live", time.thread_time() - cpu - trained)
+        measured_drawing("live", time.thread_time() - cpu - trained)
     if was_running and lab.status != "running":
         keep_message_for_rerun()
         st.rerun(scope="app")  # a full rerun stops both timers, redraws the charts and updates the buttons
@@ -237,7 +181,7 @@ def _live_charts() -> None:
     lab_history.follow_corpus(lab)  # before the prefix box is drawn
     _charts(lab)
     if lab.status == "running":
-        _measured_drawing("charts", time.thread_time() - cpu)
+        measured_drawing("charts", time.thread_time() - cpu)
 
 
 def _sample_settings() -> tuple[str, float]:
@@ -306,7 +250,7 @@ def _sample(lab: LabRun) -> None:
     temp = right.slider(t("training_lab.sample.temperature"), 0.0, 2.0, lab_history.TEMPERATURE, 0.1, key="lab_temp",
                         help=t("training_lab.sample.temperature_help"))
     # Every new step while the server has a core per run; under load at most every SAMPLE_EVERY_S (it names its step).
-    loaded = lab.status == "running" and busy(_training_sessions(), process_cores())
+    loaded = lab.status == "running" and busy(training_sessions(), process_cores())
     step, text = lab_history.sample_text(lab, prefix, temp, max_age=SAMPLE_EVERY_S if loaded else 0.0)
     st.markdown(t("training_lab.sample.title", step=step))
     st.code(text, language=None, wrap_lines=True)

@@ -1,0 +1,60 @@
+"""How busy this process's lab is: the sessions training now, what a live refresh costs besides training, and
+the refresh intervals and training chunks they give (the arithmetic is rnnviz.refresh's; this module keeps the
+process-wide registries it reads)."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from rnnviz.refresh import DRAW_SECONDS, charts_interval, process_cores, refresh_interval, tick_seconds
+
+ACTIVE_WINDOW_S = 3.0  # a session that ticked this recently counts as training
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _trainers() -> dict[str, float]:
+    """Returns the server-wide map session id -> time of its last training tick (the one shared, mutable registry)."""
+    return {}
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _drawing() -> dict[str, float]:
+    """Returns the process's running estimates of a live refresh's drawing in CPU seconds: the progress part
+    ("live", besides training) and the charts' ("charts")."""
+    return {"live": DRAW_SECONDS / 2, "charts": DRAW_SECONDS / 2}
+
+
+def training_sessions(register: bool = False) -> int:
+    """Returns how many sessions of this process train now, this one counted once; forgets sessions idle for
+    ACTIVE_WINDOW_S, and records this session's tick when `register`."""
+    ctx = get_script_run_ctx()
+    me, now, active = ctx.session_id if ctx else "local", time.monotonic(), _trainers()
+    if register:
+        active[me] = now
+    for sid, seen in list(active.items()):
+        if now - seen > ACTIVE_WINDOW_S:
+            active.pop(sid, None)
+    return len(set(active) | {me})
+
+
+def intervals(sessions: int) -> tuple[float, float]:
+    """Returns the live fragments' intervals (progress, charts) for this many training sessions."""
+    return refresh_interval(sessions, process_cores()), charts_interval(sessions, process_cores())
+
+
+def tick_budget() -> float:
+    """Returns this refresh's training seconds: TICK_SECONDS alone; with more sessions training than cores, the
+    share of the refresh interval that leaves every session its chunk and its drawing (refresh.tick_seconds)."""
+    sessions = training_sessions(register=True)
+    (interval, charts), cost = intervals(sessions), _drawing()
+    return tick_seconds(sessions, interval, cost["live"] + cost["charts"] * interval / charts)
+
+
+def measured_drawing(part: str, seconds: float) -> None:
+    """Folds one refresh's drawing time of a part ("live" or "charts") into the process's estimate (an average
+    over the last refreshes)."""
+    drawing = _drawing()
+    drawing[part] = 0.8 * drawing[part] + 0.2 * seconds
