@@ -69,6 +69,9 @@ def prepare_text(raw: str, vocab: Vocab, max_chars: int = MAX_CHARS, clean: bool
         notes.append(("cut_chars", max_chars))
     tokens = tuple(text)
     ids = torch.tensor([vocab.encode(tokens)], dtype=torch.long)
+    unknown = int((ids == 0).sum())  # rarer than the vocabulary's cut-off (a Tang run's min_freq), or never seen
+    if unknown:
+        notes.append(("unknown_chars", unknown))
     return PreparedText(tokens, ids, tuple(notes), kind=kind)
 
 

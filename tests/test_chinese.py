@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import re
+from dataclasses import replace
 
 import torch
 from hypothesis import given, settings
@@ -13,6 +14,8 @@ from rnnviz.config import ModelConfig, RunConfig, TextConfig, TrainConfig
 from rnnviz.data import build_corpus, clean_text, load_corpus, load_corpus_text
 from rnnviz.data.chinese import load_tang
 from rnnviz.generate import generate
+from rnnviz.inputs import prepare_text
+from rnnviz.presets import PRESETS_BY_SLUG
 from rnnviz.tasks import make_model, make_task
 from rnnviz.train import TrainRun
 
@@ -132,3 +135,12 @@ def test_the_tang_preset_trains_a_few_steps_with_falling_loss():
     run = TrainRun(make_model(task, cfg.model, cfg.train.seed), task, cfg.train)
     losses = [m.loss for m in run.steps(25)]
     assert len(losses) == 25 and sum(losses[-5:]) / 5 < losses[0] - 0.6, losses  # from ln V to the characters' frequencies
+
+
+def test_a_poem_read_by_the_tang_preset_says_which_characters_read_as_unk():
+    vocab = load_corpus(PRESETS_BY_SLUG["tang-gru"].cfg.text).vocab
+    rare = next(tok for tok in load_corpus(replace(PRESETS_BY_SLUG["tang-gru"].cfg.text, min_freq=1)).vocab.idx_to_token
+                if tok not in vocab.token_to_idx and tok != "<unk>")  # a character the preset's cut-off drops
+    prepared = prepare_text(f"床前明月光，{rare}是地上霜。", vocab, kind="poem")
+    assert ("unknown_chars", 1) in prepared.notes and "<unk>" in prepared.note
+    assert not any(key == "unknown_chars" for key, _ in prepare_text("床前明月光，疑是地上霜。", vocab, kind="poem").notes)
