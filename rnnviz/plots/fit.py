@@ -73,6 +73,28 @@ def fit_updates(title: str | None, names: list[str], margin_t: float | None, mar
     return updates
 
 
+def _legend_names(layout: dict, traces: list[dict]) -> list[str]:
+    """Returns the legend's entries when a horizontal legend sits below the plot, else none: the named traces plotly
+    lists (by default every type but NO_LEGEND's; a lone trace's only when the layout asks for it)."""
+    legend = layout.get("legend") or {}
+    if not (legend.get("orientation") == "h" and legend.get("y") is not None and legend["y"] < 0
+            and layout.get("showlegend") is not False):
+        return []
+    names = [tr["name"] for tr in traces if tr.get("name") and (
+        tr.get("showlegend") or (tr.get("showlegend") is None and tr.get("type", "scatter") not in NO_LEGEND))]
+    return names if names and (len(traces) > 1 or layout.get("showlegend") is True) else []
+
+
+def _layout_updates(layout: dict, traces: list[dict]) -> dict | None:
+    """Returns fit_updates for a layout and its traces given as (possibly partial) plotly dicts."""
+    names = _legend_names(layout, traces)
+    noted = bool(names) and any(a.get("yref") == "paper" and a.get("y") is not None and a["y"] >= 1
+                                for a in layout.get("annotations") or ())
+    margin = layout.get("margin") or {}
+    return fit_updates((layout.get("title") or {}).get("text"), names, margin.get("t"), margin.get("b"),
+                       layout.get("height"), noted)
+
+
 def fitted(fig: go.Figure, in_place: bool = False) -> go.Figure:
     """Returns fig (a copy unless in_place) whose title wraps and whose horizontal legend sits above the plot.
 
@@ -80,16 +102,13 @@ def fitted(fig: go.Figure, in_place: bool = False) -> go.Figure:
     A figure that may be cached or shared is copied.
     """
     layout = fig.layout
-    if layout.title is not None and layout.title.yref == "container":
+    if layout.title.yref == "container":
         return fig  # built fitted (fit_layout pins the title to the top): fitting again would add the margins twice
-    title = layout.title.text if layout.title is not None else None
-    legend_below = layout.legend.orientation == "h" and layout.legend.y is not None and layout.legend.y < 0 \
-        and layout.showlegend is not False
-    shown = [t for t in fig.data if t.name and (t.showlegend or (t.showlegend is None and t.type not in NO_LEGEND))]
-    names = [t.name for t in shown] if legend_below else []
-    names = names if names and (len(fig.data) > 1 or layout.showlegend is True) else []  # plotly hides a lone trace's
-    noted = bool(names) and any(a.yref == "paper" and a.y is not None and a.y >= 1 for a in layout.annotations or ())
-    updates = fit_updates(title, names, layout.margin.t, layout.margin.b, layout.height, noted)
+    # Only the properties the fit reads (a figure's full dicts would copy its data and its template).
+    read = dict(title=dict(text=layout.title.text), legend=dict(orientation=layout.legend.orientation, y=layout.legend.y),
+                showlegend=layout.showlegend, margin=dict(t=layout.margin.t, b=layout.margin.b), height=layout.height,
+                annotations=[dict(yref=a.yref, y=a.y) for a in layout.annotations or ()])
+    updates = _layout_updates(read, [dict(name=t.name, showlegend=t.showlegend, type=t.type) for t in fig.data])
     if updates is None:
         return fig  # nothing to fit: no copy
     out = fig if in_place else go.Figure(fig)
@@ -100,22 +119,11 @@ def fitted(fig: go.Figure, in_place: bool = False) -> go.Figure:
 def fit_layout(layout: dict, traces: list[dict]) -> dict:
     """Returns a layout dict (being built, with its traces as dicts) fitted as `fitted` fits a figure, without
     building the figure twice: the live charts, rebuilt at every refresh of every learner's page, use it."""
-    legend = layout.get("legend", {})
-    below = legend.get("orientation") == "h" and legend.get("y") is not None and legend["y"] < 0 \
-        and layout.get("showlegend") is not False
-    names = [tr["name"] for tr in traces if below and tr.get("name") and tr.get("showlegend") is not False
-             and tr.get("type", "scatter") not in NO_LEGEND]
-    names = names if names and (len(traces) > 1 or layout.get("showlegend") is True) else []
-    noted = bool(names) and any(a.get("yref") == "paper" and a.get("y") is not None and a["y"] >= 1
-                                for a in layout.get("annotations", ()))
-    margin = layout.get("margin", {})
-    updates = fit_updates((layout.get("title") or {}).get("text"), names, margin.get("t"), margin.get("b"),
-                          layout.get("height"), noted)
+    updates = _layout_updates(layout, traces)
     if updates is None:
         return layout
-    out = dict(layout, height=updates["height"], margin=dict(margin, **updates["margin"]))
-    if "title" in updates:
-        out["title"] = dict(layout.get("title") or {}, **updates["title"])
-    if "legend" in updates:
-        out["legend"] = dict(legend, **updates["legend"])
+    out = dict(layout, height=updates["height"], margin=dict(layout.get("margin") or {}, **updates["margin"]))
+    for part in ("title", "legend"):
+        if part in updates:
+            out[part] = dict(layout.get(part) or {}, **updates[part])
     return out
