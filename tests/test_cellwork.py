@@ -14,14 +14,21 @@ from rnnviz.models import make_rnn
 from rnnviz.tracing import replay
 
 
+def _replayed(cell: str, hidden: int, inputs: int, steps: int, seed: int | None = None, layers: int = 1):
+    """Returns (a fused cell module, a random input (1, steps, inputs), its replay's trace)."""
+    if seed is not None:
+        torch.manual_seed(seed)
+    rnn = make_rnn(ModelConfig(cell=cell, hidden_size=hidden, num_layers=layers), input_size=inputs)
+    x = torch.randn(1, steps, inputs)
+    with torch.no_grad():
+        trace, _ = replay(rnn, x)
+    return rnn, x, trace
+
+
 @pytest.mark.parametrize("layers", [1, 2])
 @pytest.mark.parametrize("cell", list(SPECS))
 def test_every_box_recomputes_the_replays_value(cell, layers):
-    torch.manual_seed(layers)
-    rnn = make_rnn(ModelConfig(cell=cell, hidden_size=6, num_layers=layers), input_size=4)
-    x = torch.randn(1, 9, 4)
-    with torch.no_grad():
-        trace, _ = replay(rnn, x)
+    rnn, _, trace = _replayed(cell, 6, 4, 9, seed=layers, layers=layers)
     for layer in range(layers):
         for t in (0, 4, 8):
             for unit in (0, 5):
@@ -45,11 +52,8 @@ def test_every_box_recomputes_the_replays_value(cell, layers):
 
 
 def test_the_textbook_candidate_is_d2ls_step_with_the_same_weights():
-    torch.manual_seed(3)
-    rnn = make_rnn(ModelConfig(cell="gru", hidden_size=5), input_size=3)
-    x = torch.randn(1, 6, 3)
+    rnn, x, trace = _replayed("gru", 5, 3, 6, seed=3)
     with torch.no_grad():
-        trace, _ = replay(rnn, x)
         w = layer_weights(rnn, 0)
         h_prev = trace.layers[0].h[:, 3]
         expected = textbook_gru_step(project_inputs(x[:, 4], w), h_prev, w).n[0]
@@ -60,9 +64,7 @@ def test_the_textbook_candidate_is_d2ls_step_with_the_same_weights():
 
 
 def test_a_step_outside_the_trace_is_refused():
-    rnn = make_rnn(ModelConfig(cell="lstm", hidden_size=3), input_size=2)
-    with torch.no_grad():
-        trace, _ = replay(rnn, torch.randn(1, 4, 2))
+    rnn, _, trace = _replayed("lstm", 3, 2, 4)
     for bad in ((0, 4, 0), (0, -1, 0), (0, 0, 3), (1, 0, 0)):
         with pytest.raises(IndexError):
             cell_at_work(rnn, trace, *bad)
@@ -95,11 +97,7 @@ def test_a_lookup_model_reads_token_ids_and_the_numbers_still_match(cell):
 
 
 def test_a_vector_input_shows_its_norm_and_the_previous_cell_state():
-    torch.manual_seed(6)
-    rnn = make_rnn(ModelConfig(cell="lstm", hidden_size=3), input_size=5)
-    x = torch.randn(1, 4, 5)
-    with torch.no_grad():
-        trace, _ = replay(rnn, x)
+    rnn, x, trace = _replayed("lstm", 3, 5, 4, seed=6)
     work = cell_at_work(rnn, trace, 0, 2, 1)
     assert work.token is None and work.x_norm == pytest.approx(float(x[0, 2].norm()), abs=1e-6)
     assert work.c_prev == pytest.approx(float(trace.layers[0].c[0, 1, 1]), abs=1e-7)
