@@ -190,14 +190,18 @@ class TrainRun:
                 return
 
     def run(self, n: int, seconds: float | None = None,
-            callback: Callable[[StepMetrics], None] | None = None) -> list[StepMetrics]:
-        """Runs up to n steps (and at most `seconds` of wall time); returns the metrics of those steps."""
+            callback: Callable[[StepMetrics], None] | None = None,
+            keep_going: Callable[[], bool] | None = None) -> list[StepMetrics]:
+        """Runs up to n steps (and at most `seconds` of wall time); returns the metrics of those steps.
+
+        `keep_going` is asked after every step: when it says no, the run stops there (a learner pressed Pause).
+        """
         deadline = time.perf_counter() + seconds if seconds is not None else math.inf
         done = []
         for metrics in self.steps(n):
             done.append(metrics)
             if callback is not None:
                 callback(metrics)
-            if time.perf_counter() >= deadline:
+            if time.perf_counter() >= deadline or (keep_going is not None and not keep_going()):
                 break
         return done

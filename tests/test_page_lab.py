@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 
 import numpy as np
 import torch
@@ -74,7 +76,6 @@ def test_tick_is_bounded_in_time():
     at = started()
     run = at.session_state[lab.LAB_KEY]
     run.status = "running"
-    import time
     start = time.perf_counter()
     lab.tick(run, seconds=0.05)
     assert time.perf_counter() - start < 1.0
@@ -93,6 +94,26 @@ def test_pause_stops_training_resume_continues_reset_forgets():
     at.button(key="lab_reset").click().run()
     assert not at.exception
     assert lab.LAB_KEY not in at.session_state and run.name not in at.session_state[MODELS_KEY]
+
+
+def test_pause_stops_a_refresh_still_training_in_another_thread_before_the_page_draws():
+    """A button press starts a new script run at once while the previous refresh may still be training: Pause
+    must stop that refresh after the step it is on, and the page must show the step the run stopped at."""
+    at = started(steps=5000)
+    run = at.session_state[lab.LAB_KEY]
+    before = run.steps_done
+    old = threading.Thread(target=lab.tick, args=(run,), kwargs={"seconds": 60.0})
+    old.start()
+    deadline = time.monotonic() + 30
+    while run.steps_done < before + 3 and time.monotonic() < deadline:  # the old refresh is training
+        old.join(timeout=0.01)
+    assert run.steps_done >= before + 3 and old.is_alive()
+    at.button(key="lab_pause").click().run()
+    assert not old.is_alive()  # it stopped after its step, long before its 60 s were up
+    old.join()
+    assert run.status == "paused" and not at.exception
+    assert f"step {run.steps_done} / 5000" in at.get("progress")[0].proto.text  # the page shows where it stopped
+    assert len(decode(figures(at)["lab_loss"]["data"][0]["y"])) == run.steps_done
 
 
 def test_run_finishes_and_forecaster_shows_its_fit():

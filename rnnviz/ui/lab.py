@@ -52,7 +52,16 @@ def tick(lab: LabRun, seconds: float = TICK_SECONDS, paced: bool = False,
     Paced, it takes at most what the run's teaching speed allows for the time since the last
     refresh; `observe` is called at every milestone step reached (the run's story).
     """
-    if lab.status != "running":
+    if lab.status != "running" or not lab.busy.acquire(timeout=LOCK_WAIT_S):
+        return 0
+    try:
+        return _tick(lab, seconds, paced, observe)
+    finally:
+        lab.busy.release()
+
+
+def _tick(lab: LabRun, seconds: float, paced: bool, observe: Callable[[LabRun], None] | None) -> int:
+    if lab.status != "running":  # paused while this refresh waited for the previous one
         return 0
     start, before = time.perf_counter(), lab.steps_done
     since = start - lab.last_tick if lab.last_tick is not None else REFRESH_SECONDS
@@ -65,7 +74,7 @@ def tick(lab: LabRun, seconds: float = TICK_SECONDS, paced: bool = False,
         at_milestone = (lambda m: observe(lab) if history.is_milestone(m.step) else None) if observe else None
         try:
             trained_from = time.perf_counter()
-            lab.run.run(left, seconds=seconds, callback=at_milestone)
+            lab.run.run(left, seconds=seconds, callback=at_milestone, keep_going=lambda: lab.status == "running")
         finally:
             TRAIN_LOCK.release()
     now = time.perf_counter()

@@ -27,6 +27,7 @@ from rnnviz.ui import cache
 SNAPSHOTS = 60  # checkpoints a shared run keeps (memory stays ~60 copies of a small model)
 OWN_SNAPSHOTS = 16  # checkpoints a session's own run keeps for the training-time slider of the inspection lessons
 RATE_MARKS = 8  # refreshes the shown steps/s is measured over (~4 s): a replay moves in checkpoints, so one is noisy
+SETTLE_S = 10.0  # at most this long a button waits for the refresh still training the run (one step, normally)
 SNAPSHOT_BYTES = 32e6  # ... but at most this much memory of them per run (the largest lab model is ~5 MB)
 
 
@@ -109,6 +110,17 @@ class LabRun:
     marks: deque = field(default_factory=lambda: deque(maxlen=RATE_MARKS))  # (time, step) of recent refreshes
     speed: str = "full"  # rnnviz.pace.SPEEDS: how fast the learner sees it train (a cap; full = as fast as it can)
     pacer: Pacer | None = None
+    # Held while a refresh trains this run. A button press starts a new script run at once (Streamlit's fast
+    # reruns) while the old one may still be training in its own thread: see `settle`.
+    busy: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def settle(self, timeout: float = SETTLE_S) -> bool:
+        """Waits until no refresh is training this run (it stops after the step it is on once the status is no
+        longer running); returns False if one still was after `timeout` seconds."""
+        if not self.busy.acquire(timeout=timeout):
+            return False
+        self.busy.release()
+        return True
 
     def set_speed(self, speed: str) -> None:
         """Sets the teaching speed; the pace is the run's step budget spread over that speed's duration."""
