@@ -81,7 +81,7 @@ def test_training_starts_streams_and_stops(page, server):
     click_button(page, "lab_pause")
     stopped = progress_step(page)
     assert stopped is not None and stopped >= later
-    page.wait_for_timeout(2500)  # several refresh intervals: a stopped run must not move
+    wait_for_app(page, idle_ms=2500)  # no live refresh reruns the page for several of its intervals
     assert progress_step(page) == stopped, "training went on after Pause"
     assert "paused" in page.locator('[data-testid="stProgress"]').first.inner_text()
     assert chart_points(page, "lab_loss") >= 1, "the loss chart is empty after training"
@@ -179,9 +179,9 @@ def test_bad_upload_shows_a_message_and_keeps_the_page(page, server, app_page):
         ext = next((e for e in BAD_FILES if f".{e}" in accept), "csv")
         name, data = BAD_FILES[ext]
         inputs.nth(i).set_input_files(files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}])
-        page.wait_for_timeout(300)  # the upload lands, then the rerun starts
-        wait_for_app(page)
         errors = page.locator('[data-testid="stAlertContentError"], [data-testid="stAlertContentWarning"]')
+        errors.first.wait_for(timeout=60_000)  # the upload lands and the rerun says what is wrong with it
+        wait_for_app(page)
         assert errors.count() >= 1, f"{app_page.file}: uploading {name} showed no message"
         assert page.locator('[data-testid="stException"]').count() == 0, page_problems(page)
         assert page.locator('[data-testid="stPlotlyChart"]').count() >= charts_before, "charts vanished after a bad upload"
