@@ -116,6 +116,30 @@ def test_pause_stops_a_refresh_still_training_in_another_thread_before_the_page_
     assert len(decode(figures(at)["lab_loss"]["data"][0]["y"])) == run.steps_done
 
 
+def test_a_preset_paused_while_the_class_run_trains_stays_at_its_step():
+    at = app_test(PAGE)
+    at.run()
+    at.selectbox(key="lab_preset").set_value("sine-gru").run()
+    at.button(key="lab_start").click().run()
+    run = at.session_state[lab.LAB_KEY]
+    before, weights = run.steps_done, [p.detach().clone() for p in run.run.model.parameters()]
+    shared_advance = run.shared.advance
+
+    def advance_then_pause(target: int, seconds: float) -> None:  # Pause pressed while the shared run trained
+        shared_advance(target, seconds)
+        run.status = "paused"
+
+    run.shared.advance = advance_then_pause
+    try:
+        assert lab.tick(run, seconds=1.0) == 0
+    finally:
+        del run.shared.advance
+    assert len(run.shared.history) > before  # the class's run went on, for everyone
+    assert run.steps_done == before and len(run.run.history) == before  # this learner's copy did not
+    for p, w in zip(run.run.model.parameters(), weights):
+        assert torch.equal(p, w)
+
+
 def test_run_finishes_and_forecaster_shows_its_fit():
     at = started("forecast")
     run = at.session_state[lab.LAB_KEY]

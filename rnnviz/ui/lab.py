@@ -119,6 +119,8 @@ def _follow(lab: LabRun, seconds: float, allowed: int | None = None) -> None:
         target = min(target, math.ceil(ahead[0] / shared.every) * shared.every)
     lab.replaying = len(shared.history) >= target  # trained before we asked: what we see is its replay
     shared.advance(target, seconds)
+    if lab.status != "running":
+        return  # paused while the shared run trained: this run stays where the learner pressed Pause
     step, weights = shared.snapshot_upto(target)
     if step > lab.steps_done:
         _keep_checkpoints(lab, step)
