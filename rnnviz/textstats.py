@@ -163,14 +163,12 @@ def read_word_by_word(model: SequenceClassifier, vocab: Vocab, sentence: str, ma
     """
     tokens = words(sentence)
     if not tokens:
-        raise DataError("Type a review with at least one word (letters or digits).")
+        raise DataError("sentiment.errors.no_words")
     if len(tokens) > max_words:
-        raise DataError(f"The review has {len(tokens)} words; keep it to {max_words} or fewer so the chart stays "
-                        "readable.")
+        raise DataError("sentiment.errors.too_many_words", words=len(tokens), limit=max_words)
     ids = torch.tensor([vocab.encode(tokens)])  # (1, T)
     if not ids.any():
-        raise DataError("None of these words appear in the training reviews, so the model reads only <unk>: "
-                        "try everyday words such as 'great', 'bad', 'boring' or 'love'.")
+        raise DataError("sentiment.errors.all_unknown")
     with torch.no_grad():
         h, _ = model.rnn(model.inputs(ids))  # (1, T, H)
         p = torch.softmax(model.head(h), dim=-1)[0, :, 1]  # (T,)

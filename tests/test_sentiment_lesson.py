@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -72,12 +73,18 @@ def test_unknown_words_are_marked(gru):
     assert r.unknown == (False, True, False)
 
 
-@pytest.mark.parametrize("text, needle", [("", "at least one word"), ("  ,;!  ", "at least one word"),
-                                          ("zzzqqq xxyyq", "None of these words"), ("good " * 30, "30 words")])
-def test_bad_reviews_raise_a_readable_data_error(gru, text, needle):
+@pytest.mark.parametrize("text, needle, zh", [
+    ("", "at least one word", "至少要有一个词"), ("  ,;!  ", "at least one word", "至少要有一个词"),
+    ("zzzqqq xxyyq", "None of these words", "都没有在训练评论中出现过"), ("good " * 30, "30 words", "30 个词"),
+])
+def test_bad_reviews_raise_a_readable_data_error_in_the_learners_language(gru, text, needle, zh):
     model, data = gru
-    with pytest.raises(DataError, match=needle):
+    with pytest.raises(DataError, match=needle) as raised:
         read_word_by_word(model, data.vocab, text, max_words=20)
+    words = raised.value.words("zh")
+    assert zh in words and not re.search(r"[A-Za-z]{4,}", re.sub(r"'[a-z]+'", "", words))  # no English sentence
+    if "30" in needle:
+        assert "20 个以内" in words  # the limit, too
 
 
 def test_held_out_confusion_counts_sum_to_n_and_give_the_accuracy(gru):

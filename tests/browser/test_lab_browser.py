@@ -87,8 +87,8 @@ def one_step(page, expected: int) -> None:
     from .conftest import click_button
 
     click_button(page, "lab_one_step")
-    page.wait_for_function(f"() => /step {expected} \\//.test(document.querySelector('[data-testid=\"stProgress\"]')?.innerText)",
-                           timeout=30_000)
+    bar = "document.querySelector('[data-testid=\"stProgress\"]')?.innerText"
+    page.wait_for_function(f"() => /step {expected} \\//.test({bar})", timeout=30_000)
     # a paused run must not train on by itself: no live refresh reruns the page for several of its intervals
     wait_for_app(page, idle_ms=IDLE_PAUSED_MS)
     assert steps_shown(page) == expected
