@@ -126,7 +126,9 @@ def test_switching_language_changes_the_lesson_and_survives_navigation(page, ser
     wait_for_app(page)
     page.wait_for_function("() => /lang=zh/.test(location.search)")
     assert sidebar_links(page)[0][0] == "首页"
-    page.locator('[data-testid="stPlotlyChart"] .gtitle').first.wait_for()
+    # Plotly redraws the chart after Streamlit has delivered the new figure: wait for its title to change
+    title = "document.querySelector('[data-testid=\"stPlotlyChart\"] .gtitle')?.textContent || ''"
+    page.wait_for_function(f"() => /[\\u3400-\\u9fff]/.test({title})", timeout=30_000)
     title_zh = page.locator('[data-testid="stPlotlyChart"] .gtitle').first.text_content()
     assert title_zh != title_en and CJK.search(title_zh), (title_en, title_zh)
     labels = page.locator('[data-testid="stMain"] [data-testid="stWidgetLabel"]').all_inner_texts()
