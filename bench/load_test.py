@@ -9,8 +9,8 @@ step count is read from the progress bar the page sends.
 Reports, per N: aggregate training steps/s across sessions against the single-process headless
 rate (one torch thread, measured in this process before any server starts and again before each level
 once the servers are quiet; the higher counts), p95 time per refresh (request -> script finished),
-server memory per session, and errors (exception boxes, error alerts, dropped connections, sessions
-that never trained).
+server memory per session, the CPU the server processes and this client used over the measured window
+(in cores), and errors (exception boxes, error alerts, dropped connections, sessions that never trained).
 
 With --replicas R it starts the class server instead (`rnnviz.serve`: R Streamlit processes behind
 HAProxy) and each student first loads the page over HTTP, as a browser does, then opens the websocket
@@ -161,6 +161,15 @@ def rss_mb(pids: list[int]) -> float:
     return total
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """Returns the CPU time (user + system) the processes have used so far, in seconds (Linux /proc)."""
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def headless_rate(cfg, seconds: float = 4.0) -> float:
     """Returns steps/s of the same run trained in this process without Streamlit (one torch thread)."""
     import torch
@@ -192,11 +201,11 @@ async def level(base: str, pids: list[int], n: int, seconds: float, shared: bool
     tasks = [asyncio.create_task(student_loop(url, s, stop_at, e)) for s, e in zip(students, events)]
     await asyncio.wait_for(asyncio.gather(*(e.wait() for e in events)), 120)
     await asyncio.sleep(warmup)
-    t0 = time.perf_counter()
+    t0, cpu0, own0 = time.perf_counter(), cpu_seconds(pids), time.process_time()
     steps0 = [s.steps for s in students]
     refresh0 = [len(s.refresh_s) for s in students]
     await asyncio.sleep(seconds)
-    t1 = time.perf_counter()
+    t1, cpu1, own1 = time.perf_counter(), cpu_seconds(pids), time.process_time()
     steps1 = [s.steps for s in students]
     rss_peak = rss_mb(pids)
     refresh = [x for s, k in zip(students, refresh0) for x in s.refresh_s[k:]]
@@ -208,6 +217,7 @@ async def level(base: str, pids: list[int], n: int, seconds: float, shared: bool
     return {
         "n": n, "shared": shared, "steps_per_s": sum(b - a for a, b in zip(steps0, steps1)) / (t1 - t0),
         "p95_refresh_s": statistics.quantiles(refresh, n=20)[-1] if len(refresh) >= 2 else float("nan"),
+        "server_cores": (cpu1 - cpu0) / (t1 - t0), "client_cores": (own1 - own0) / (t1 - t0),
         "refreshes": len(refresh), "mb_per_session": (rss_peak - rss_before) / n, "errors": errors,
         "backends": sorted(s.backend for s in students if s.backend),
     }
@@ -287,11 +297,12 @@ def main() -> None:
     print("\nprivate: every student trains the lab default (GRU 64, char LM) with their own seed;"
           "\n1 preset: every student presses the same preset (d2l-gru), trained once and replayed by all.")
     print(f"\n{'N':>3} {'runs':>8} {'headless':>9} {'agg steps/s':>12} {'vs headless':>12} {'p95 refresh':>12} "
-          f"{'MB/session':>11} {'load':>5} errors")
+          f"{'MB/session':>11} {'load':>5} {'cores: servers':>14} {'client':>6} errors")
     for r in results:
         print(f"{r['n']:>3} {'1 preset' if r['shared'] else 'private':>8} {r['headless']:>9.1f} {r['steps_per_s']:>12.1f} "
               f"{r['steps_per_s'] / r['headless']:>11.2f}x {r['p95_refresh_s'] * 1000:>10.0f}ms "
-              f"{r['mb_per_session']:>11.1f} {r['load']:>5.1f} {len(r['errors'])}")
+              f"{r['mb_per_session']:>11.1f} {r['load']:>5.1f} {r['server_cores']:>14.2f} {r['client_cores']:>6.2f} "
+              f"{len(r['errors'])}")
         for err in r["errors"][:5]:
             print(f"      {err}")
     print(f"\nserver cores: {os.cpu_count()}; load average at the end: {os.getloadavg()[0]:.1f}")
