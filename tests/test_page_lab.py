@@ -47,6 +47,15 @@ def started(task: str = "lm", steps: int = 40):
     return at
 
 
+def started_preset(slug: str):
+    """Starts the lab on a preset in a new session; returns (the app, its lab run)."""
+    at = app_test(PAGE)
+    at.run()
+    at.selectbox(key="lab_preset").set_value(slug).run()
+    at.button(key="lab_start").click().run()
+    return at, at.session_state[lab.LAB_KEY]
+
+
 def test_page_runs_with_empty_charts_and_start_button():
     at = app_test(PAGE)
     at.run()
@@ -117,11 +126,7 @@ def test_pause_stops_a_refresh_still_training_in_another_thread_before_the_page_
 
 
 def test_a_preset_paused_while_the_class_run_trains_stays_at_its_step():
-    at = app_test(PAGE)
-    at.run()
-    at.selectbox(key="lab_preset").set_value("sine-gru").run()
-    at.button(key="lab_start").click().run()
-    run = at.session_state[lab.LAB_KEY]
+    at, run = started_preset("sine-gru")
     before, weights = run.steps_done, [p.detach().clone() for p in run.run.model.parameters()]
     shared_advance = run.shared.advance
 
@@ -180,11 +185,7 @@ def test_a_shared_link_reproduces_a_preset_and_the_url_follows_the_settings():
 
 
 def test_divergence_stops_keeps_the_last_good_model_and_says_what_to_do():
-    at = app_test(PAGE)
-    at.run()
-    at.selectbox(key="lab_preset").set_value("exploding-rnn").run()
-    at.button(key="lab_start").click().run()
-    run = at.session_state[lab.LAB_KEY]
+    at, run = started_preset("exploding-rnn")
     for _ in range(50):
         if lab.tick(run, seconds=0.5) == 0 and run.status != "running":
             break
@@ -197,14 +198,7 @@ def test_divergence_stops_keeps_the_last_good_model_and_says_what_to_do():
 
 
 def test_two_sessions_share_one_preset_run_but_own_their_models():
-    sessions = []
-    for _ in range(2):
-        at = app_test(PAGE)
-        at.run()
-        at.selectbox(key="lab_preset").set_value("sine-gru").run()
-        at.button(key="lab_start").click().run()
-        sessions.append(at.session_state[lab.LAB_KEY])
-    a, b = sessions
+    (_, a), (_, b) = started_preset("sine-gru"), started_preset("sine-gru")
     assert a.shared is not None and a.shared is b.shared
     assert a.run.model is not b.run.model
     while lab.tick(a, seconds=1.0) or lab.tick(b, seconds=1.0):
@@ -320,11 +314,7 @@ def test_a_private_lab_run_keeps_a_bounded_number_of_distinct_snapshots():
 
 
 def test_a_preset_run_keeps_snapshots_of_the_shared_runs_checkpoints():
-    at = app_test(PAGE)
-    at.run()
-    at.selectbox(key="lab_preset").set_value("sine-gru").run()
-    at.button(key="lab_start").click().run()
-    run = at.session_state[lab.LAB_KEY]
+    at, run = started_preset("sine-gru")
     while lab.tick(run, seconds=1.0):
         pass
     snaps = run.run.snapshots
