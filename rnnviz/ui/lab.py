@@ -52,7 +52,7 @@ def tick(lab: LabRun, seconds: float = TICK_SECONDS, paced: bool = False,
     Paced, it takes at most what the run's teaching speed allows for the time since the last
     refresh; `observe` is called at every milestone step reached (the run's story).
     """
-    if lab.status != "running" or not lab.busy.acquire(timeout=LOCK_WAIT_S):
+    if not lab.busy.acquire(timeout=LOCK_WAIT_S):
         return 0
     try:
         return _tick(lab, seconds, paced, observe)
@@ -61,7 +61,7 @@ def tick(lab: LabRun, seconds: float = TICK_SECONDS, paced: bool = False,
 
 
 def _tick(lab: LabRun, seconds: float, paced: bool, observe: Callable[[LabRun], None] | None) -> int:
-    if lab.status != "running":  # paused while this refresh waited for the previous one
+    if lab.status != "running":  # read under the run's lock: a Pause while this refresh waited for it counts
         return 0
     start, before = time.perf_counter(), lab.steps_done
     since = start - lab.last_tick if lab.last_tick is not None else REFRESH_SECONDS

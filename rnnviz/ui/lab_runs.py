@@ -111,16 +111,16 @@ class LabRun:
     speed: str = "full"  # rnnviz.pace.SPEEDS: how fast the learner sees it train (a cap; full = as fast as it can)
     pacer: Pacer | None = None
     # Held while a refresh trains this run. A button press starts a new script run at once (Streamlit's fast
-    # reruns) while the old one may still be training in its own thread: see `settle`.
+    # reruns) while the old one may still be training in its own thread: see `pause`.
     busy: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def settle(self, timeout: float = SETTLE_S) -> bool:
-        """Waits until no refresh is training this run (it stops after the step it is on once the status is no
-        longer running); returns False if one still was after `timeout` seconds."""
-        if not self.busy.acquire(timeout=timeout):
-            return False
-        self.busy.release()
-        return True
+    def pause(self, timeout: float = SETTLE_S) -> None:
+        """Pauses a running run and waits (at most `timeout` seconds) until no refresh trains it: one still
+        training stops after the step it is on, so what the page draws next is where the run stopped."""
+        if self.status == "running":
+            self.status = "paused"
+        if self.busy.acquire(timeout=timeout):
+            self.busy.release()
 
     def set_speed(self, speed: str) -> None:
         """Sets the teaching speed; the pace is the run's step budget spread over that speed's duration."""

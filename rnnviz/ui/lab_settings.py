@@ -92,9 +92,7 @@ def _keep(lab: LabRun) -> None:
     for old in list(store.models())[:-MAX_MODELS]:
         keep.forget(store.models().pop(old))
     if previous is not None and previous.name in store.models():
-        if previous.status == "running":
-            previous.status = "paused"  # nothing trains it any more
-            previous.settle()
+        previous.pause()  # nothing trains it any more
         keep.autosave(previous, force=True)
     keep.autosave(lab, force=True)
 
@@ -126,8 +124,10 @@ def _one_step() -> None:
 def _set_status(status: str) -> None:
     lab = current()
     if lab is not None and lab.status in ("running", "paused"):
-        lab.status = status
-        lab.settle()  # a refresh still training stops after its current step: the page then shows where it stopped
+        if status == "paused":
+            lab.pause()
+        else:
+            lab.status = status
         lab.last_tick = None
         keep.autosave(lab, force=True)
 
@@ -137,9 +137,7 @@ def _reset() -> None:
     lab = st.session_state.pop(LAB_KEY, None)
     lab_step.forget()
     if lab is not None:
-        if lab.status == "running":  # a refresh still training it would save it again after it is forgotten
-            lab.status = "paused"
-            lab.settle()
+        lab.pause()  # a refresh still training it would save it again after it is forgotten
         entry = store.models().pop(lab.name, None)
         if entry is not None:
             keep.forget(entry)
