@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import torch
+from collections.abc import Callable
 
+import torch
+from torch.nn import functional as F
+
+from rnnviz.cells import cell_name
 from rnnviz.data import Vocab, clean_text, tokenize
-from rnnviz.models import LanguageModel
+from rnnviz.models import LanguageModel, State
+
+Step = Callable[[int, State], tuple[torch.Tensor, State]]
 
 
 def generate(model: LanguageModel, vocab: Vocab, prefix: str, n: int, temperature: float = 1.0,
@@ -15,8 +21,9 @@ def generate(model: LanguageModel, vocab: Vocab, prefix: str, n: int, temperatur
     ids = vocab.encode(tokens) or [0]  # an empty prefix starts from <unk>
     model.eval()
     out = list(tokens)
-    with torch.no_grad():
+    with torch.inference_mode():
         logits, state = model(torch.tensor([ids]))  # warm-up over the whole prefix at once
+        step = one_token_step(model)
         for _ in range(n):
             last = logits[0, -1].clone()
             last[0] = -torch.inf  # never emit <unk>: it is not a token of the text
@@ -26,8 +33,32 @@ def generate(model: LanguageModel, vocab: Vocab, prefix: str, n: int, temperatur
                 probs = torch.softmax(last / temperature, dim=-1)
                 nxt = int(torch.multinomial(probs, 1, generator=generator))
             out.append(vocab.idx_to_token[nxt])
-            logits, state = model(torch.tensor([[nxt]]), state)
+            logits, state = step(nxt, state)
     return ("" if token == "char" else " ").join(out)
+
+
+def one_token_step(model: LanguageModel) -> Step:
+    """Returns f(token id, state) -> (logits (1, 1, V), state): the model run on one more token.
+
+    A sample is written a token at a time, and a class server writes one for every learner every few seconds:
+    through the modules each token cost ~95 us, mostly Python around three small kernels. For a one-hot
+    language model this calls the fused kernel nn.GRU & co. call (torch.gru, torch.lstm, torch.rnn_tanh...)
+    with the same arguments, and the output layer's F.linear: the same numbers, about half the time
+    (tests/test_generate_step.py checks them equal bit for bit). Any other model goes through the modules.
+    """
+    rnn = model.rnn
+    if type(model) is not LanguageModel or model.lookup or rnn.bidirectional or rnn.proj_size or rnn.training:
+        return lambda token, state: model(torch.tensor([[token]]), state)
+    names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if rnn.bias else ())
+    weights = [getattr(rnn, f"{name}_l{k}") for k in range(rnn.num_layers) for name in names]  # torch's order
+    kernel, rows = getattr(torch, cell_name(rnn)), torch.eye(model.vocab_size)  # row i: token i one-hot
+    head = model.out
+    args = (rnn.bias, rnn.num_layers, float(rnn.dropout), False, False, True)  # not training, one direction, batch first
+
+    def step(token: int, state: State) -> tuple[torch.Tensor, State]:
+        out, *state = kernel(rows[token].view(1, 1, -1), state, weights, *args)  # torch.lstm also returns c
+        return F.linear(out, head.weight, head.bias), state[0] if len(state) == 1 else tuple(state)
+    return step
 
 
 def token_surprise(model: LanguageModel, vocab: Vocab, text: str, token: str = "char") -> tuple[list[str], torch.Tensor]:
