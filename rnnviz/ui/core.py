@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+
 import streamlit as st
 import torch
 from streamlit.errors import StreamlitPageNotFoundError
@@ -61,11 +64,23 @@ def setup_page(slug: str) -> None:
     st.set_page_config(page_title=f"{t(page.title_key)} · rnnviz", page_icon="🔁", layout="wide")
     # One thread per session: with several students on 2 cores, 2 threads each were ~40% slower.
     torch.set_num_threads(1)
+    _freeze_startup_heap()
     st.html(LAYOUT_CSS)  # st.html with only a <style> block adds no visible element
     navigation(page)
     from rnnviz.ui.store import sidebar_models
 
     sidebar_models()
+
+
+_frozen = threading.Lock()
+
+
+def _freeze_startup_heap() -> None:
+    """Moves what the process holds after its first page's imports (modules, Streamlit, torch, plotly) out of
+    the garbage collector's sight, once. A full collection otherwise scans it all: ~0.2 s holding the GIL on
+    a busy class server, every 10-15 s, during which no student's refresh moves."""
+    if _frozen.acquire(blocking=False):  # never released: the first page of the process does it
+        gc.freeze()
 
 
 def navigation(here: lessons.Lesson) -> None:
