@@ -68,13 +68,16 @@ class Student:
     errors: list[str] = field(default_factory=list)
     log: list[tuple[float, int]] = field(default_factory=list)  # (time, steps) after each refresh
     backend: str = ""  # which class server process answered (the proxy's header), "" without a proxy
+    page_hash: str = ""  # the page's script hash from the server's navigation message, sent back with every rerun
 
 
-def rerun(query: str, fragment_id: str = "", trigger: str | None = None) -> bytes:
-    """Returns a BackMsg asking for a run of the lab page (a fragment run when fragment_id is set)."""
+def rerun(query: str, fragment_id: str = "", trigger: str | None = None, page_hash: str = "") -> bytes:
+    """Returns a BackMsg asking for a run of the lab page (a fragment run when fragment_id is set); like the
+    browser it names the page by its script hash once the server has told it (a full run the server starts by
+    itself, st.rerun, runs the page of the request it interrupted)."""
     msg = BackMsg()
     state = msg.rerun_script
-    state.query_string, state.page_name = query, PAGE
+    state.query_string, state.page_name, state.page_script_hash = query, PAGE, page_hash
     if fragment_id:
         state.fragment_id, state.is_auto_rerun = fragment_id, True
     if trigger:
@@ -86,7 +89,9 @@ def rerun(query: str, fragment_id: str = "", trigger: str | None = None) -> byte
 def absorb(student: Student, msg: ForwardMsg) -> bool:
     """Reads one ForwardMsg into the student's view; returns True when a script run has finished."""
     kind = msg.WhichOneof("type")
-    if kind == "auto_rerun":
+    if kind == "navigation":  # the page the app's st.navigation ran
+        student.page_hash = msg.navigation.page_script_hash
+    elif kind == "auto_rerun":
         student.fragments[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
     elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
         el = msg.delta.new_element
@@ -99,7 +104,8 @@ def absorb(student: Student, msg: ForwardMsg) -> bool:
             student.errors.append(f"exception: {el.exception.message[:200]}")
         elif which == "alert" and el.alert.format == el.alert.ERROR:
             student.errors.append(f"error: {el.alert.body[:200]}")
-    return kind == "script_finished"
+    # A run cut short by st.rerun (the lab's refresh asks for a full run when the class grew) goes on as that run
+    return kind == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
 
 
 async def run_once(ws, student: Student, payload: bytes, timeout: float = 60.0) -> float:
@@ -131,14 +137,14 @@ async def student_loop(url: str, student: Student, stop_at: float, started: asyn
             await run_once(ws, student, rerun(student.query))
             if student.start_id is None:
                 raise RuntimeError("no Start button on the page")
-            await run_once(ws, student, rerun(student.query, trigger=student.start_id))
+            await run_once(ws, student, rerun(student.query, trigger=student.start_id, page_hash=student.page_hash))
             started.set()
             due = {fragment_id: time.perf_counter() for fragment_id in student.fragments}
             while time.perf_counter() < stop_at and due:
                 fragment_id = min(due, key=due.get)
                 await asyncio.sleep(max(0.0, due[fragment_id] - time.perf_counter()))
                 tick_start = time.perf_counter()
-                took = await run_once(ws, student, rerun(student.query, fragment_id))
+                took = await run_once(ws, student, rerun(student.query, fragment_id, page_hash=student.page_hash))
                 student.refresh_s.append(took)
                 student.log.append((time.perf_counter(), student.steps))
                 interval = student.fragments[fragment_id]  # the interval it asks for now

@@ -40,11 +40,18 @@ def _die_with_parent() -> None:
         pass
 
 
-def spawn(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """Starts a command as the leader of its own process group, output to a log file."""
+def spawn(cmd: list[str], log: Path, env: dict[str, str] | None = None,
+          cpus: frozenset[int] | None = None) -> subprocess.Popen:
+    """Starts a command as the leader of its own process group, output to a log file; on Linux, kept to `cpus`
+    when given (set before exec, so every thread the command starts inherits it)."""
+    def child() -> None:
+        _die_with_parent()
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+
     with open(log, "wb") as out:
         return subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+                                start_new_session=True, preexec_fn=child if sys.platform == "linux" else None)
 
 
 def http_get(url: str, cookie: str | None = None, timeout: float = 3.0) -> tuple[int, Message, bytes]:

@@ -1,6 +1,6 @@
 """The lab's live refresh stretches with load: the intervals the page asks the browser for follow
 rnnviz.refresh with every training session of the process counted (the progress at refresh_interval, the
-charts at charts_interval: as often alone, every other refresh under load)."""
+charts at charts_interval: as often alone, every third refresh under load)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ def _intervals(monkeypatch, others: int, seen_ago: float = -600) -> list[float]:
     finally:
         active.clear()
     assert not at.exception and at.session_state[lab.LAB_KEY].status == "running"
+    assert at.session_state[lab_load.TIMERS_KEY][0] == asked[-2]  # what a refresh compares the load with
     return asked
 
 
@@ -47,3 +48,36 @@ def test_the_live_refresh_is_half_a_second_alone_and_slower_under_load(monkeypat
 
 def test_sessions_that_stopped_training_do_not_slow_a_learner_who_starts_alone(monkeypatch):
     assert _intervals(monkeypatch, 200, seen_ago=lab_load.ACTIVE_WINDOW_S + 1) == [BASE_S, BASE_S]
+
+
+class _Recorder:
+    """Stands in for the process's training lock and records when it is taken and given back."""
+
+    def __init__(self, events: list[str]):
+        self.events = events
+
+    def acquire(self, timeout: float = -1) -> bool:
+        self.events.append("take")
+        return True
+
+    def release(self) -> None:
+        self.events.append("give back")
+
+
+def test_a_live_refresh_of_a_running_run_draws_only_in_the_processs_turn(monkeypatch):
+    events: list[str] = []
+    monkeypatch.setattr(lab, "TRAIN_LOCK", _Recorder(events))
+    run = type("Run", (), {"status": "running"})()
+    monkeypatch.setattr(lab, "current", lambda: run)
+    lab.turn(lambda: events.append("draw"))()
+    assert events == ["take", "draw", "give back"]  # no other session's refresh draws while this one trains
+
+    events.clear()
+    run.status = "paused"  # a paused page redraws at once: it trains nothing
+    lab.turn(lambda: events.append("draw"))()
+    assert events == ["draw"]
+
+
+def test_each_live_fragment_keeps_its_own_name_under_the_turn():
+    # Streamlit tells fragments apart by their function's name: wrapped alike, the two would be one fragment.
+    assert (lab.turn(lab._live).__qualname__, lab.turn(lab._live_charts).__qualname__) == ("_live", "_live_charts")

@@ -18,7 +18,7 @@ from rnnviz.refresh import (
     refresh_interval,
     tick_seconds,
 )
-from rnnviz.serve import REPLICAS_ENV
+from rnnviz.serve import CORES_ENV, REPLICAS_ENV
 
 
 def test_base_interval_while_every_session_has_a_core():
@@ -45,6 +45,12 @@ def test_replicas_share_the_machines_cores():
     assert process_cores({REPLICAS_ENV: "not a number"}) == one
 
 
+def test_a_replica_kept_to_one_core_counts_the_class_servers_cores():
+    assert process_cores({REPLICAS_ENV: "2", CORES_ENV: "2"}) == 1.0  # its own affinity would say 1 core: 0.5
+    assert process_cores({REPLICAS_ENV: "4", CORES_ENV: "16"}) == 4.0
+    assert process_cores({REPLICAS_ENV: "2", CORES_ENV: "many"}) == process_cores({REPLICAS_ENV: "2"})
+
+
 def test_a_session_alone_trains_the_full_chunk_and_a_class_a_share_of_the_interval():
     alone = refresh_interval(1, 1)
     assert tick_seconds(1, alone, draw=0.05) == TICK_SECONDS
@@ -68,3 +74,14 @@ def test_busy_means_more_training_sessions_than_cores():
 def test_charts_refresh_with_the_progress_alone_and_every_other_time_under_load():
     assert charts_interval(1, 2) == refresh_interval(1, 2) == BASE_S
     assert charts_interval(30, 1) == CHARTS_EVERY * refresh_interval(30, 1) == CHARTS_EVERY * CEILING_S
+
+
+def test_live_timers_are_set_afresh_only_when_the_load_changed_enough_and_not_at_every_refresh():
+    from rnnviz.refresh import RETIME_AFTER_S, RETIME_RATIO, retime
+
+    later = RETIME_AFTER_S + 0.1
+    assert retime(BASE_S, 0.0, CEILING_S, later)  # started alone, then the class came: slow down
+    assert retime(CEILING_S, 0.0, BASE_S, later)  # the class left: back to the half second
+    assert not retime(BASE_S, 0.0, CEILING_S, RETIME_AFTER_S - 0.1)  # not again right after a full run
+    assert not retime(1.0, 0.0, 1.0 * RETIME_RATIO * 0.99, later)  # a session more or less: keep the timers
+    assert retime(1.0, 0.0, 1.0 * RETIME_RATIO, later)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_async
 
-from rnnviz import serve
+from rnnviz import processes, serve
 
 REQUIRE = os.environ.get("RNNVIZ_REQUIRE_BROWSER") == "1"
 HAPROXY = serve.haproxy_path()
@@ -46,6 +46,7 @@ def test_data_folder_defaults_to_the_run_stores_and_follows_the_variable(tmp_pat
     assert serve.data_dir({serve.DATA_ENV: str(tmp_path)}) == tmp_path.resolve()
     env = serve.backend_env(tmp_path, 3, base={"PATH": "/bin"})
     assert env[serve.DATA_ENV] == str(tmp_path) and env[serve.REPLICAS_ENV] == "3" and env["PATH"] == "/bin"
+    assert env[serve.CORES_ENV] == str(serve.auto_replicas())
     assert "/rnnviz-data/" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
 
 
@@ -137,6 +138,28 @@ def _get(url: str, cookie: str = "") -> tuple[int, dict[str, str]]:
             return response.status, {k.lower(): v for k, v in response.headers.items()}
     except urllib.error.HTTPError as err:
         return err.code, {k.lower(): v for k, v in err.headers.items()}
+
+
+def test_a_process_per_core_keeps_each_to_its_own_core_and_fewer_processes_are_not_pinned():
+    cores = [0, 1, 2, 3]
+    assert [serve.pinned_core(i, 4, cores) for i in range(4)] == [{0}, {1}, {2}, {3}]
+    assert [serve.pinned_core(i, 6, cores) for i in range(6)] == [{0}, {1}, {2}, {3}, {0}, {1}]
+    assert serve.pinned_core(0, 3, cores) is None  # a core left over: let the scheduler spread them
+    assert serve.pinned_core(1, 2, [4, 7]) == {7}  # the cores this process may use, whatever their numbers
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="CPU affinity is Linux's")
+def test_a_spawned_process_and_every_thread_it_starts_keep_to_the_given_cores(tmp_path):
+    core = max(os.sched_getaffinity(0))
+    code = ("import os, threading; out = []; t = threading.Thread(target=lambda: out.append(os.sched_getaffinity(0)));"
+            "t.start(); t.join(); print(sorted(os.sched_getaffinity(0)), sorted(out[0]))")
+    proc = processes.spawn([sys.executable, "-c", code], tmp_path / "log", cpus=frozenset({core}))
+    assert proc.wait(timeout=30) == 0
+    assert (tmp_path / "log").read_text().strip() == f"[{core}] [{core}]"
+    free = processes.spawn([sys.executable, "-c", code], tmp_path / "free", cpus=None)
+    assert free.wait(timeout=30) == 0
+    everything = sorted(os.sched_getaffinity(0))
+    assert (tmp_path / "free").read_text().strip() == f"{everything} {everything}"
 
 
 def _cookies(headers: list[tuple[str, str]]) -> dict[str, str]:

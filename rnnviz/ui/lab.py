@@ -7,7 +7,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from functools import partial
+from functools import partial, wraps
 
 import numpy as np
 import streamlit as st
@@ -21,7 +21,7 @@ from rnnviz.plots.training import fit_figure, grad_norm_figure, loss_figure
 from rnnviz.refresh import SAMPLE_EVERY_S, TICK_SECONDS, busy, process_cores
 from rnnviz.tasks import scaled_series
 from rnnviz.ui import cache, keep, lab_history
-from rnnviz.ui.lab_load import intervals, measured_drawing, tick_budget, training_sessions
+from rnnviz.ui.lab_load import live_timers, measured_drawing, tick_budget, timers_stale, training_sessions
 from rnnviz.ui.lab_runs import (  # noqa: F401  (re-exported: the lab's pages and tests import them from here)
     SNAPSHOTS,
     LabRun,
@@ -41,7 +41,9 @@ REFRESH_SECONDS = 0.5  # interval of the live fragment; a tick plus drawing (~0.
 # One private run trains at a time per server. Every session's script runs in a thread of one process,
 # so they share one GIL: small models interleaved step by step spend their time switching threads
 # (20 students measured 0.11x the headless rate). Taking turns keeps each chunk at full speed.
-TRAIN_LOCK = threading.Lock()
+# The live refreshes take turns as a whole too (`turn`): a chunk trains while no other session draws, which
+# gave a class of 30 on 2 processes ~5% more steps (bench/load_test.py). Reentrant: the tick takes it again.
+TRAIN_LOCK = threading.RLock()
 LOCK_WAIT_S = 5.0  # a refresh that waits longer skips training and just redraws
 
 
@@ -148,15 +150,36 @@ def current() -> LabRun | None:
 
 def live_panel() -> None:
     """Draws the live part: a fragment that trains one bounded chunk per refresh and shows the progress, and one
-    that redraws the charts and the sample (as often, or every other refresh when the server is busy)."""
+    that redraws the charts and the sample (as often, or every third refresh when the server is busy)."""
     lab = current()
-    running = lab is not None and lab.status == "running"
-    # The timers keep these intervals until the next full run (a press of a button, or the run's end); sessions
-    # idle for ACTIVE_WINDOW_S are not counted, so a learner starting alone gets the half-second refresh.
-    progress, charts = intervals(training_sessions()) if running else (None, None)
-    st.fragment(_live, run_every=progress)()
-    st.fragment(_live_charts, run_every=charts)()
+    # The timers keep these intervals until the next full run (a press of a button, the run's end, or a refresh
+    # that finds the class has grown or left: timers_stale); sessions idle for ACTIVE_WINDOW_S are not counted,
+    # so a learner starting alone gets the half-second refresh.
+    progress, charts = live_timers(lab is not None and lab.status == "running")
+    st.fragment(turn(_live), run_every=progress)()
+    st.fragment(turn(_live_charts), run_every=charts)()
     message_delivered()
+
+
+def turn(draw: Callable[[], None]) -> Callable[[], None]:
+    """Returns draw made to wait for the process's turn (TRAIN_LOCK) while a run of this session trains.
+
+    Python runs one thread at a time per process anyway; a refresh drawing while another trains only slows
+    the training down (every torch op hands the GIL over). A refresh that waited LOCK_WAIT_S draws anyway.
+    """
+    @wraps(draw)  # Streamlit names a fragment after its function: each keeps its own
+    def in_turn() -> None:
+        lab = current()
+        if lab is None or lab.status != "running":
+            draw()
+            return
+        mine = TRAIN_LOCK.acquire(timeout=LOCK_WAIT_S)
+        try:
+            draw()
+        finally:
+            if mine:
+                TRAIN_LOCK.release()
+    return in_turn
 
 
 def _live() -> None:
@@ -179,6 +202,9 @@ def _live() -> None:
     if was_running and lab.status != "running":
         keep_message_for_rerun()
         st.rerun(scope="app")  # a full rerun stops both timers, redraws the charts and updates the buttons
+    elif was_running and timers_stale():
+        keep_message_for_rerun()
+        st.rerun(scope="app")  # the class arrived or left since the page last ran in full: it sets the timers afresh
 
 
 def _live_charts() -> None:

@@ -9,9 +9,10 @@ import time
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from rnnviz.refresh import DRAW_SECONDS, charts_interval, process_cores, refresh_interval, tick_seconds
+from rnnviz.refresh import DRAW_SECONDS, charts_interval, process_cores, refresh_interval, retime, tick_seconds
 
 ACTIVE_WINDOW_S = 3.0  # a session that ticked this recently counts as training
+TIMERS_KEY = "lab_timers"  # (progress interval, time.monotonic()) the live timers were last set to by a full run
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)
@@ -43,6 +44,23 @@ def training_sessions(register: bool = False) -> int:
 def intervals(sessions: int) -> tuple[float, float]:
     """Returns the live fragments' intervals (progress, charts) for this many training sessions."""
     return refresh_interval(sessions, process_cores()), charts_interval(sessions, process_cores())
+
+
+def live_timers(running: bool) -> tuple[float | None, float | None]:
+    """Returns the live fragments' intervals for a full run of the page (None, None when no run is training) and
+    remembers what they were set to: the timers keep them until the next full run."""
+    progress, charts = intervals(training_sessions()) if running else (None, None)
+    st.session_state[TIMERS_KEY] = (progress, time.monotonic())
+    return progress, charts
+
+
+def timers_stale() -> bool:
+    """Returns whether this session's live timers no longer fit how many sessions train (refresh.retime): the
+    class arrived or left since the page last ran in full."""
+    timer, set_at = st.session_state.get(TIMERS_KEY, (None, 0.0))
+    if timer is None:
+        return False
+    return retime(timer, set_at, intervals(training_sessions())[0], time.monotonic())
 
 
 def tick_budget() -> float:
