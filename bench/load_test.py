@@ -9,8 +9,9 @@ step count is read from the progress bar the page sends.
 Reports, per N: aggregate training steps/s across sessions against the single-process headless
 rate (one torch thread, measured in this process before any server starts and again before each level
 once the servers are quiet; the higher counts), p95 time per refresh (request -> script finished),
-server memory per session, the CPU the server processes and this client used over the measured window
-(in cores), and errors (exception boxes, error alerts, dropped connections, sessions that never trained).
+server memory per session and per process (resident, at the end of the window), the CPU the server
+processes and this client used over the measured window (in cores), and errors (exception boxes, error
+alerts, dropped connections, sessions that never trained).
 
 With --replicas R it starts the class server instead (`rnnviz.serve`: R Streamlit processes behind
 HAProxy) and each student first loads the page over HTTP, as a browser does, then opens the websocket
@@ -224,7 +225,8 @@ async def level(base: str, pids: list[int], n: int, seconds: float, shared: bool
         "n": n, "shared": shared, "steps_per_s": sum(b - a for a, b in zip(steps0, steps1)) / (t1 - t0),
         "p95_refresh_s": statistics.quantiles(refresh, n=20)[-1] if len(refresh) >= 2 else float("nan"),
         "server_cores": (cpu1 - cpu0) / (t1 - t0), "client_cores": (own1 - own0) / (t1 - t0),
-        "refreshes": len(refresh), "mb_per_session": (rss_peak - rss_before) / n, "errors": errors,
+        "refreshes": len(refresh), "mb_per_session": (rss_peak - rss_before) / n,
+        "mb_per_process": rss_peak / max(len(pids), 1), "errors": errors,
         "backends": sorted(s.backend for s in students if s.backend),
     }
 
@@ -303,12 +305,12 @@ def main() -> None:
     print("\nprivate: every student trains the lab default (GRU 64, char LM) with their own seed;"
           "\n1 preset: every student presses the same preset (d2l-gru), trained once and replayed by all.")
     print(f"\n{'N':>3} {'runs':>8} {'headless':>9} {'agg steps/s':>12} {'vs headless':>12} {'p95 refresh':>12} "
-          f"{'MB/session':>11} {'load':>5} {'cores: servers':>14} {'client':>6} errors")
+          f"{'MB/session':>11} {'MB/process':>11} {'load':>5} {'cores: servers':>14} {'client':>6} errors")
     for r in results:
         print(f"{r['n']:>3} {'1 preset' if r['shared'] else 'private':>8} {r['headless']:>9.1f} {r['steps_per_s']:>12.1f} "
               f"{r['steps_per_s'] / r['headless']:>11.2f}x {r['p95_refresh_s'] * 1000:>10.0f}ms "
-              f"{r['mb_per_session']:>11.1f} {r['load']:>5.1f} {r['server_cores']:>14.2f} {r['client_cores']:>6.2f} "
-              f"{len(r['errors'])}")
+              f"{r['mb_per_session']:>11.1f} {r['mb_per_process']:>11.0f} {r['load']:>5.1f} "
+              f"{r['server_cores']:>14.2f} {r['client_cores']:>6.2f} {len(r['errors'])}")
         for err in r["errors"][:5]:
             print(f"      {err}")
     print(f"\nserver cores: {os.cpu_count()}; load average at the end: {os.getloadavg()[0]:.1f}")

@@ -81,3 +81,32 @@ def test_a_live_refresh_of_a_running_run_draws_only_in_the_processs_turn(monkeyp
 def test_each_live_fragment_keeps_its_own_name_under_the_turn():
     # Streamlit tells fragments apart by their function's name: wrapped alike, the two would be one fragment.
     assert (lab.turn(lab._live).__qualname__, lab.turn(lab._live_charts).__qualname__) == ("_live", "_live_charts")
+
+
+class _Rerun(Exception):
+    """What st.rerun raises in a script run: the rest of the fragment never runs."""
+
+
+def test_a_refresh_whose_timers_no_longer_fit_asks_for_a_full_run_before_waiting_its_turn(monkeypatch):
+    events: list[str] = []
+    monkeypatch.setattr(lab, "TRAIN_LOCK", _Recorder(events))
+    monkeypatch.setattr(lab, "current", lambda: type("Run", (), {"status": "running"})())
+    monkeypatch.setattr(lab, "timers_stale", lambda: True)
+    monkeypatch.setattr(lab, "keep_message_for_rerun", lambda: events.append("keep message"))
+    state: dict = {}
+    monkeypatch.setattr(lab.st, "session_state", state)
+
+    def rerun(scope: str) -> None:
+        events.append(f"rerun {scope}")
+        raise _Rerun
+
+    monkeypatch.setattr(lab.st, "rerun", rerun)
+    try:
+        lab.turn(lambda: events.append("draw"), retime=True)()
+    except _Rerun:
+        pass
+    assert events == ["keep message", "rerun app"] and state[lab.RETIMED_KEY] is True  # no turn waited for
+
+    events.clear()
+    lab.turn(lambda: events.append("draw"))()  # the charts' refresh never asks: the progress's does
+    assert events == ["take", "draw", "give back"]

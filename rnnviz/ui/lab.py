@@ -45,6 +45,8 @@ REFRESH_SECONDS = 0.5  # interval of the live fragment; a tick plus drawing (~0.
 # gave a class of 30 on 2 processes ~5% more steps (bench/load_test.py). Reentrant: the tick takes it again.
 TRAIN_LOCK = threading.RLock()
 LOCK_WAIT_S = 5.0  # a refresh that waits longer skips training and just redraws
+RETIMED_KEY = "lab_retimed"  # set by a refresh that asked for a full run only to set the live timers afresh
+_inline = threading.local()  # .retimed while such a full run draws the live fragments (in its own thread)
 
 
 def tick(lab: LabRun, seconds: float = TICK_SECONDS, paced: bool = False,
@@ -156,23 +158,39 @@ def live_panel() -> None:
     # that finds the class has grown or left: timers_stale); sessions idle for ACTIVE_WINDOW_S are not counted,
     # so a learner starting alone gets the half-second refresh.
     progress, charts = live_timers(lab is not None and lab.status == "running")
-    st.fragment(turn(_live), run_every=progress)()
-    st.fragment(turn(_live_charts), run_every=charts)()
+
+    def both() -> None:  # a full run draws them one after the other: in one turn, not two
+        st.fragment(turn(_live, retime=True), run_every=progress)()
+        st.fragment(turn(_live_charts), run_every=charts)()
+    if st.session_state.pop(RETIMED_KEY, False):  # only new timers were asked for: draw, train at the next refresh
+        _inline.retimed = True
+        try:
+            both()
+        finally:
+            _inline.retimed = False
+    else:
+        turn(both)()
     message_delivered()
 
 
-def turn(draw: Callable[[], None]) -> Callable[[], None]:
+def turn(draw: Callable[[], None], retime: bool = False) -> Callable[[], None]:
     """Returns draw made to wait for the process's turn (TRAIN_LOCK) while a run of this session trains.
 
     Python runs one thread at a time per process anyway; a refresh drawing while another trains only slows
     the training down (every torch op hands the GIL over). A refresh that waited LOCK_WAIT_S draws anyway.
+    With `retime`, a refresh whose timers no longer fit the load (timers_stale) asks for a full run instead,
+    before waiting: that run sets the timers afresh and draws without waiting for a turn or training.
     """
     @wraps(draw)  # Streamlit names a fragment after its function: each keeps its own
     def in_turn() -> None:
         lab = current()
-        if lab is None or lab.status != "running":
+        if lab is None or lab.status != "running" or getattr(_inline, "retimed", False):
             draw()
             return
+        if retime and timers_stale():
+            st.session_state[RETIMED_KEY] = True
+            keep_message_for_rerun()
+            st.rerun(scope="app")  # the class arrived or left since the page last ran in full
         mine = TRAIN_LOCK.acquire(timeout=LOCK_WAIT_S)
         try:
             draw()
@@ -193,7 +211,8 @@ def _live() -> None:
     observe = partial(lab_history.observe, prefix=prefix, temperature=temp)
     observe(lab)  # step 0, or a step reached by One step or a restored file
     cpu = time.thread_time()
-    tick(lab, tick_budget() if was_running else TICK_SECONDS, paced=True, observe=observe)
+    if not getattr(_inline, "retimed", False):
+        tick(lab, tick_budget() if was_running else TICK_SECONDS, paced=True, observe=observe)
     trained = time.thread_time() - cpu
     keep.autosave(lab, force=was_running and lab.status != "running")  # throttled while training
     _progress(lab)
@@ -202,9 +221,6 @@ def _live() -> None:
     if was_running and lab.status != "running":
         keep_message_for_rerun()
         st.rerun(scope="app")  # a full rerun stops both timers, redraws the charts and updates the buttons
-    elif was_running and timers_stale():
-        keep_message_for_rerun()
-        st.rerun(scope="app")  # the class arrived or left since the page last ran in full: it sets the timers afresh
 
 
 def _live_charts() -> None:
