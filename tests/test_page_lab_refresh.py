@@ -66,21 +66,19 @@ class _Recorder:
 
 def test_a_live_refresh_of_a_running_run_draws_only_in_the_processs_turn(monkeypatch):
     events: list[str] = []
-    monkeypatch.setattr(lab, "TRAIN_LOCK", _Recorder(events))
-    run = type("Run", (), {"status": "running"})()
-    monkeypatch.setattr(lab, "current", lambda: run)
-    lab.turn(lambda: events.append("draw"))()
+    monkeypatch.setattr(lab_load, "TRAIN_LOCK", _Recorder(events))
+    lab_load.turn(lambda: events.append("draw"), running=lambda: True)()
     assert events == ["take", "draw", "give back"]  # no other session's refresh draws while this one trains
 
     events.clear()
-    run.status = "paused"  # a paused page redraws at once: it trains nothing
-    lab.turn(lambda: events.append("draw"))()
+    lab_load.turn(lambda: events.append("draw"), running=lambda: False)()  # paused: it trains nothing, draws at once
     assert events == ["draw"]
 
 
 def test_each_live_fragment_keeps_its_own_name_under_the_turn():
     # Streamlit tells fragments apart by their function's name: wrapped alike, the two would be one fragment.
-    assert (lab.turn(lab._live).__qualname__, lab.turn(lab._live_charts).__qualname__) == ("_live", "_live_charts")
+    names = lab_load.turn(lab._live, lab._running).__qualname__, lab_load.turn(lab._live_charts, lab._running).__qualname__
+    assert names == ("_live", "_live_charts")
 
 
 class _Rerun(Exception):
@@ -89,24 +87,23 @@ class _Rerun(Exception):
 
 def test_a_refresh_whose_timers_no_longer_fit_asks_for_a_full_run_before_waiting_its_turn(monkeypatch):
     events: list[str] = []
-    monkeypatch.setattr(lab, "TRAIN_LOCK", _Recorder(events))
-    monkeypatch.setattr(lab, "current", lambda: type("Run", (), {"status": "running"})())
-    monkeypatch.setattr(lab, "timers_stale", lambda: True)
-    monkeypatch.setattr(lab, "keep_message_for_rerun", lambda: events.append("keep message"))
+    monkeypatch.setattr(lab_load, "TRAIN_LOCK", _Recorder(events))
+    monkeypatch.setattr(lab_load, "timers_stale", lambda: True)
+    monkeypatch.setattr(lab_load, "keep_message_for_rerun", lambda: events.append("keep message"))
     state: dict = {}
-    monkeypatch.setattr(lab.st, "session_state", state)
+    monkeypatch.setattr(lab_load.st, "session_state", state)
 
     def rerun(scope: str) -> None:
         events.append(f"rerun {scope}")
         raise _Rerun
 
-    monkeypatch.setattr(lab.st, "rerun", rerun)
+    monkeypatch.setattr(lab_load.st, "rerun", rerun)
     try:
-        lab.turn(lambda: events.append("draw"), retime=True)()
+        lab_load.turn(lambda: events.append("draw"), running=lambda: True, retime=True)()
     except _Rerun:
         pass
-    assert events == ["keep message", "rerun app"] and state[lab.RETIMED_KEY] is True  # no turn waited for
+    assert events == ["keep message", "rerun app"] and state[lab_load.RETIMED_KEY] is True  # no turn waited for
 
     events.clear()
-    lab.turn(lambda: events.append("draw"))()  # the charts' refresh never asks: the progress's does
+    lab_load.turn(lambda: events.append("draw"), running=lambda: True)()  # the charts' refresh never asks
     assert events == ["take", "draw", "give back"]

@@ -4,10 +4,9 @@ the live panel. The runs themselves (LabRun, SharedRun, bounded snapshots) are i
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable
-from functools import partial, wraps
+from functools import partial
 
 import numpy as np
 import streamlit as st
@@ -21,7 +20,17 @@ from rnnviz.plots.training import fit_figure, grad_norm_figure, loss_figure
 from rnnviz.refresh import SAMPLE_EVERY_S, TICK_SECONDS, busy, process_cores
 from rnnviz.tasks import scaled_series
 from rnnviz.ui import cache, keep, lab_history
-from rnnviz.ui.lab_load import live_timers, measured_drawing, tick_budget, timers_stale, training_sessions
+from rnnviz.ui.lab_load import (
+    LOCK_WAIT_S,
+    TRAIN_LOCK,
+    draw_live,
+    live_timers,
+    measured_drawing,
+    retimed,
+    tick_budget,
+    training_sessions,
+    turn,
+)
 from rnnviz.ui.lab_runs import (  # noqa: F401  (re-exported: the lab's pages and tests import them from here)
     SNAPSHOTS,
     LabRun,
@@ -38,15 +47,6 @@ from rnnviz.ui.safe_text import plain
 
 LAB_KEY = "lab_run"  # the LabRun this session is training or last trained
 REFRESH_SECONDS = 0.5  # interval of the live fragment; a tick plus drawing (~0.1 s) fills most of it
-# One private run trains at a time per server. Every session's script runs in a thread of one process,
-# so they share one GIL: small models interleaved step by step spend their time switching threads
-# (20 students measured 0.11x the headless rate). Taking turns keeps each chunk at full speed.
-# The live refreshes take turns as a whole too (`turn`): a chunk trains while no other session draws, which
-# gave a class of 30 on 2 processes ~5% more steps (bench/load_test.py). Reentrant: the tick takes it again.
-TRAIN_LOCK = threading.RLock()
-LOCK_WAIT_S = 5.0  # a refresh that waits longer skips training and just redraws
-RETIMED_KEY = "lab_retimed"  # set by a refresh that asked for a full run only to set the live timers afresh
-_inline = threading.local()  # .retimed while such a full run draws the live fragments (in its own thread)
 
 
 def tick(lab: LabRun, seconds: float = TICK_SECONDS, paced: bool = False,
@@ -159,45 +159,16 @@ def live_panel() -> None:
     # so a learner starting alone gets the half-second refresh.
     progress, charts = live_timers(lab is not None and lab.status == "running")
 
-    def both() -> None:  # a full run draws them one after the other: in one turn, not two
-        st.fragment(turn(_live, retime=True), run_every=progress)()
-        st.fragment(turn(_live_charts), run_every=charts)()
-    if st.session_state.pop(RETIMED_KEY, False):  # only new timers were asked for: draw, train at the next refresh
-        _inline.retimed = True
-        try:
-            both()
-        finally:
-            _inline.retimed = False
-    else:
-        turn(both)()
+    def both() -> None:
+        st.fragment(turn(_live, _running, retime=True), run_every=progress)()
+        st.fragment(turn(_live_charts, _running), run_every=charts)()
+    draw_live(both, _running)
     message_delivered()
 
 
-def turn(draw: Callable[[], None], retime: bool = False) -> Callable[[], None]:
-    """Returns draw made to wait for the process's turn (TRAIN_LOCK) while a run of this session trains.
-
-    Python runs one thread at a time per process anyway; a refresh drawing while another trains only slows
-    the training down (every torch op hands the GIL over). A refresh that waited LOCK_WAIT_S draws anyway.
-    With `retime`, a refresh whose timers no longer fit the load (timers_stale) asks for a full run instead,
-    before waiting: that run sets the timers afresh and draws without waiting for a turn or training.
-    """
-    @wraps(draw)  # Streamlit names a fragment after its function: each keeps its own
-    def in_turn() -> None:
-        lab = current()
-        if lab is None or lab.status != "running" or getattr(_inline, "retimed", False):
-            draw()
-            return
-        if retime and timers_stale():
-            st.session_state[RETIMED_KEY] = True
-            keep_message_for_rerun()
-            st.rerun(scope="app")  # the class arrived or left since the page last ran in full
-        mine = TRAIN_LOCK.acquire(timeout=LOCK_WAIT_S)
-        try:
-            draw()
-        finally:
-            if mine:
-                TRAIN_LOCK.release()
-    return in_turn
+def _running() -> bool:
+    lab = current()
+    return lab is not None and lab.status == "running"
 
 
 def _live() -> None:
@@ -211,7 +182,7 @@ def _live() -> None:
     observe = partial(lab_history.observe, prefix=prefix, temperature=temp)
     observe(lab)  # step 0, or a step reached by One step or a restored file
     cpu = time.thread_time()
-    if not getattr(_inline, "retimed", False):
+    if not retimed():  # a full run asked for only to set the timers afresh: the next refresh trains
         tick(lab, tick_budget() if was_running else TICK_SECONDS, paced=True, observe=observe)
     trained = time.thread_time() - cpu
     keep.autosave(lab, force=was_running and lab.status != "running")  # throttled while training

@@ -1,18 +1,31 @@
-"""How busy this process's lab is: the sessions training now, what a live refresh costs besides training, and
-the refresh intervals and training chunks they give (the arithmetic is rnnviz.refresh's; this module keeps the
-process-wide registries it reads)."""
+"""How busy this process's lab is: the sessions training now, what a live refresh costs besides training, the
+refresh intervals and training chunks they give (the arithmetic is rnnviz.refresh's; this module keeps the
+process-wide registries it reads), whose turn it is to train or draw, and when a page's timers no longer fit."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
+from functools import wraps
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from rnnviz.refresh import DRAW_SECONDS, charts_interval, process_cores, refresh_interval, retime, tick_seconds
+from rnnviz.ui.lab_runs import keep_message_for_rerun
 
 ACTIVE_WINDOW_S = 3.0  # a session that ticked this recently counts as training
 TIMERS_KEY = "lab_timers"  # (progress interval, time.monotonic()) the live timers were last set to by a full run
+# One private run trains at a time per process. Every session's script runs in a thread of one process,
+# so they share one GIL: small models interleaved step by step spend their time switching threads
+# (20 students measured 0.11x the headless rate). Taking turns keeps each chunk at full speed.
+# The live refreshes take turns as a whole too (`turn`): a chunk trains while no other session draws, which
+# gave a class of 30 on 2 processes ~5% more steps (bench/load_test.py). Reentrant: the tick takes it again.
+TRAIN_LOCK = threading.RLock()
+LOCK_WAIT_S = 5.0  # a refresh that waits longer skips training and just redraws
+RETIMED_KEY = "lab_retimed"  # set by a refresh that asked for a full run only to set the live timers afresh
+_inline = threading.local()  # .retimed while such a full run draws the live fragments (in its own thread)
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)
@@ -76,3 +89,47 @@ def measured_drawing(part: str, seconds: float) -> None:
     over the last refreshes)."""
     drawing = _drawing()
     drawing[part] = 0.8 * drawing[part] + 0.2 * seconds
+
+
+def turn(draw: Callable[[], None], running: Callable[[], bool], retime: bool = False) -> Callable[[], None]:
+    """Returns draw made to wait for the process's turn (TRAIN_LOCK) while this session's run trains (`running`).
+
+    Python runs one thread at a time per process anyway; a refresh drawing while another trains only slows
+    the training down (every torch op hands the GIL over). A refresh that waited LOCK_WAIT_S draws anyway.
+    With `retime`, a refresh whose timers no longer fit the load (timers_stale) asks for a full run instead,
+    before waiting: that run sets the timers afresh and draws without waiting for a turn or training.
+    """
+    @wraps(draw)  # Streamlit names a fragment after its function: each keeps its own
+    def in_turn() -> None:
+        if not running() or retimed():
+            draw()
+            return
+        if retime and timers_stale():
+            st.session_state[RETIMED_KEY] = True
+            keep_message_for_rerun()
+            st.rerun(scope="app")  # the class arrived or left since the page last ran in full
+        mine = TRAIN_LOCK.acquire(timeout=LOCK_WAIT_S)
+        try:
+            draw()
+        finally:
+            if mine:
+                TRAIN_LOCK.release()
+    return in_turn
+
+
+def draw_live(both: Callable[[], None], running: Callable[[], bool]) -> None:
+    """Draws the live fragments in a full run of the page: one after the other in one turn (not two), or, in the
+    full run a refresh asked for only to set the timers afresh, at once and without training (`retimed`)."""
+    if st.session_state.pop(RETIMED_KEY, False):
+        _inline.retimed = True
+        try:
+            both()
+        finally:
+            _inline.retimed = False
+    else:
+        turn(both, running)()
+
+
+def retimed() -> bool:
+    """Returns whether this thread draws the full run a refresh asked for only to set the timers afresh."""
+    return getattr(_inline, "retimed", False)
