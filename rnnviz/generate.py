@@ -7,9 +7,8 @@ from collections.abc import Callable
 import torch
 from torch.nn import functional as F
 
-from rnnviz.cells import cell_name
 from rnnviz.data import Vocab, clean_text, tokenize
-from rnnviz.models import LanguageModel, State
+from rnnviz.models import LanguageModel, State, flat_weights, fused_kernel
 
 Step = Callable[[int, State], tuple[torch.Tensor, State]]
 
@@ -49,15 +48,12 @@ def one_token_step(model: LanguageModel) -> Step:
     rnn = model.rnn
     if type(model) is not LanguageModel or model.lookup or rnn.bidirectional or rnn.proj_size or rnn.training:
         return lambda token, state: model(torch.tensor([[token]]), state)
-    names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if rnn.bias else ())
-    weights = [getattr(rnn, f"{name}_l{k}") for k in range(rnn.num_layers) for name in names]  # torch's order
-    kernel, rows = getattr(torch, cell_name(rnn)), torch.eye(model.vocab_size)  # row i: token i one-hot
-    head = model.out
-    args = (rnn.bias, rnn.num_layers, float(rnn.dropout), False, False, True)  # not training, one direction, batch first
+    kernel, weights, head = fused_kernel(rnn), flat_weights(rnn), model.out
+    rows = torch.eye(model.vocab_size)  # row i: token i one-hot
 
     def step(token: int, state: State) -> tuple[torch.Tensor, State]:
-        out, *state = kernel(rows[token].view(1, 1, -1), state, weights, *args)  # torch.lstm also returns c
-        return F.linear(out, head.weight, head.bias), state[0] if len(state) == 1 else tuple(state)
+        out, state = kernel(rows[token].view(1, 1, -1), state, weights)
+        return F.linear(out, head.weight, head.bias), state
     return step
 
 

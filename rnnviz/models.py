@@ -8,6 +8,7 @@ layer's states) and ``head(h)`` (what those states become), so inspection and tr
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -108,20 +109,32 @@ def run_rnn(rnn: nn.RNNBase, fed: torch.Tensor, state: State | None = None) -> t
         return rnn(fed, state)
     if rnn.bidirectional or rnn.proj_size:
         raise ValueError("token lookup covers one direction without projections")
-    names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if rnn.bias else ())
-    weights = [getattr(rnn, f"{name}_l{k}") for k in range(rnn.num_layers) for name in names]  # torch's order
+    weights = flat_weights(rnn)
     xp = _Lookup.apply(weights[0], fed)  # (B, T, G*H)
     eye = torch.eye(xp.shape[-1], dtype=xp.dtype)
-    B, cell = fed.shape[0], cell_name(rnn)
     if state is None:
-        zeros = xp.new_zeros(rnn.num_layers, B, rnn.hidden_size)
-        state = (zeros, zeros) if cell == "lstm" else zeros
-    args = ([eye, *weights[1:]], rnn.bias, rnn.num_layers, float(rnn.dropout), rnn.training, False, True)
-    fused = getattr(torch, cell)  # the kernels nn.GRU & co. call are named as the registry: torch.gru, torch.rnn_tanh...
+        zeros = xp.new_zeros(rnn.num_layers, fed.shape[0], rnn.hidden_size)
+        state = (zeros, zeros) if cell_name(rnn) == "lstm" else zeros
+    return fused_kernel(rnn)(xp, state, [eye, *weights[1:]])
+
+
+def flat_weights(rnn: nn.RNNBase) -> list[torch.Tensor]:
+    """Returns a one-direction module's parameters in the order its fused kernel takes them (torch's order)."""
+    names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if rnn.bias else ())
+    return [getattr(rnn, f"{name}_l{k}") for k in range(rnn.num_layers) for name in names]
+
+
+def fused_kernel(rnn: nn.RNNBase) -> Callable[[torch.Tensor, State, list[torch.Tensor]], tuple[torch.Tensor, State]]:
+    """Returns f(x (B, T, D), state, weights) -> (outputs, final state): the kernel nn.GRU & co. call (torch.gru,
+    torch.lstm, torch.rnn_tanh..., named as the registry) with the module's other arguments, one direction."""
+    cell = cell_name(rnn)
+    kernel, rest = getattr(torch, cell), (rnn.bias, rnn.num_layers, float(rnn.dropout), rnn.training, False, True)
     if cell == "lstm":
-        out, h, c = fused(xp, state, *args)
-        return out, (h, c)
-    return fused(xp, state, *args)
+        def lstm(x: torch.Tensor, state: State, weights: list[torch.Tensor]) -> tuple[torch.Tensor, State]:
+            out, h, c = kernel(x, state, weights, *rest)
+            return out, (h, c)
+        return lstm
+    return lambda x, state, weights: kernel(x, state, weights, *rest)
 
 
 class _Lookup(torch.autograd.Function):

@@ -153,11 +153,10 @@ def current() -> LabRun | None:
 def live_panel() -> None:
     """Draws the live part: a fragment that trains one bounded chunk per refresh and shows the progress, and one
     that redraws the charts and the sample (as often, or every third refresh when the server is busy)."""
-    lab = current()
     # The timers keep these intervals until the next full run (a press of a button, the run's end, or a refresh
     # that finds the class has grown or left: timers_stale); sessions idle for ACTIVE_WINDOW_S are not counted,
     # so a learner starting alone gets the half-second refresh.
-    progress, charts = live_timers(lab is not None and lab.status == "running")
+    progress, charts = live_timers(_running())
 
     def both() -> None:
         st.fragment(turn(_live, _running, retime=True), run_every=progress)()
