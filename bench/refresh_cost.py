@@ -10,6 +10,9 @@ with plain even thinning, at the live charts' point budget and at the previous 6
 
     python bench/refresh_cost.py                 # lab default: GRU 64 character LM
     python bench/refresh_cost.py --lengths 500 5000 --repeat 20
+
+The page draws these figures as live charts (plots.vega: Vega-Lite, updated in place): the last table prints
+what that translation and Streamlit's Arrow serialisation cost beside Plotly's JSON.
 """
 
 from __future__ import annotations
@@ -77,6 +80,28 @@ def figure_costs(h: list[StepMetrics], repeat: int) -> dict[str, float]:
             "kB": sum(len(pio.to_json(f, validate=False)) for f in figs) / 1024}
 
 
+def live_costs(h: list[StepMetrics], repeat: int) -> dict[str, float]:
+    """Returns what the page does now per refresh (ms): the figures built and fitted, translated to Vega-Lite
+    (plots.vega), and what st.vega_lite_chart sends (the data as Arrow, the spec as JSON); and its size (kB)."""
+    import json
+
+    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+
+    from rnnviz.plots.vega import to_vega
+
+    def build():  # the plain dicts the figures are built from: the lab builds no figure per refresh
+        return [training.loss_parts(h, "lm"), training.grad_norm_parts(h, 1.0)]
+
+    parts = build()
+    charts = [to_vega(p) for p in parts]
+
+    def send():
+        return [(convert_anything_to_arrow_bytes(data), json.dumps(spec)) for data, spec in charts]
+
+    return {"build": ms(build, repeat), "vega": ms(lambda: [to_vega(p) for p in parts], repeat),
+            "send": ms(send, repeat), "kB": sum(len(a) + len(b) for a, b in send()) / 1024}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lengths", type=int, nargs="+", default=[200, 1000, 5000])
@@ -117,6 +142,15 @@ def main() -> None:
                         mock.patch.object(training, "downsample_indices", pick):
                     c = figure_costs(h, args.repeat)
                 print(f"{n:>8} {name:>16} {points:>5} {c['build']:>9.1f} {c['json']:>11.1f} {c['kB']:>8.1f}")
+    print("\nwhat a refresh does now: the same charts as live charts (plots.vega, updated in place), read from")
+    print("the plain dicts the figures are built from; beside it, the Plotly figures' build and JSON:")
+    print(f"{'history':>8} {'dicts ms':>9} {'to_vega ms':>11} {'Arrow+JSON ms':>14} {'sent kB':>8}   "
+          f"(Plotly: build + to_json ms, kB)")
+    for n in args.lengths:
+        h = history(n)
+        c, p = live_costs(h, args.repeat), figure_costs(h, args.repeat)
+        print(f"{n:>8} {c['build']:>9.1f} {c['vega']:>11.1f} {c['send']:>14.1f} {c['kB']:>8.1f}   "
+              f"({p['build'] + p['json']:.1f} ms, {p['kB']:.1f} kB)")
     full = history(args.lengths[-1])
     with mock.patch.object(training, "downsample_indices", lambda ys, _: np.arange(len(ys))):
         c = figure_costs(full, max(3, args.repeat // 3))

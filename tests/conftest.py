@@ -108,7 +108,44 @@ def figure_texts(at) -> list[str]:
                 texts.append(t.get("text", "") if isinstance(t, dict) else t or "")
         texts += [a.get("text", "") for a in layout.get("annotations", [])]
         texts += [trace.get("name", "") for trace in spec.get("data", []) if isinstance(trace.get("name"), str)]
-    return [t for t in texts if t]
+    for _, spec in live_charts(at).values():
+        title = spec.get("title", {}).get("text", "")
+        texts.append(" ".join(title) if isinstance(title, list) else title)  # its lines, as one title
+        for layer in vega_layers(spec):
+            enc = layer.get("encoding", {})
+            texts += [enc[c]["axis"].get("title") or "" for c in ("x", "y") if "axis" in enc.get(c, {})]
+            texts += enc.get("color", {}).get("scale", {}).get("domain", [])
+            texts += [tip.get("title") or "" for tip in enc.get("tooltip", [])]
+            texts.append(enc.get("text", {}).get("value") or "")
+    return [t for t in texts if t and t.strip()]
+
+
+def live_charts(at) -> dict:
+    """Returns the live charts (Vega-Lite, plots.vega) by key: {key: (data table, spec)}."""
+    import json
+
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    charts = {}
+    for element in at.get("vega_lite_chart"):
+        spec = json.loads(element.proto.spec)
+        charts[spec.get("name", "")] = (convert_arrow_bytes_to_pandas_df(element.proto.data.data), spec)
+    return charts
+
+
+def vega_layers(spec: dict):
+    """Yields every leaf layer of a (possibly nested) layered Vega-Lite spec."""
+    for layer in spec.get("layer", []):
+        if "layer" in layer:
+            yield from vega_layers(layer)
+        else:
+            yield layer
+
+
+def trace_y(chart, trace: int = 0):
+    """Returns the y values of one trace of a live chart (live_charts' (data, spec))."""
+    data, _ = chart
+    return data.loc[data["trace"] == trace, "y"].to_numpy(dtype=float)
 
 
 def page_texts(at) -> list[str]:

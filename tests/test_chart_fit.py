@@ -30,10 +30,10 @@ def test_a_long_title_wraps_and_the_top_margin_grows_the_original_is_untouched()
 def test_short_titles_are_left_alone_and_legends_below_move_above():
     short = go.Figure(layout=dict(title=dict(text="Loss"), legend=dict(orientation="v")))
     assert fitted(short) is short
-    fig = fit_figure([1.0, 2.0, 3.0], [float("nan"), 1.5, 2.5], 2, ["a", "b", "c"], "", 7)
+    fig = fit_figure([1.0, 2.0, 3.0], [float("nan"), 1.5, 2.5], 2, ["a", "b", "c"], "")
     out = fitted(fig, in_place=True)
     assert out is fig and out.layout.legend.y >= 1.0 and out.layout.legend.yanchor == "bottom"
-    assert "7 steps" in out.layout.title.text.replace("<br>", " ")
+    assert "One-step-ahead fit" in out.layout.title.text.replace("<br>", " ")
     assert fitted(grad_norm_figure([], 1.0)).layout.legend.y >= 1.0
 
 

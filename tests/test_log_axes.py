@@ -54,7 +54,7 @@ BUILDERS = {
     "spectrum.norms_over_time": lambda: spectrum.norms_over_time(
         _decaying(5), _decaying(5, rate=0.2), ["a"] * 5, "t", "y", log=True),
     "text.zipf_plot": lambda: text.zipf_plot(zipf_table(list("the time machine by h g wells " * 20)), {1: 1.0}),
-    "training.grad_norm_figure": lambda: training.grad_norm_figure(_history([0.02, 0.5, 3.0, 40.0]), 1.0),
+    "training.grad_norm_parts": lambda: training.grad_norm_figure(_history([0.02, 0.5, 3.0, 40.0]), 1.0),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import app_test
+from conftest import app_test, live_charts, trace_y, vega_layers
 from test_page_gradients import own_residue, title
 from test_page_hidden_states import decode, figures
 
@@ -48,8 +48,7 @@ def test_clipped_and_unclipped_runs_side_by_side():
         runs.tick(2.0)
     at.run()
     assert not at.exception
-    figs = figures(at)
-    assert {"clip_loss", "clip_norm_clipped", "clip_norm_plain"} <= set(figs)
+    assert {"clip_loss", "clip_norm_clipped", "clip_norm_plain"} <= set(live_charts(at))
     clipped, plain = runs.runs["clipped"], runs.runs["not clipped"]
     theta = at.select_slider(key="clip_theta").value
     assert all(m.applied_norm <= theta * (1 + 1e-6) for m in clipped.history)
@@ -65,10 +64,10 @@ def test_clipped_and_unclipped_runs_side_by_side():
     assert not at.exception
     assert any("diverged" in e.value for e in at.error)
     assert any("yes, it blows up" in i.value and f"{ui.peak_norm(plain):.3g}" in i.value for i in at.info)
-    figs = figures(at)
     cosine = [m for m in at.metric if m.label.startswith("cosine")][0]
     assert float(cosine.value) == pytest.approx(1.0, abs=1e-6)
-    applied = decode(figs["clip_norm_clipped"]["data"][1]["y"])
+    applied = trace_y(live_charts(at)["clip_norm_clipped"], 1)
+    assert len(applied) == len(clipped.history)
     assert np.all(applied <= theta * (1 + 1e-6))
 
 
@@ -83,8 +82,7 @@ def test_truncation_runs_start_and_stop():
     runs.tick(2.0)
     at.button(key=f"{ui.TRUNC_KEY}_stop").click().run()
     assert not at.exception
-    figs = figures(at)
-    assert {"trunc_loss_steps", "trunc_loss_time"} <= set(figs)
+    assert {"trunc_loss_steps", "trunc_loss_time"} <= set(live_charts(at))
     assert at.session_state[f"{ui.TRUNC_KEY}_running"] is False
 
 
@@ -125,9 +123,9 @@ def test_the_page_and_its_runs_read_in_chinese():
     at.session_state[ui.CLIP_KEY] = runs
     at.run()
     assert not at.exception
-    figs = figures(at)
-    assert title(figs["clip_loss"]) == "训练损失：相同的起点，相同的小批量"
-    assert {trace.get("name") for trace in figs["clip_loss"]["data"]} >= {"裁剪", "不裁剪"}
+    _, spec = live_charts(at)["clip_loss"]
+    assert "".join(spec["title"]["text"]) == "训练损失：相同的起点，相同的小批量"
+    assert set(next(vega_layers(spec))["encoding"]["color"]["scale"]["domain"]) >= {"裁剪", "不裁剪"}
     assert any(m.label == "cos(g, 裁剪后的 g)" for m in at.metric)
     left, total = own_residue(at)
     assert len(left) <= 0.03 * total, left

@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ENGLISH_SENTENCE, ROOT, app_test, residue_of_converted_modules
+from conftest import ENGLISH_SENTENCE, ROOT, app_test, live_charts, residue_of_converted_modules
 
 from rnnviz import lessons
 from rnnviz.catalog import t
@@ -44,7 +44,9 @@ def test_home_runs_and_shows_the_inside_of_an_rnn():
     at = run_home()
     assert not at.error
     figs = figures(at)
-    assert {"home_fit", "home_states"} <= set(figs)
+    assert "home_states" in figs
+    data, _ = live_charts(at)["home_fit"]  # redrawn while the preview trains: a live chart
+    assert set(data["trace"]) == {0, 1} and data["y"].notna().sum() > 100
     heat = figs["home_states"]["data"][0]
     assert heat["type"] == "heatmap" and heat["zmid"] == 0  # signed states: diverging, centred on 0
     z = decode(heat["z"])
@@ -87,7 +89,8 @@ def test_home_in_chinese_has_almost_no_english_left(home_zh):
     assert progress.startswith(t("home.preview.progress", "zh").split("{")[0])  # the preview's words too
     assert t("home.start_title", "zh") in [s.value for s in home_zh.subheader]
     titles = [fig["layout"]["title"]["text"] for fig in figures(home_zh).values()]
-    assert len(titles) == 2  # the preview's fit and hidden states
+    titles += ["".join(spec["title"]["text"]) for _, spec in live_charts(home_zh).values()]
+    assert len(titles) == 2  # the preview's fit (a live chart) and hidden states
     if "rnnviz.catalog" in (ROOT / "rnnviz/plots/training.py").read_text(encoding="utf-8"):  # its charts' words
         assert not any(ENGLISH_SENTENCE.search(title) for title in titles), titles  # come from the catalogues
 

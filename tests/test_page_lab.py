@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 import time
 
 import numpy as np
 import torch
-from conftest import app_test
+from conftest import app_test, live_charts, trace_y
 
 from rnnviz import refresh
 from rnnviz.presets import PRESETS_BY_SLUG, encode_query
@@ -20,13 +19,8 @@ PAGE = "pages/3_Training_lab.py"
 
 
 def figures(at) -> dict[str, dict]:
+    """Returns the page's Plotly figures by key."""
     return {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
-
-
-def decode(arr) -> np.ndarray:
-    if isinstance(arr, dict):
-        return np.frombuffer(base64.b64decode(arr["bdata"]), dtype=arr["dtype"])
-    return np.asarray(arr, dtype=float)
 
 
 def small(at, task: str = "lm", steps: int = 40) -> None:
@@ -60,7 +54,7 @@ def test_page_runs_with_empty_charts_and_start_button():
     at = app_test(PAGE)
     at.run()
     assert not at.exception and not at.error
-    assert len(at.get("plotly_chart")) == 2
+    assert set(live_charts(at)) == {"lab_loss", "lab_grad"} and not at.get("plotly_chart")
     assert not at.button(key="lab_start").disabled and at.button(key="lab_reset").disabled
 
 
@@ -73,10 +67,10 @@ def test_start_trains_shows_charts_and_keeps_the_model_for_the_lessons():
     lab.tick(run, seconds=0.2)  # AppTest never fires run_every: drive the fragment's step directly
     assert run.steps_done > before
     at.run()
-    figs = figures(at)
-    loss = decode(figs["lab_loss"]["data"][0]["y"])
+    charts = live_charts(at)
+    loss = trace_y(charts["lab_loss"])
     assert len(loss) == run.steps_done and np.isfinite(loss).all()
-    assert figs["lab_grad"]["layout"]["yaxis"]["type"] == "log"
+    assert charts["lab_grad"][1]["layer"][0]["encoding"]["y"]["scale"]["type"] == "log"
     assert "step" in at.get("progress")[0].proto.text
     assert any("Sample at step" in m.value for m in at.markdown)
 
@@ -122,7 +116,7 @@ def test_pause_stops_a_refresh_still_training_in_another_thread_before_the_page_
     old.join()
     assert run.status == "paused" and not at.exception
     assert f"step {run.steps_done} / 5000" in at.get("progress")[0].proto.text  # the page shows where it stopped
-    assert len(decode(figures(at)["lab_loss"]["data"][0]["y"])) == run.steps_done
+    assert len(trace_y(live_charts(at)["lab_loss"])) == run.steps_done
 
 
 def test_a_preset_paused_while_the_class_run_trains_stays_at_its_step():
@@ -152,8 +146,9 @@ def test_run_finishes_and_forecaster_shows_its_fit():
         pass
     assert run.status == "done" and run.steps_done == 40
     at.run()
-    fit = figures(at)["lab_fit"]
-    assert len(fit["data"]) == 2 and "40 steps" in fit["layout"]["title"]["text"]
+    data, spec = live_charts(at)["lab_fit"]
+    assert set(data["trace"]) == {0, 1} and "One-step-ahead fit" in " ".join(spec["title"]["text"])
+    assert "step 40 / 40" in at.get("progress")[0].proto.text  # the step is named above the chart
     assert at.button(key="lab_resume").disabled
     at.button(key="lab_one_step").click().run()  # a finished run: One step walks a new run of the settings
     new = at.session_state[lab.LAB_KEY]

@@ -9,12 +9,16 @@ The page CSS (core.LAYOUT_CSS) shrinks a title further when its chart is narrow.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import plotly.graph_objects as go
 
 TITLE_CHARS = 40  # per title line: fits a ~300 px half-width chart at the title size the page CSS gives it
 LINE_PX = 21  # height of one more title line
 LEGEND_ROW_PX = 21  # the top margin one row of a legend above the plot needs
 LEGEND_ROW_CHARS = 36  # legend entries (name + symbol) per row of a ~300 px chart, in characters
+WIDE_UNITS = 2.4  # wrap_wide: a Chinese character is as wide as 2.4 English ones on average (15 px against ~6.3)
 MIN_TOP = 50  # base_layout's top margin
 NO_LEGEND = ("heatmap", "contour", "histogram2d", "surface")  # traces plotly leaves out of the legend by default
 NOTE_PX = 22  # a one-line annotation just above the plot
@@ -34,6 +38,47 @@ def wrap(text: str, width: int = TITLE_CHARS) -> list[str]:
                 line = f"{line} {word}" if line else word
         lines.append(line)
     return lines
+
+
+def wrap_wide(line: str, width: int = TITLE_CHARS) -> list[str]:
+    """Returns a title line cut into lines of about `width` units, a Chinese character counting WIDE_UNITS.
+
+    `wrap` breaks a title at its spaces; a Chinese title has none, and Vega cuts a line wider than its chart
+    ("…"). So a wide line breaks after a punctuation mark (：，、；）) or before a bracket where one falls, else
+    between characters."""
+    if _units(line) <= width:
+        return [line]
+    lines, current = [], ""
+    for piece in re.findall(r"[（(]?[^：，、；）,;:) （(]*[：，、；）,;:) ]?", line):  # from an opening bracket to a mark
+        while _units(piece) > width:  # a piece too long for a line on its own: cut it between characters
+            cut = max(1, _fits(piece, width - _units(current)))
+            if current and cut <= 1:
+                lines.append(current.rstrip())
+                current = ""
+                continue
+            lines.append((current + piece[:cut]).rstrip())
+            current, piece = "", piece[cut:]
+        if current and _units(current + piece) > width:
+            lines.append(current.rstrip())
+            current = ""
+        current += piece
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines
+
+
+def _units(text: str) -> float:
+    return sum(WIDE_UNITS if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fits(text: str, units: float) -> int:
+    """Returns how many of the text's first characters fit in `units`."""
+    used = 0.0
+    for n, ch in enumerate(text):
+        used += WIDE_UNITS if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used > units:
+            return n
+    return len(text)
 
 
 def legend_rows(names: list[str], per_row: int = LEGEND_ROW_CHARS) -> int:

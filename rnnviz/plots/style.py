@@ -58,6 +58,14 @@ def log_axis(values: Iterable[float] | np.ndarray, max_labels: int = LOG_MAX_LAB
                 showexponent="all", minorloglabels="none", minor=minor)
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_label(k: int) -> str:
+    """Returns 10^k as the shared log axis writes it: 1, 10, 10², 10⁻¹ (a live chart's labels, plots.vega)."""
+    return "1" if k == 0 else "10" if k == 1 else "10" + str(k).translate(SUPERSCRIPT)
+
+
 def is_shared_log_axis(axis: Mapping) -> bool:
     """Returns whether a figure's axis (its JSON dict) uses log_axis's settings: labels at powers of ten only."""
     dtick = axis.get("dtick")

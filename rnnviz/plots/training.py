@@ -40,13 +40,24 @@ def _column(history: Sequence[StepMetrics], idx: np.ndarray, name: str) -> np.nd
     return np.array([getattr(history[i], name) for i in idx], dtype=float)
 
 
-def _figure(traces: list[dict], layout: dict) -> go.Figure:
-    """Returns the figure of scatter traces and a layout given as dicts, fitted to narrow screens as it is built."""
-    return go.Figure(dict(data=[dict(tr, type="scatter") for tr in traces], layout=fit_layout(layout, traces)))
+def _parts(traces: list[dict], layout: dict) -> dict:
+    """Returns the plain dict of a figure of scatter traces and a layout, fitted to narrow screens as it is built."""
+    return dict(data=[dict(tr, type="scatter") for tr in traces], layout=fit_layout(layout, traces))
 
 
 def loss_figure(history: Sequence[StepMetrics], task: str, diverged: str | None = None) -> go.Figure:
     """Returns the loss per step, with perplexity (language model) or accuracy (classifier) on a second axis."""
+    return go.Figure(loss_parts(history, task, diverged))
+
+
+def grad_norm_figure(history: Sequence[StepMetrics], clip: float | None) -> go.Figure:
+    """Returns the global gradient norm per step before and after clipping (log scale), clipped steps marked."""
+    return go.Figure(grad_norm_parts(history, clip))
+
+
+def loss_parts(history: Sequence[StepMetrics], task: str, diverged: str | None = None) -> dict:
+    """Returns loss_figure as the plain dict it is built from: a live chart (plots.vega) reads it at every
+    refresh without building the figure."""
     second = {"lm": "perplexity", "sentiment": "accuracy"}.get(task)
     idx = downsample_indices([m.loss for m in history], LIVE_POINTS)
     steps = _column(history, idx, "step")
@@ -69,11 +80,11 @@ def loss_figure(history: Sequence[StepMetrics], task: str, diverged: str | None 
     title = t("training_lab.charts.loss_title") if history else t("training_lab.charts.loss_title_empty")
     layout = live_layout(title, t("training_lab.charts.training_step"), loss_name, **extra)
     layout["yaxis"]["rangemode"] = "tozero"
-    return _figure(traces, layout)
+    return _parts(traces, layout)
 
 
-def grad_norm_figure(history: Sequence[StepMetrics], clip: float | None) -> go.Figure:
-    """Returns the global gradient norm per step before and after clipping (log scale), clipped steps marked."""
+def grad_norm_parts(history: Sequence[StepMetrics], clip: float | None) -> dict:
+    """Returns grad_norm_figure as the plain dict it is built from (see loss_parts)."""
     idx = downsample_indices([m.grad_norm for m in history], LIVE_POINTS)
     steps, step = _column(history, idx, "step"), t("training_lab.charts.step")
     traces = [
@@ -86,7 +97,8 @@ def grad_norm_figure(history: Sequence[StepMetrics], clip: float | None) -> go.F
     clipped = [i for i in idx if history[i].clipped]
     if clipped:
         traces.append(dict(x=[history[i].step for i in clipped], y=[history[i].grad_norm for i in clipped],
-                           name=t("training_lab.charts.clipped_steps", count=sum(m.clipped for m in history)),
+                           name=t("training_lab.charts.clipped_steps"),  # counted beside the chart: a live chart's
+                           # words stay the same from refresh to refresh, so it is updated in place (plots.vega)
                            mode="markers", marker=dict(symbol="x", color=CLIP_COLOR, size=7),
                            hovertemplate=f"{step} %{{x}}<br>{t('training_lab.charts.was_clipped')}<extra></extra>"))
     if clip is not None and history:
@@ -97,12 +109,14 @@ def grad_norm_figure(history: Sequence[StepMetrics], clip: float | None) -> go.F
     layout = live_layout(title, t("training_lab.charts.training_step"), t("training_lab.charts.grad_axis"))
     layout["yaxis"].update(log_axis([m.grad_norm for m in history] + [m.applied_norm for m in history]
                                     + ([clip] if clip is not None else [])))
-    return _figure(traces, layout)
+    return _parts(traces, layout)
 
 
-def fit_figure(values: np.ndarray, preds: np.ndarray, n_train: int, labels: Sequence[str], unit: str,
-               step: int) -> go.Figure:
-    """Returns the series and the model's one-step-ahead prediction, with the train/test cut marked."""
+def fit_figure(values: np.ndarray, preds: np.ndarray, n_train: int, labels: Sequence[str], unit: str) -> go.Figure:
+    """Returns the series and the model's one-step-ahead prediction, with the train/test cut marked.
+
+    Its words name no step: the page's progress bar does, and a live chart whose words stay the same is updated in
+    place (plots.vega) instead of drawn anew at every refresh."""
     x = np.arange(len(values))
     hover = [f"t={i} ({labels[i]})" if i < len(labels) else f"t={i}" for i in x]
     value, predicted = t("training_lab.charts.value"), t("training_lab.charts.predicted")
@@ -114,7 +128,7 @@ def fit_figure(values: np.ndarray, preds: np.ndarray, n_train: int, labels: Sequ
     ]
     cut = n_train - 0.5
     return go.Figure(traces, live_layout(
-        t("training_lab.charts.fit_title", steps=step), t("training_lab.charts.time_step"),
+        t("training_lab.charts.fit_title"), t("training_lab.charts.time_step"),
         t("training_lab.charts.value_unit", unit=unit) if unit else value,
         shapes=[dict(type="line", x0=cut, x1=cut, y0=0, y1=1, yref="paper", line=dict(color="#999", dash="dash"))],
         annotations=[dict(x=cut, y=1, yref="paper", text=t("training_lab.charts.cut"), showarrow=False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
@@ -14,6 +14,7 @@ import streamlit as st
 from rnnviz import export, query
 from rnnviz.catalog import has, items, t
 from rnnviz.plots.fit import fitted
+from rnnviz.plots.vega import to_vega
 from rnnviz.tracing import Trace
 from rnnviz.ui import lang
 
@@ -30,6 +31,22 @@ def chart(fig: go.Figure, key: str) -> None:
         "displaylogo": False,
         "toImageButtonOptions": {"format": fmt, "filename": f"rnnviz_{key}", "scale": 2},
     })
+
+
+def live_chart(fig: go.Figure | Mapping, key: str) -> None:
+    """Draws a figure that a fragment redraws while a run trains: updated in place, never blanked (plots.vega).
+
+    fig is a Plotly figure or the plain dict of one built fitted (plots.training's *_parts). A figure the
+    translation cannot draw is drawn by Plotly as it is (redrawn, it blinks; nothing is lost)."""
+    if isinstance(fig, go.Figure):
+        fig = fitted(fig)
+    with st.container(key=key):  # the page's CSS and tests find the chart by its key
+        try:
+            data, spec = to_vega(fig)
+        except ValueError:
+            st.plotly_chart(fig if isinstance(fig, go.Figure) else go.Figure(fig), key=f"{key}_plotly")
+            return
+        st.vega_lite_chart(data, dict(spec, name=key), width="stretch")
 
 
 def export_format_toggle() -> None:

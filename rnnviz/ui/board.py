@@ -17,7 +17,7 @@ from rnnviz import classcode, runstore
 from rnnviz.catalog import t
 from rnnviz.config import CELL_LABELS
 from rnnviz.plots.board import SETTINGS, BoardPoint, board_figure, metric_label, setting_label
-from rnnviz.ui.affordances import absolute_link, chart, lesson_link
+from rnnviz.ui.affordances import absolute_link, lesson_link, live_chart
 from rnnviz.ui.keep import CLASS_KEY, CLASS_PARAM, NICK_KEY
 
 TEACHER_PARAM = "teacher"  # the teacher key, only in the teacher's bookmark; taken off the URL once read
@@ -119,7 +119,7 @@ def _live(code: str) -> None:
     metric = "perplexity" if all(r["task"] == "lm" for r in rows) else "loss"
     anonymous = t("class_board.anonymous")
     points = [BoardPoint(r["nickname"] or anonymous, r["cell"], r["lr"], r["clip"], r["loss"]) for r in rows]
-    chart(board_figure(points, setting, metric), key="board_chart")
+    live_chart(board_figure(points, setting, metric), key="board_chart")
     st.caption(t("class_board.each_dot", metric=metric_label(metric)))
     st.dataframe(_table(rows, anonymous), hide_index=True, key="board_table")
 

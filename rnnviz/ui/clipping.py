@@ -13,11 +13,11 @@ from rnnviz.catalog import t
 from rnnviz.config import ModelConfig, RunConfig, TextConfig, TrainConfig
 from rnnviz.errors import ConfigError
 from rnnviz.plots import gradients as plots
-from rnnviz.plots.training import grad_norm_figure
+from rnnviz.plots.training import grad_norm_parts
 from rnnviz.predictions import Answer, diverges, truncation_first_step
 from rnnviz.tasks import make_model, make_task
 from rnnviz.ui import cache
-from rnnviz.ui.affordances import chart
+from rnnviz.ui.affordances import chart, live_chart
 from rnnviz.ui.gradients import LOSS_MODES, REFRESH_SECONDS, TICK_SECONDS, grad_label, loss_label, passage_batch
 from rnnviz.ui.predict import predict
 from rnnviz.ui.safe_text import plain, plotly_text
@@ -201,14 +201,14 @@ def clip_panel(runs: grad.RunSet | None) -> None:
     if unclipped.diverged and revealed:
         st.error(t("clipping.clip.diverged", reason=unclipped.diverged), icon="💥")
     diverged = {plotly_text(run_label(n)): r.diverged for n, r in runs.runs.items()}
-    chart(plots.losses_figure(_histories(runs), t("clipping.clip.loss_title"), diverged=diverged), key="clip_loss")
+    live_chart(plots.losses_figure(_histories(runs), t("clipping.clip.loss_title"), diverged=diverged), key="clip_loss")
     left, right = st.columns(2)
     with left:
-        chart(grad_norm_figure(clipped.history, clipped.cfg.clip), key="clip_norm_clipped")
+        live_chart(grad_norm_parts(clipped.history, clipped.cfg.clip), key="clip_norm_clipped")
         st.caption(t("clipping.clip.clipped_caption", clipped=sum(m.clipped for m in clipped.history),
                      steps=clipped.steps_done))
     with right:
-        chart(grad_norm_figure(unclipped.history, None), key="clip_norm_plain")
+        live_chart(grad_norm_parts(unclipped.history, None), key="clip_norm_plain")
         st.caption(t("clipping.clip.plain_caption"))
     ids = passage_batch(clipped.task.text, 35)[0]
     check = grad.clip_check(clipped.model, lmg.lm_batch_loss(ids), clipped.cfg.clip)
@@ -237,8 +237,8 @@ def trunc_panel(runs: grad.RunSet | None, cfgs: dict[str, RunConfig], mode: str)
     st.markdown(progress_line(runs))
     left, right = st.columns(2)
     with left:
-        chart(plots.losses_figure(_histories(runs), t("clipping.trunc.loss_steps")), key="trunc_loss_steps")
+        live_chart(plots.losses_figure(_histories(runs), t("clipping.trunc.loss_steps")), key="trunc_loss_steps")
     with right:
         seconds = {plotly_text(run_label(n)): s for n, s in runs.seconds.items()}
-        chart(plots.losses_figure(_histories(runs), t("clipping.trunc.loss_seconds"), seconds=seconds),
-              key="trunc_loss_time")
+        live_chart(plots.losses_figure(_histories(runs), t("clipping.trunc.loss_seconds"), seconds=seconds),
+                   key="trunc_loss_time")

@@ -17,9 +17,9 @@ from rnnviz.config import RunConfig, TextConfig
 from rnnviz.memory_queue import MemoryLab, enqueue, memory_tick, series_label
 from rnnviz.models import RecurrentModel
 from rnnviz.plots import gradients as plots
-from rnnviz.plots.fit import fitted
 from rnnviz.predictions import Answer, first_step_gradient
 from rnnviz.ui import cache, selection
+from rnnviz.ui.affordances import live_chart
 from rnnviz.ui.safe_text import plain, plotly_text
 from rnnviz.ui.store import ModelEntry, active
 
@@ -276,15 +276,13 @@ def _memory_live(delay: int) -> None:
         st.progress(min(len(lab.results) / max(total, 1), 1.0), text=memory_progress(lab))
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(fitted(plots.memory_accuracy_figure(lab.results, 1 / grad.MemoryTask(delay).symbols),
-                               in_place=True), key="gtt_mem_acc")
+        live_chart(plots.memory_accuracy_figure(lab.results, 1 / grad.MemoryTask(delay).symbols), key="gtt_mem_acc")
     shown = {label: g for (label, k), g in lab.grads.items() if k == delay}
     with right:
         if shown:
-            st.plotly_chart(fitted(plots.curves_over_time(
-                shown, None, t("gradients.memory.grads_title", delay=delay), t("gradients.plot.grads_y"),
-                x_title=t("gradients.x_title.memory")), in_place=True),
-                key="gtt_mem_grads")
+            live_chart(plots.curves_over_time(shown, None, t("gradients.memory.grads_title", delay=delay),
+                                              t("gradients.plot.grads_y"), x_title=t("gradients.x_title.memory")),
+                       key="gtt_mem_grads")
         else:
             st.info(t("gradients.memory.empty", delay=delay))
     if was_busy and not lab.busy:

@@ -16,6 +16,7 @@ from rnnviz.presets import PRESETS_BY_SLUG
 from rnnviz.tasks import scaled_series
 from rnnviz.tracing import trace_model
 from rnnviz.ui import cache, lang
+from rnnviz.ui.affordances import live_chart
 from rnnviz.ui.core import page_link
 from rnnviz.ui.lab import REFRESH_SECONDS, LabRun, new_lab_run, tick
 
@@ -66,8 +67,7 @@ def _preview() -> None:
     st.progress(min(lab.steps_done / cfg.train.steps, 1.0),
                 text=t("home.preview.progress", hidden=cfg.model.hidden_size, step=lab.steps_done,
                        steps=cfg.train.steps, loss=loss))
-    st.plotly_chart(fitted(fit_figure(series.values, preds, n_train, series.labels, series.unit, lab.steps_done),
-                           in_place=True), key="home_fit")
+    live_chart(fit_figure(series.values, preds, n_train, series.labels, series.unit), key="home_fit")
     with torch.no_grad():
         trace = trace_model(lab.run.model, values[None, :HEATMAP_STEPS])
     h = trace.layers[0].h[0, ::HEATMAP_STRIDE].numpy()  # (T / stride, H)

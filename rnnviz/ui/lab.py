@@ -15,11 +15,11 @@ import torch
 from rnnviz import history
 from rnnviz.catalog import t
 from rnnviz.forecast import one_step
-from rnnviz.plots.fit import fitted
-from rnnviz.plots.training import fit_figure, grad_norm_figure, loss_figure
+from rnnviz.plots.training import fit_figure, grad_norm_parts, loss_parts
 from rnnviz.refresh import SAMPLE_EVERY_S, TICK_SECONDS, busy, process_cores
 from rnnviz.tasks import scaled_series
 from rnnviz.ui import cache, keep, lab_history
+from rnnviz.ui.affordances import live_chart
 from rnnviz.ui.lab_load import (
     LOCK_WAIT_S,
     TRAIN_LOCK,
@@ -197,8 +197,10 @@ def _live_charts() -> None:
     lab = current()
     if lab is None:
         left, right = st.columns(2)
-        left.plotly_chart(loss_figure([], "lm"), key="lab_loss")  # the live figures are built fitted
-        right.plotly_chart(grad_norm_figure([], 1.0), key="lab_grad")
+        with left:
+            live_chart(loss_parts([], "lm"), key="lab_loss")
+        with right:
+            live_chart(grad_norm_parts([], 1.0), key="lab_grad")
         return
     cpu = time.thread_time()
     lab_history.follow_corpus(lab)  # before the prefix box is drawn
@@ -251,16 +253,18 @@ def _charts(lab: LabRun) -> None:
     h = lab.run.history
     with st.container(key="lab_charts"):
         left, right = st.columns(2)
-    left.plotly_chart(loss_figure(h, lab.cfg.task, lab.run.diverged), key="lab_loss")
-    right.plotly_chart(grad_norm_figure(h, lab.cfg.train.clip), key="lab_grad")
+    with left:
+        live_chart(loss_parts(h, lab.cfg.task, lab.run.diverged), key="lab_loss")
+    with right:
+        live_chart(grad_norm_parts(h, lab.cfg.train.clip), key="lab_grad")
     if lab.cfg.task == "lm":
         _sample(lab)
     elif lab.cfg.task == "forecast":
         series = cache.series(lab.cfg.series)
         values, n_train, scaler = scaled_series(series, lab.cfg.series)
         preds = scaler.inverse(one_step(lab.run.model, values))
-        fig = fit_figure(series.values, preds, n_train, series.labels, series.unit, lab.steps_done)
-        st.plotly_chart(fitted(fig, in_place=True), key="lab_fit")
+        fig = fit_figure(series.values, preds, n_train, series.labels, series.unit)
+        live_chart(fig, key="lab_fit")
     else:
         st.metric(t("training_lab.metrics.heldout"), f"{heldout_accuracy(lab):.0%}",
                   help=t("training_lab.metrics.heldout_help"))

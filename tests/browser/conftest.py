@@ -252,6 +252,24 @@ def wait_for_app(page, timeout_ms: float = RERUN_MS, idle_ms: int = 500) -> None
     page.wait_for_function(_IDLE_JS, arg=[idle_ms], timeout=timeout_ms, polling=100)
 
 
+# A live chart (plots.vega, drawn by affordances.live_chart in a container keyed like the chart): Vega's SVG
+# writes each point's values into the aria-label of its symbol ("x: 12; y: 2.3; ..."). Returns [points of the
+# first trace, its last x], or [-1, -1] when the chart is not drawn.
+LIVE_TRACE_JS = """key => {
+  const marks = document.querySelector(`.st-key-${key} [data-testid="stVegaLiteChart"] g.mark-symbol.role-mark`);
+  if (!marks) return [-1, -1];
+  const points = marks.querySelectorAll('path');
+  const last = points.length ? (points[points.length - 1].getAttribute('aria-label') || '').match(/^x: ([-\\d.,e]+)/) : null;
+  return [points.length, last ? Number(last[1].replaceAll(',', '')) : -1];
+}"""
+
+
+def live_trace(page, key: str) -> tuple[int, float]:
+    """Returns (points, last x) of the first trace of the keyed live chart; (-1, -1) when it is not drawn."""
+    n, last = page.evaluate(LIVE_TRACE_JS, key)
+    return n, last
+
+
 def page_problems(page) -> list[str]:
     """Returns the text of every exception box and st.error alert on the page (empty when clean)."""
     found = []

@@ -37,7 +37,7 @@ def test_the_board_fills_by_itself_and_the_teacher_clears_it(page, server):
     assert "teacher=" not in page.url  # the key left the projected address bar
     _save(tokens[1], code, "", "lstm", 0.1, 1.6)  # a second learner, saved after the page was drawn
     page.get_by_text("2 runs", exact=True).wait_for(timeout=LIVE_MS)  # no reload: the board's own timer
-    page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first.wait_for(timeout=LIVE_MS)
+    page.locator('.st-key-board_chart .marks').first.wait_for(timeout=LIVE_MS)  # a live chart (plots.vega)
     assert page_problems(page) == []
     html = page.content()
     assert [t for t in (*tokens, *(runstore.learner_key(t) for t in tokens)) if t in html] == []

@@ -12,11 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, SCREENSHOTS, click_button, find_page, open_page, page_problems, save_screenshot, wait_for_app
+from .conftest import (
+    ROOT,
+    SCREENSHOTS,
+    click_button,
+    find_page,
+    live_trace,
+    open_page,
+    page_problems,
+    save_screenshot,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
 
 LAB = find_page("Training_lab")
+CHARTS = '[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"]'  # Plotly's, and the live charts (plots.vega)
 STEP = re.compile(r"step (\d+) / (\d+)")
 LIVE_TIMEOUT_S = 90  # a loaded 2-core CI box: the first ticks may take a while
 
@@ -48,16 +59,6 @@ def wait_for_step_above(page, floor: int, timeout_s: float = LIVE_TIMEOUT_S) -> 
     raise AssertionError(f"the lab's step counter stayed at {step} (wanted > {floor}) for {timeout_s} s")
 
 
-def chart_points(page, key: str) -> int:
-    """Returns how many points the keyed Plotly chart draws over all its traces (-1 if it is not drawn)."""
-    return page.evaluate(
-        # plotly 7 keeps base64 arrays in gd.data; the drawn point count is in calcdata
-        """key => { const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-                    return gd && gd.calcdata ? gd.calcdata.reduce((n, trace) => n + trace.length, 0) : -1; }""",
-        key,
-    )
-
-
 def select_option(page, key: str, label: str) -> None:
     """Picks an option of the keyed st.selectbox by its visible label and waits for the rerun."""
     page.locator(f'.st-key-{key} [role="combobox"]').first.click()  # react-aria combobox in streamlit 1.67
@@ -76,7 +77,7 @@ def test_training_starts_streams_and_stops(page, server):
     later = wait_for_step_above(page, first)
     assert later > first
     page.wait_for_selector(".st-key-lab_pause button", timeout=30_000)
-    assert page.locator(".st-key-lab_loss .js-plotly-plot").count() >= 1
+    assert page.locator('.st-key-lab_loss [data-testid="stVegaLiteChart"]').count() == 1
 
     click_button(page, "lab_pause")
     stopped = progress_step(page)
@@ -84,7 +85,7 @@ def test_training_starts_streams_and_stops(page, server):
     wait_for_app(page, idle_ms=2500)  # no live refresh reruns the page for several of its intervals
     assert progress_step(page) == stopped, "training went on after Pause"
     assert "paused" in page.locator('[data-testid="stProgress"]').first.inner_text()
-    assert chart_points(page, "lab_loss") >= 1, "the loss chart is empty after training"
+    assert live_trace(page, "lab_loss")[0] >= 1, "the loss chart is empty after training"
     assert page.locator(".st-key-lab_resume button").is_enabled()
     problems = page_problems(page)
     save_screenshot(page, SCREENSHOTS / "Training_lab_paused.png", thumb_from='[data-testid="stProgress"]')
@@ -174,7 +175,7 @@ def test_bad_upload_shows_a_message_and_keeps_the_page(page, server, app_page):
     inputs.first.wait_for(state="attached")
     assert inputs.count() >= 1, f"{app_page.file} draws no file uploader in the browser"
     for i in range(inputs.count()):
-        charts_before = page.locator('[data-testid="stPlotlyChart"]').count()
+        charts_before = page.locator(CHARTS).count()
         accept = (inputs.nth(i).get_attribute("accept") or ".csv").lower()
         ext = next((e for e in BAD_FILES if f".{e}" in accept), "csv")
         name, data = BAD_FILES[ext]
@@ -184,7 +185,7 @@ def test_bad_upload_shows_a_message_and_keeps_the_page(page, server, app_page):
         wait_for_app(page)
         assert errors.count() >= 1, f"{app_page.file}: uploading {name} showed no message"
         assert page.locator('[data-testid="stException"]').count() == 0, page_problems(page)
-        assert page.locator('[data-testid="stPlotlyChart"]').count() >= charts_before, "charts vanished after a bad upload"
+        assert page.locator(CHARTS).count() >= charts_before, "charts vanished after a bad upload"
         message = errors.first.inner_text()
         assert len(message) > 20 and "Traceback" not in message, message
         errors.first.scroll_into_view_if_needed()

@@ -9,22 +9,15 @@ import urllib.parse
 
 from rnnviz.presets import LAB_DEFAULTS, encode_query
 
-from .conftest import page_problems, wait_for_app
+from .conftest import LIVE_TRACE_JS, page_problems, wait_for_app
 
 # A small, fast forecaster with many steps, so it is still training while the test watches.
 SETTINGS = {**encode_query(LAB_DEFAULTS["forecast"]), "hidden": "8", "steps": "4000", "seed": "5"}
 IDLE_PAUSED_MS = 1500  # while training, the live fragments rerun the page every 0.4-1.5 s; paused, nothing does
 STEP = re.compile(r"step (\d+) / (\d+)")
-LOSS_POINTS_JS = """() => {
-  const plots = [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')];
-  const loss = plots.find(p => p.layout && p.layout.title && String(p.layout.title.text).includes('Loss per step'));
-  return loss && loss.calcdata && loss.calcdata[0] ? loss.calcdata[0].length : -1;  // points drawn (data is base64)
-}"""
 # The last step the loss chart draws: past 300 steps the live chart keeps 300 points (each bucket's extremes and the
 # last one), so its point count no longer equals the step.
-LOSS_LAST_STEP_JS = LOSS_POINTS_JS.replace(
-    "loss.calcdata[0].length : -1;  // points drawn (data is base64)",
-    "loss.calcdata[0][loss.calcdata[0].length - 1].x : -1;")
+LOSS_LAST_STEP_JS = f"() => ({LIVE_TRACE_JS})('lab_loss')[1]"
 
 
 def steps_shown(page) -> int:

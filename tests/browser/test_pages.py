@@ -32,10 +32,19 @@ MIN_CHART_PX = 150  # a drawn chart is at least this wide and tall (a collapsed 
 
 
 def drawn_charts(page) -> tuple[int, list[str]]:
-    """Returns (number of st.plotly_chart elements, problems with any of them not drawn properly)."""
+    """Returns (number of charts, problems with any of them not drawn properly): st.plotly_chart elements and the
+    live charts (Vega-Lite, plots.vega)."""
     containers = page.locator('[data-testid="stPlotlyChart"]')
     n = containers.count()
     problems = []
+    live = page.locator('[data-testid="stVegaLiteChart"]')
+    for i in range(live.count()):
+        marks = live.nth(i).locator(".marks")
+        marks.first.wait_for(state="visible", timeout=10_000)
+        size = marks.first.bounding_box()
+        if size is None or size["width"] < MIN_CHART_PX or size["height"] < MIN_CHART_PX:
+            drawn = f"{round(size['width'])}x{round(size['height'])} px" if size else "invisible"
+            problems.append(f"live chart {i + 1} is drawn {drawn}")
     for i in range(n):
         box = containers.nth(i)
         plot = box.locator(".js-plotly-plot")
@@ -43,14 +52,14 @@ def drawn_charts(page) -> tuple[int, list[str]]:
             problems.append(f"chart {i + 1} has no .js-plotly-plot (plotly never drew it)")
             continue
         size = plot.first.bounding_box()
-        if size is None:  # a live chart (the home page's preview) was being redrawn: measure the new one
+        if size is None:  # a chart was being redrawn: measure the new one
             plot.first.wait_for(state="visible", timeout=10_000)
             size = plot.first.bounding_box()
         if size is None or size["width"] < MIN_CHART_PX or size["height"] < MIN_CHART_PX:
             problems.append(f"chart {i + 1} is drawn {size and round(size['width'])}x{size and round(size['height'])} px")
         elif plot.first.locator(".main-svg").count() == 0:
             problems.append(f"chart {i + 1} has no SVG layer")
-    return n, problems
+    return n + live.count(), problems
 
 
 def shot(app_page: AppPage, lang: str):
@@ -84,7 +93,7 @@ def test_page_renders_clean_with_charts(page, server, app_page, lang):
     assert not problems, f"{where} shows errors:\n" + "\n".join(problems) + "\n--- server log ---\n" + server.log_tail()
     assert not chart_problems, f"{where}: " + "; ".join(chart_problems)
     if app_page.kind == "lesson":  # a lesson teaches with charts; home and the teacher's tools need not
-        assert n_charts >= 1, f"{where} draws no Plotly chart"
+        assert n_charts >= 1, f"{where} draws no chart"
     title = page.title()
     assert title == f"{entries(lang)[f'lessons.{app_page.slug}.title']} · rnnviz", f"{where}: tab title {title!r}"
     h1 = page.locator('[data-testid="stMain"] h1').first.inner_text()

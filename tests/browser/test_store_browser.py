@@ -15,8 +15,8 @@ import pytest
 
 from rnnviz import runstore
 
-from .conftest import Server, _stop, free_port, page_problems, start_app, wait_for_app
-from .test_lab_browser import LOSS_LAST_STEP_JS, LOSS_POINTS_JS, SETTINGS, steps_shown, wait_steps_above
+from .conftest import Server, _stop, free_port, live_trace, page_problems, start_app, wait_for_app
+from .test_lab_browser import LOSS_LAST_STEP_JS, SETTINGS, steps_shown, wait_steps_above
 
 SIDEBAR_MODEL = '[data-testid="stSidebar"] .st-key-rnnviz_sidebar_active'
 
@@ -42,7 +42,7 @@ def store_server(store_dir, tmp_path_factory) -> Iterator[Server]:
 
 
 def loss_points(page) -> int:
-    return page.evaluate(f"({LOSS_POINTS_JS})()")
+    return live_trace(page, "lab_loss")[0]
 
 
 def learner_of(url: str) -> str | None:
