@@ -25,6 +25,8 @@ class Part:
         value = self._d.get(name)
         if value is None and name in PARTS:
             return EMPTY  # an unset part reads as a part with nothing set, as a figure's own property does
+        if _is_base64(value):  # decoded once: the dict is to_dict's own copy (a plain dict holds no base64)
+            value = self._d[name] = _decode(value)
         return wrap(value)
 
     def __bool__(self) -> bool:
@@ -53,9 +55,15 @@ def axis(layout: Part, name: str) -> Part:
 def wrap(value):
     """Returns a value of a figure's dict as read through a Part: a dict as a Part, a base64 array as numpy."""
     if isinstance(value, dict):
-        if "bdata" in value and "dtype" in value:  # Plotly 7 writes a number array as base64
-            return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        return Part(value)
+        return _decode(value) if _is_base64(value) else Part(value)
     if isinstance(value, list) and value and isinstance(value[0], dict):
         return [wrap(v) for v in value]  # shapes, notes
     return value
+
+
+def _is_base64(value) -> bool:
+    return isinstance(value, dict) and "bdata" in value and "dtype" in value  # Plotly 7's number arrays
+
+
+def _decode(value: dict) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])

@@ -67,15 +67,19 @@ def wrap_wide(line: str, width: int = TITLE_CHARS) -> list[str]:
     return lines
 
 
+def _char_units(ch: str) -> float:
+    return WIDE_UNITS if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
 def _units(text: str) -> float:
-    return sum(WIDE_UNITS if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(map(_char_units, text))
 
 
 def _fits(text: str, units: float) -> int:
     """Returns how many of the text's first characters fit in `units`."""
     used = 0.0
     for n, ch in enumerate(text):
-        used += WIDE_UNITS if unicodedata.east_asian_width(ch) in "WF" else 1
+        used += _char_units(ch)
         if used > units:
             return n
     return len(text)

@@ -51,6 +51,8 @@ def to_vega(fig: go.Figure | Mapping) -> tuple[pd.DataFrame, dict]:
     categories = _categories(fig)
     names = [(words(tr.name), _color(tr, i)) for i, tr in enumerate(fig.data) if _in_legend(fig, tr)]
     legend = _legend(names)
+    x_enc = _x_encoding(axis(layout, "xaxis"), categories)
+    y_enc = {name: _y_encoding(axis(layout, name), right=name == "yaxis2") for name in ("yaxis", "yaxis2")}
     for i, tr in enumerate(fig.data):
         if (tr.type or "scatter") != "scatter":
             raise ValueError(f"a live chart draws scatter traces only, not {tr.type}")
@@ -64,7 +66,8 @@ def to_vega(fig: go.Figure | Mapping) -> tuple[pd.DataFrame, dict]:
         ids.append(np.full(n, i))
         words_of = [words(str(v)) for v in tr.text][:n] if _has_text(tr) else []
         texts.append(words_of + [None] * (n - len(words_of)))
-        layers["y2" if tr.yaxis == "y2" else "y"] += _trace_layers(fig, tr, i, legend, categories)
+        y_of = y_enc["yaxis2" if tr.yaxis == "y2" else "yaxis"]
+        layers["y2" if tr.yaxis == "y2" else "y"] += _trace_layers(fig, tr, i, legend, x_enc, y_of)
     x, y = (np.concatenate(part) if part else np.zeros(0) for part in (xs, ys))
     y = np.where(np.isfinite(y), y, np.nan)  # inf or NaN: a gap, not a broken scale
     if categories is None:
@@ -87,8 +90,7 @@ def to_vega(fig: go.Figure | Mapping) -> tuple[pd.DataFrame, dict]:
         "height": max(int(plot_px), MIN_PLOT_PX),
         "autosize": {"type": "fit-x", "contains": "padding"},  # the width fits the column; the height is the plot's
         **spec_layers,
-        "config": {"axis": {"labelFontSize": 13, "titleFontSize": 13},
-                   "legend": {"labelFontSize": 13, "labelLimit": 260}},
+        "config": {"axis": {"labelFontSize": 13, "titleFontSize": 13}, "legend": {"labelFontSize": 13}},
     }
     return data, spec
 
@@ -134,8 +136,8 @@ def _in_legend(fig: FigureDict, tr: Part) -> bool:
 
 
 def _color(tr, i: int) -> str:
-    line = tr.line.color if tr.line is not None else None
-    marker = tr.marker.color if tr.marker is not None and isinstance(tr.marker.color, str) else None
+    line = tr.line.color
+    marker = tr.marker.color if isinstance(tr.marker.color, str) else None
     return (marker if tr.mode == "markers" else line) or line or marker or DEFAULT_COLORS[i % len(DEFAULT_COLORS)]
 
 
@@ -150,8 +152,7 @@ def _legend(names: Sequence[tuple[str, str]]) -> dict:
 
 def _axis(ax, zero: bool) -> dict:
     """Returns a Vega-Lite position channel's scale and axis for a Plotly axis (the shared log axis included)."""
-    title = words(ax.title.text) if ax.title is not None else None
-    enc: dict = {"axis": {"title": title or None}, "scale": {"zero": zero}}
+    enc: dict = {"axis": {"title": words(ax.title.text) or None}, "scale": {"zero": zero}}
     if ax.type == "log":
         lo, hi = (int(round(r)) for r in ax.range) if ax.range is not None else (-1, 1)
         step = int(ax.dtick) if isinstance(ax.dtick, int | float) and ax.dtick >= 1 else 1
@@ -175,21 +176,21 @@ def _y_format(tr) -> str | None:
     return tpl[at + 4:tpl.index("}", at)] if at >= 0 and "}" in tpl[at:] else None
 
 
-def _trace_layers(fig: FigureDict, tr: Part, i: int, legend: dict, categories: list[str] | None) -> list[dict]:
+def _trace_layers(fig: FigureDict, tr: Part, i: int, legend: dict, x: dict, y: dict) -> list[dict]:
     """Returns the trace's layer, and a layer of its labels when its mode writes text beside the points."""
-    layer = _trace_layer(fig, tr, i, legend, categories)
+    layer = _trace_layer(fig, tr, i, legend, x, y)
     if "text" not in (tr.mode or "") or not _has_text(tr):
         return [layer]
     where = tr.textposition if isinstance(tr.textposition, str) else "middle center"
     vertical, _, horizontal = where.partition(" ")
-    if horizontal == "left" and categories is None and _left_half(fig, tr):
+    if horizontal == "left" and x["type"] == "quantitative" and _left_half(fig, tr):
         # a label left of a point near the y axis would run over the axis: above and to the right of it instead
         vertical, horizontal = "top", "right"
-    mark = {"type": "text", "fontSize": 13, "fontWeight": 600, "color": (tr.textfont.color if tr.textfont else None)
-            or _color(tr, i), "align": {"left": "right", "right": "left"}.get(horizontal, "center"),
+    mark = {"type": "text", "fontSize": 13, "fontWeight": 600, "color": tr.textfont.color or _color(tr, i),
+            "align": {"left": "right", "right": "left"}.get(horizontal, "center"),
             "dx": {"left": -10, "right": 10}.get(horizontal, 0), "dy": {"top": -10, "bottom": 10}.get(vertical, 0),
             "baseline": {"top": "bottom", "bottom": "top"}.get(vertical, "middle")}
-    enc = {"x": layer["encoding"]["x"], "y": layer["encoding"]["y"], "text": {"field": "text", "type": "nominal"}}
+    enc = {"x": x, "y": y, "text": {"field": "text", "type": "nominal"}}
     return [layer, {"transform": layer["transform"], "mark": mark, "encoding": enc}]
 
 
@@ -201,22 +202,28 @@ def _left_half(fig: FigureDict, tr: Part) -> bool:
     return bool(xs.size and own.size) and own.max() < (xs.min() + xs.max()) / 2
 
 
-def _trace_layer(fig: FigureDict, tr: Part, i: int, legend: dict, categories: list[str] | None) -> dict:
-    layout = fig.layout
-    xaxis = axis(layout, "xaxis")
-    yaxis = axis(layout, "yaxis2" if tr.yaxis == "y2" else "yaxis")
+def _x_encoding(xaxis: Part, categories: list[str] | None) -> dict:
+    """Returns the x channel every trace shares: the categories in their order, or a number axis."""
+    if categories is not None:
+        return {"field": "x", "type": "nominal", "sort": categories,
+                "axis": {"title": _axis(xaxis, False)["axis"]["title"], "labelAngle": 0}}
+    x = {"field": "x", "type": "quantitative", **_axis(xaxis, zero=False)}
+    if xaxis.type != "log":  # steps, delays, time: 20 and 1000 as Plotly writes them (not 20.000000, 1,000)
+        x["axis"]["format"] = xaxis.tickformat or "~r"
+    return x
+
+
+def _y_encoding(yaxis: Part, right: bool) -> dict:
+    """Returns the y channel of the traces on one y axis (the second one on the right, without grid lines)."""
     y = {"field": "y", "type": "quantitative", **_axis(yaxis, zero=yaxis.rangemode == "tozero")}
-    if tr.yaxis == "y2":
+    if right:
         y["axis"].update(orient="right", grid=False)
     if yaxis.tickformat:
         y["axis"]["format"] = yaxis.tickformat
-    if categories is not None:
-        x = {"field": "x", "type": "nominal", "sort": categories, "axis": {"title": _axis(xaxis, False)["axis"]["title"],
-                                                                          "labelAngle": 0}}
-    else:
-        x = {"field": "x", "type": "quantitative", **_axis(xaxis, zero=False)}
-        if xaxis.type != "log":  # steps, delays, time: 20 and 1000 as Plotly writes them (not 20.000000, 1,000)
-            x["axis"]["format"] = xaxis.tickformat or "~r"
+    return y
+
+
+def _trace_layer(fig: FigureDict, tr: Part, i: int, legend: dict, x: dict, y: dict) -> dict:
     color = {"datum": words(tr.name), **legend} if _in_legend(fig, tr) else {"value": _color(tr, i)}
     enc: dict = {"x": x, "y": y, "color": color}
     if tr.hoverinfo != "skip":
@@ -239,7 +246,7 @@ def _trace_layer(fig: FigureDict, tr: Part, i: int, legend: dict, categories: li
         shape = SHAPES.get(marker.symbol or "circle", "circle")
         mark = {"type": "point", "shape": shape, "size": (marker.size or 6) ** 2 * 1.5, "strokeWidth": 2,
                 "filled": shape in ("circle", "square", "diamond", "triangle-up"), "opacity": 1}
-        if mark["filled"] and marker.line is not None and marker.line.color:  # the board's white ring
+        if mark["filled"] and marker.line.color:  # the board's white ring
             mark.update(stroke=marker.line.color, strokeWidth=marker.line.width or 1)
     return {"transform": [{"filter": {"field": "trace", "equal": i}}], "mark": mark, "encoding": enc}
 
@@ -272,7 +279,7 @@ def _notes(layout) -> list[dict]:
     for a in layout.annotations or ():
         if a.x is None or not a.text or not math.isfinite(float(a.x)):
             continue
-        color = a.font.color if a.font is not None and a.font.color else "#444"
+        color = a.font.color or "#444"
         enc: dict = {"x": {"datum": float(a.x), "type": "quantitative"}, "text": {"value": words(a.text)}}
         if a.xref in ACROSS and a.yref not in ACROSS and a.y is not None:  # a note on a horizontal line
             right = float(a.x) >= 0.5

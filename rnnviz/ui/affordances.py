@@ -36,10 +36,11 @@ def chart(fig: go.Figure, key: str) -> None:
 def live_chart(fig: go.Figure | Mapping, key: str) -> None:
     """Draws a figure that a fragment redraws while a run trains: updated in place, never blanked (plots.vega).
 
-    fig is a Plotly figure or the plain dict of one built fitted (plots.training's *_parts). A figure the
-    translation cannot draw is drawn by Plotly as it is (redrawn, it blinks; nothing is lost)."""
+    fig is a Plotly figure built for this call (fitted in place, no copy) or the plain dict of one built fitted
+    (plots.training's *_parts). A figure the translation cannot draw is drawn by Plotly as it is (redrawn, it
+    blinks; nothing is lost)."""
     if isinstance(fig, go.Figure):
-        fig = fitted(fig)
+        fig = fitted(fig, in_place=True)
     with st.container(key=key):  # the page's CSS and tests find the chart by its key
         try:
             data, spec = to_vega(fig)

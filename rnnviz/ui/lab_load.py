@@ -56,7 +56,8 @@ def training_sessions(register: bool = False) -> int:
 
 def intervals(sessions: int) -> tuple[float, float]:
     """Returns the live fragments' intervals (progress, charts) for this many training sessions."""
-    return refresh_interval(sessions, process_cores()), charts_interval(sessions, process_cores())
+    cores = process_cores()
+    return refresh_interval(sessions, cores), charts_interval(sessions, cores)
 
 
 def live_timers(running: bool) -> tuple[float | None, float | None]:
