@@ -7,11 +7,10 @@ at 390 px nothing makes the page scroll sideways. Screenshots at 1024x768 go to 
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from .conftest import APP_PAGES, SCREENSHOTS, open_page, page_problems, save_screenshot, wait_for_app
+from .test_lab_browser import steps_shown
 
 pytestmark = pytest.mark.browser
 
@@ -151,10 +150,6 @@ BLANK_FRAMES_JS = """ms => new Promise(done => {
 })"""
 
 
-def _bar_step(page) -> int:
-    return int(re.search(r"step (\d+) /", page.locator('[data-testid="stProgress"]').first.inner_text()).group(1))
-
-
 def test_the_lab_at_lesson_speed_on_a_projector_redraws_its_charts_in_place(browser, server):
     context = browser.new_context(viewport=PROJECTOR)
     try:
@@ -171,9 +166,9 @@ def test_the_lab_at_lesson_speed_on_a_projector_redraws_its_charts_in_place(brow
         assert not problems, "\n".join(problems)
         # Refreshed charts are updated where they stand: a chart remounted at each refresh (a Plotly chart whose
         # figure changed, in Streamlit 1.67) was blank for 20-180 ms twice a second.
-        before = _bar_step(page)
+        before = steps_shown(page)
         frames, blank = page.evaluate(BLANK_FRAMES_JS, 4000)
-        after = _bar_step(page)
+        after = steps_shown(page)
         assert after > before, f"the lab did not refresh while the probe watched (step {before} -> {after})"
         assert blank == 0, f"the live charts were blank in {blank} of {frames} frames while they refreshed"
     finally:
