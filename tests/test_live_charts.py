@@ -13,7 +13,7 @@ from conftest import vega_layers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnviz.plots.fit import TITLE_CHARS, WIDE_UNITS, fitted, wrap_wide
+from rnnviz.plots.fit import AXIS_TITLE_CHARS, TITLE_CHARS, WIDE_UNITS, fitted, wrap_wide
 from rnnviz.plots.style import power_label
 from rnnviz.plots.training import fit_figure, grad_norm_figure, loss_figure
 from rnnviz.plots.vega import to_vega
@@ -180,6 +180,13 @@ def test_the_memory_chart_keeps_its_chance_line_and_percent_axis():
     assert note["encoding"]["x"]["value"] == "width"  # at the right end of the line, as Plotly puts it
     y = layers[0]["encoding"]["y"]
     assert y["axis"]["format"] == ".0%" and y["scale"]["domain"] == [0, 1.05]
+    # its long x title is written on lines (one line wider than a half-width chart pushed it past its column),
+    # and the hover names the axis in one line
+    x_title = fig.layout.xaxis.title.text
+    lines = layers[0]["encoding"]["x"]["axis"]["title"]
+    assert len(x_title) > AXIS_TITLE_CHARS and isinstance(lines, list) and " ".join(lines) == x_title
+    assert all(len(line) <= AXIS_TITLE_CHARS for line in lines)
+    assert layers[0]["encoding"]["tooltip"][0]["title"] == x_title
 
 
 def test_the_board_keeps_its_cells_in_order_and_names_each_point():

@@ -7,10 +7,21 @@ of every learner's page, and reading the dict (`to_dict`, or the dict a live fig
 from __future__ import annotations
 
 import base64
+import html
+import re
 from collections.abc import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
+
+TAG = re.compile(r"<[^<>]*>")  # Plotly's markup in a title, a name or a note
+
+
+def words(text: str | None) -> str:
+    """Returns a Plotly text as plain text: its markup (<b>, <sub>) dropped and its escapes (&lt;) read back.
+
+    Vega draws text as text, never as markup, so a learner's own words are shown as they typed them."""
+    return html.unescape(TAG.sub("", text or ""))
 
 
 class Part:

@@ -14,7 +14,10 @@ import unicodedata
 
 import plotly.graph_objects as go
 
+from rnnviz.plots.figdict import words
+
 TITLE_CHARS = 40  # per title line: fits a ~300 px half-width chart at the title size the page CSS gives it
+AXIS_TITLE_CHARS = 30  # per line of a live chart's x-axis title: centred under a ~200 px plot, it stays in its chart
 LINE_PX = 21  # height of one more title line
 LEGEND_ROW_PX = 21  # the top margin one row of a legend above the plot needs
 LEGEND_ROW_CHARS = 36  # legend entries (name + symbol) per row of a ~300 px chart, in characters
@@ -27,17 +30,18 @@ DEFAULT_HEIGHT = 450  # plotly's, for a figure that sets none
 
 def wrap(text: str, width: int = TITLE_CHARS) -> list[str]:
     """Returns the text's lines: its own <br> breaks kept, each part wrapped at spaces to about width characters."""
-    lines: list[str] = []
-    for part in text.split("<br>"):
-        line = ""
-        for word in part.split(" "):
-            if line and len(line) + 1 + len(word) > width:
-                lines.append(line)
-                line = word
-            else:
-                line = f"{line} {word}" if line else word
-        lines.append(line)
-    return lines
+    return [line for part in text.split("<br>") for line in _at_spaces(part, width)]
+
+
+def _at_spaces(part: str, width: int) -> list[str]:
+    lines, line = [], ""
+    for word in part.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + [line]
 
 
 def wrap_wide(line: str, width: int = TITLE_CHARS) -> list[str]:
@@ -83,6 +87,13 @@ def _fits(text: str, units: float) -> int:
         if used > units:
             return n
     return len(text)
+
+
+def title_lines(text: str | None, width: int = TITLE_CHARS) -> list[str]:
+    """Returns a title as plain lines for a chart that wraps nothing itself (a live chart, plots.vega): its own
+    <br> breaks kept, each part wrapped at its spaces (`wrap`) and, written in Chinese, at its marks (`wrap_wide`)."""
+    plain = [words(part) for part in (text or "").split("<br>")]  # then a learner's own "<br>" is text, not a break
+    return [wide for part in plain for line in _at_spaces(part, width) for wide in wrap_wide(line, width)]
 
 
 def legend_rows(names: list[str], per_row: int = LEGEND_ROW_CHARS) -> int:

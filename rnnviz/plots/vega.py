@@ -15,17 +15,15 @@ to refresh (no step count in a title), or Vega builds the chart anew each time, 
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from rnnviz.plots.figdict import FigureDict, Part, axis
-from rnnviz.plots.fit import wrap_wide
+from rnnviz.plots.figdict import FigureDict, Part, axis, words
+from rnnviz.plots.fit import AXIS_TITLE_CHARS, title_lines
 from rnnviz.plots.style import power_label
 
 LEGEND_TWO_PX = 420  # a plot narrower than this lists its legend one entry a row
@@ -34,7 +32,6 @@ DASHES = {"dot": [2, 3], "dash": [6, 4], "longdash": [10, 4], "dashdot": [6, 3, 
 SHAPES = {"x": "M-1,-1L1,1M-1,1L1,-1", "x-thin": "M-1,-1L1,1M-1,1L1,-1", "circle": "circle", "square": "square",
           "diamond": "diamond", "cross": "cross", "triangle-up": "triangle-up"}
 DEFAULT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
-TAG = re.compile(r"<[^<>]*>")  # Plotly's markup in a title, a name or a note
 
 
 def to_vega(fig: go.Figure | Mapping) -> tuple[pd.DataFrame, dict]:
@@ -81,7 +78,7 @@ def to_vega(fig: go.Figure | Mapping) -> tuple[pd.DataFrame, dict]:
         spec_layers = {"layer": layer, "resolve": {"scale": {"y": "independent"}}}
     else:
         spec_layers = main
-    title = [part for line in (layout.title.text or "").split("<br>") for part in wrap_wide(words(line))]
+    title = title_lines(layout.title.text)
     top, bottom = (50 if m is None else m for m in (layout.margin.t, layout.margin.b))
     plot_px = (layout.height or 450) - top - bottom
     spec = {
@@ -93,13 +90,6 @@ def to_vega(fig: go.Figure | Mapping) -> tuple[pd.DataFrame, dict]:
         "config": {"axis": {"labelFontSize": 13, "titleFontSize": 13}, "legend": {"labelFontSize": 13}},
     }
     return data, spec
-
-
-def words(text: str | None) -> str:
-    """Returns a Plotly text as plain text: its markup (<b>, <sub>) dropped and its escapes (&lt;) read back.
-
-    Vega draws text as text, never as markup, so a learner's own words are shown as they typed them."""
-    return html.unescape(TAG.sub("", text or ""))
 
 
 def _categories(fig: FigureDict) -> list[str] | None:
@@ -203,13 +193,18 @@ def _left_half(fig: FigureDict, tr: Part) -> bool:
 
 
 def _x_encoding(xaxis: Part, categories: list[str] | None) -> dict:
-    """Returns the x channel every trace shares: the categories in their order, or a number axis."""
+    """Returns the x channel every trace shares: the categories in their order, or a number axis. A long title
+    is written on lines as a chart title is: Vega centres it under the plot, and one line wider than a
+    half-width chart pushed the whole chart past its column."""
     if categories is not None:
-        return {"field": "x", "type": "nominal", "sort": categories,
-                "axis": {"title": _axis(xaxis, False)["axis"]["title"], "labelAngle": 0}}
-    x = {"field": "x", "type": "quantitative", **_axis(xaxis, zero=False)}
-    if xaxis.type != "log":  # steps, delays, time: 20 and 1000 as Plotly writes them (not 20.000000, 1,000)
-        x["axis"]["format"] = xaxis.tickformat or "~r"
+        x = {"field": "x", "type": "nominal", "sort": categories, "axis": {"title": _axis(xaxis, False)["axis"]["title"],
+                                                                          "labelAngle": 0}}
+    else:
+        x = {"field": "x", "type": "quantitative", **_axis(xaxis, zero=False)}
+        if xaxis.type != "log":  # steps, delays, time: 20 and 1000 as Plotly writes them (not 20.000000, 1,000)
+            x["axis"]["format"] = xaxis.tickformat or "~r"
+    title = title_lines(x["axis"]["title"], AXIS_TITLE_CHARS)
+    x["axis"]["title"] = title if len(title) > 1 else x["axis"]["title"]
     return x
 
 
@@ -228,7 +223,9 @@ def _trace_layer(fig: FigureDict, tr: Part, i: int, legend: dict, x: dict, y: di
     enc: dict = {"x": x, "y": y, "color": color}
     if tr.hoverinfo != "skip":
         tips = [{"field": "text", "type": "nominal", "title": " "}] if _has_text(tr) else []  # a point's own words
-        tips += [{"field": "x", "type": x["type"], "title": x["axis"]["title"] or "x"},
+        x_title = x["axis"]["title"] or "x"
+        x_title = " ".join(x_title) if isinstance(x_title, list) else x_title  # a title's lines, as one line
+        tips += [{"field": "x", "type": x["type"], "title": x_title},
                  {"field": "y", "type": "quantitative", "title": words(tr.name) or "y", "format": _y_format(tr) or ".4g"}]
         enc["tooltip"] = tips
     mode = tr.mode or "lines"
